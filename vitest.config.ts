@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Devnets bind ports and spawn processes; two cores do not gain from more parallel files.
+    maxWorkers: 2,
+  },
+});
