@@ -1,0 +1,177 @@
+// A whole local Walrus network in one process: the chain and n storage nodes, persisted under `dir`, so
+// a killed and restarted devnet comes back with the same keys, ports (when free), blobs and chain state.
+// Writes dir/committee.json (DESIGN §4) for the edge, the CLI and other tools to find it.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bytesToBase64, bytesToHex, hexToBytes } from '../protocol/base64.ts';
+import { blsPublicKeyOf, generateBlsKeyPair } from '../protocol/bls.ts';
+import { encodingParams } from '../protocol/encoding.ts';
+import type { Committee } from '../network/committee.ts';
+import { DevnetLedger, randomObjectId } from './chain/ledger.ts';
+import { createChainApp } from './chain/server.ts';
+import type { ChainParams } from './chain/types.ts';
+import { listen, type Listener } from './http-listener.ts';
+import { createStorageNodeApp } from './storage-node/node-app.ts';
+import { SliverStore } from './storage-node/sliver-store.ts';
+
+export const DEFAULT_DEVNET_NODES = 12;
+export const DEFAULT_DEVNET_SHARDS = 1000;
+
+export interface DevnetOptions {
+  dir: string;
+  /** Defaults to 12, or what dir/devnet.json says. */
+  nodes?: number;
+  /** Defaults to 1000, or what dir/devnet.json says. */
+  shards?: number;
+  host?: string;
+  /** First node's port (node i gets base + i, the chain base - 1); 0 picks free ports. */
+  basePort?: number;
+  chainParams?: Partial<Omit<ChainParams, 'nShards'>>;
+}
+
+interface NodeConfig {
+  name: string;
+  nodeId: string;
+  secretKey: string;
+  port: number;
+  shards: number[];
+}
+
+interface DevnetConfig {
+  version: 1;
+  nShards: number;
+  host: string;
+  chainPort: number;
+  nodes: NodeConfig[];
+}
+
+export interface RunningDevnet {
+  dir: string;
+  committee: Committee;
+  committeePath: string;
+  chainUrl: string;
+  ledger: DevnetLedger;
+  stop(): Promise<void>;
+}
+
+export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet> {
+  const config = loadOrCreateConfig(options);
+  const listeners: Listener[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const committeeDraft: Committee = {
+      nShards: config.nShards,
+      epoch: 1,
+      nodes: config.nodes.map((node) => ({
+        name: node.name,
+        url: `http://${config.host}:${node.port}`,
+        blsPublicKey: bytesToBase64(blsPublicKeyOf(hexToBytes(node.secretKey))),
+        shards: node.shards,
+        nodeId: node.nodeId,
+      })),
+    };
+    const ledger = new DevnetLedger(committeeDraft, {
+      statePath: join(options.dir, 'chain', 'state.json'),
+      params: options.chainParams,
+    });
+
+    for (const [index, node] of config.nodes.entries()) {
+      const secretKey = hexToBytes(node.secretKey);
+      const app = createStorageNodeApp({
+        name: node.name,
+        nShards: config.nShards,
+        shards: node.shards,
+        secretKey,
+        publicKey: blsPublicKeyOf(secretKey),
+        store: new SliverStore(join(options.dir, 'nodes', node.name, 'blobs')),
+        chain: ledger,
+      });
+      const listener = await listenPreferring(app, config.host, node.port);
+      listeners.push(listener);
+      node.port = listener.port;
+      committeeDraft.nodes[index]!.url = listener.url;
+    }
+    const chainListener = await listenPreferring(createChainApp(ledger), config.host, config.chainPort);
+    listeners.push(chainListener);
+    config.chainPort = chainListener.port;
+    saveJson(join(options.dir, 'devnet.json'), config);
+
+    const committee: Committee = { ...committeeDraft, epoch: ledger.epoch, chainUrl: chainListener.url };
+    const committeePath = join(options.dir, 'committee.json');
+    const writeCommittee = () => saveJson(committeePath, { ...committee, epoch: ledger.epoch });
+    writeCommittee();
+    ledger.onEvent((event) => {
+      if (event.type === 'EpochChangeDone') writeCommittee();
+    });
+    if (ledger.params.epochDurationMs > 0) timers.push(setInterval(() => ledger.tick(), 1000));
+
+    return {
+      dir: options.dir,
+      committee,
+      committeePath,
+      chainUrl: chainListener.url,
+      ledger,
+      stop: async () => {
+        for (const timer of timers) clearInterval(timer);
+        await Promise.all(listeners.map((l) => l.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(listeners.map((l) => l.close()));
+    throw error;
+  }
+}
+
+function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
+  const path = join(options.dir, 'devnet.json');
+  if (existsSync(path)) {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as DevnetConfig;
+    if (options.shards !== undefined && options.shards !== saved.nShards) {
+      throw new Error(`${path} holds a devnet with ${saved.nShards} shards; use another --dir for ${options.shards}`);
+    }
+    if (options.nodes !== undefined && options.nodes !== saved.nodes.length) {
+      throw new Error(`${path} holds a devnet with ${saved.nodes.length} nodes; use another --dir for ${options.nodes}`);
+    }
+    return saved;
+  }
+  const nShards = options.shards ?? DEFAULT_DEVNET_SHARDS;
+  const nodeCount = options.nodes ?? DEFAULT_DEVNET_NODES;
+  encodingParams(nShards);
+  if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > nShards) {
+    throw new RangeError(`nodes must be 1..${nShards}`);
+  }
+  const basePort = options.basePort ?? 0;
+  const config: DevnetConfig = {
+    version: 1,
+    nShards,
+    host: options.host ?? '127.0.0.1',
+    chainPort: basePort === 0 ? 0 : basePort - 1,
+    nodes: Array.from({ length: nodeCount }, (_, i) => ({
+      name: `node-${i}`,
+      nodeId: randomObjectId(),
+      secretKey: bytesToHex(generateBlsKeyPair().secretKey),
+      port: basePort === 0 ? 0 : basePort + i,
+      // Round robin: every node holds an even share, spread over the shard range.
+      shards: Array.from({ length: nShards }, (_, s) => s).filter((s) => s % nodeCount === i),
+    })),
+  };
+  mkdirSync(options.dir, { recursive: true });
+  saveJson(path, config);
+  return config;
+}
+
+/** The remembered port if it is free again, else any free port (clients re-read committee.json). */
+async function listenPreferring(app: Parameters<typeof listen>[0], host: string, port: number): Promise<Listener> {
+  try {
+    return await listen(app, host, port);
+  } catch (error) {
+    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') return listen(app, host, 0);
+    throw error;
+  }
+}
+
+function saveJson(path: string, value: unknown): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}

@@ -1,0 +1,37 @@
+// Misbehaviour on request (DESIGN §4), so tests can prove readers survive byzantine and slow nodes.
+import { z } from 'zod';
+
+export const FaultSchema = z.object({
+  mode: z.enum(['ok', 'down', 'slow', 'corrupt-slivers', 'corrupt-metadata', 'blocked']),
+  delayMs: z.number().int().min(0).max(600_000).default(2000),
+});
+
+export type Fault = z.infer<typeof FaultSchema>;
+
+/** Valid BCS, wrong bytes: flips every byte of the sliver's symbol data (the BCS framing stays intact). */
+export function corruptSliver(bcsSliver: Uint8Array): Uint8Array {
+  const copy = bcsSliver.slice();
+  // Framing: ULEB128 data length ‖ data ‖ u16 symbol size ‖ u16 index.
+  let offset = 0;
+  while ((copy[offset]! & 0x80) !== 0) offset++;
+  offset++;
+  for (let i = offset; i < copy.length - 4; i++) copy[i]! ^= 0xa5;
+  return copy;
+}
+
+/**
+ * Valid BCS BlobMetadataWithId, wrong hashes: flips the bytes of every digest, so the metadata no longer
+ * derives to the blob ID it is served for.
+ */
+export function corruptMetadata(metadataWithId: Uint8Array): Uint8Array {
+  const copy = metadataWithId.slice();
+  // 32 id ‖ 1 version ‖ 1 encoding ‖ 8 length ‖ ULEB n ‖ n × (tag ‖ 32 ‖ tag ‖ 32)
+  let offset = 42;
+  while ((copy[offset]! & 0x80) !== 0) offset++;
+  offset++;
+  for (let i = offset; i < copy.length; i++) {
+    const withinNode = (i - offset) % 33;
+    if (withinNode !== 0) copy[i]! ^= 0x5a;
+  }
+  return copy;
+}

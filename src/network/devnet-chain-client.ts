@@ -1,0 +1,125 @@
+// HTTP client for the devnet chain (src/devnet/chain/server.ts). The edge and the CLI use it; a Sui
+// client with the same role comes with the mainnet/testnet work.
+import { bytesToBase64 } from '../protocol/base64.ts';
+import type { Committee } from './committee.ts';
+
+export interface ChainAccount {
+  address: string;
+  wal: string;
+  sui: string;
+}
+
+export interface ChainBlobObject {
+  id: string;
+  owner: string;
+  registeredEpoch: number;
+  blobId: string;
+  size: number;
+  encodingType: number;
+  certifiedEpoch: number | null;
+  storage: { id: string; startEpoch: number; endEpoch: number; storageSize: number };
+  deletable: boolean;
+  deleted: boolean;
+  attributes: Record<string, string>;
+}
+
+export class ChainRequestError extends Error {
+  override name = 'ChainRequestError';
+  readonly status: number;
+  readonly reason: string | undefined;
+  constructor(status: number, reason: string | undefined, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export class DevnetChainClient {
+  readonly url: string;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/+$/, '');
+  }
+
+  state() {
+    return this.#call<{ epoch: number; params: Record<string, unknown> }>('GET', '/v1/state');
+  }
+
+  committee() {
+    return this.#call<Committee>('GET', '/v1/committee');
+  }
+
+  fundAccount(address?: string) {
+    return this.#call<ChainAccount>('POST', '/v1/accounts', address ? { address } : {});
+  }
+
+  account(address: string) {
+    return this.#call<ChainAccount>('GET', `/v1/accounts/${address}`);
+  }
+
+  quote(size: number, epochs: number) {
+    return this.#call<{ units: number; storage: string; write: string; total: string }>(
+      'GET',
+      `/v1/quote?size=${size}&epochs=${epochs}`,
+    );
+  }
+
+  registerBlob(input: { sender: string; rootHash: Uint8Array; size: number; epochs: number; deletable: boolean }) {
+    return this.#call<ChainBlobObject>('POST', '/v1/blobs', { ...input, rootHash: bytesToBase64(input.rootHash) });
+  }
+
+  certifyBlob(objectId: string, certificate: { signers: number[]; serializedMessage: Uint8Array; signature: Uint8Array }) {
+    return this.#call<ChainBlobObject>('POST', `/v1/blobs/${objectId}/certify`, {
+      signers: certificate.signers,
+      serializedMessage: bytesToBase64(certificate.serializedMessage),
+      signature: bytesToBase64(certificate.signature),
+    });
+  }
+
+  blob(objectId: string) {
+    return this.#call<ChainBlobObject>('GET', `/v1/blobs/${objectId}`);
+  }
+
+  blobsById(blobId: string) {
+    return this.#call<{ blobId: string; status: unknown; objects: ChainBlobObject[] }>('GET', `/v1/blob-ids/${blobId}`);
+  }
+
+  deleteBlob(objectId: string, sender: string) {
+    return this.#call<ChainBlobObject>('POST', `/v1/blobs/${objectId}/delete`, { sender });
+  }
+
+  extendBlob(objectId: string, sender: string, epochs: number) {
+    return this.#call<ChainBlobObject>('POST', `/v1/blobs/${objectId}/extend`, { sender, epochs });
+  }
+
+  setAttributes(objectId: string, sender: string, set: Record<string, string>, remove: string[] = []) {
+    return this.#call<ChainBlobObject>('PUT', `/v1/blobs/${objectId}/attributes`, { sender, set, remove });
+  }
+
+  advanceEpoch() {
+    return this.#call<{ epoch: number }>('POST', '/v1/epoch/advance');
+  }
+
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(this.url + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let reason: string | undefined;
+      let message = text;
+      try {
+        const parsed = JSON.parse(text) as { error: { message: string; details?: { reason?: string }[] } };
+        reason = parsed.error.details?.[0]?.reason;
+        message = parsed.error.message;
+      } catch {
+        // not AIP-193: keep the raw text
+      }
+      throw new ChainRequestError(response.status, reason, `${method} ${path}: ${response.status} ${message}`);
+    }
+    return JSON.parse(text) as T;
+  }
+}
