@@ -1,0 +1,352 @@
+// A Sui stand-in for the devnet: just enough of a Sui client for the official `@mysten/walrus` SDK to
+// discover the devnet's committee (DESIGN §7). The SDK reads Sui only through `core.getObjects`, so
+// we serve the objects it walks — System → SystemStateInnerV1, Staking → StakingInnerV1, one
+// StakingPool per node — BCS-encoded exactly as the chain would store them. Everything else (coins,
+// transactions) rejects: registering and certifying blobs cannot run against a stand-in.
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { p256 } from '@noble/curves/nist.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bcs } from '@mysten/sui/bcs';
+import { BaseClient, CoreClient, ObjectError, type SuiClientTypes } from '@mysten/sui/client';
+import { deriveDynamicFieldID, normalizeSuiAddress, normalizeSuiObjectId, toBase58 } from '@mysten/sui/utils';
+import type { Committee, CommitteeNode } from '../network/committee.ts';
+import {
+  Field,
+  innerStateFieldId,
+  StakingInnerV1,
+  StakingPool,
+  Staking,
+  System,
+  SystemStateInnerV1,
+  uncompressedG1,
+} from '../network/sui/walrus-objects.ts';
+import { base64ToBytes, bytesToHex } from '../protocol/base64.ts';
+
+export interface SuiStandInOptions {
+  /** FROST per storage unit (1 MiB encoded) per epoch. */
+  storagePricePerUnit?: bigint;
+  /** FROST per storage unit, paid once at registration. */
+  writePricePerUnit?: bigint;
+  /** What `client.network` reports; the SDK only passes it along. Default `localnet`. */
+  network?: string;
+}
+
+export interface SuiStandIn {
+  /** Pass as `suiClient` to `new WalrusClient(...)`. */
+  client: SuiStandInClient;
+  systemObjectId: string;
+  stakingPoolId: string;
+}
+
+// Arbitrary non-zero prices, so cost arithmetic is exercised even when a caller does not care.
+const DEFAULT_STORAGE_PRICE = 100_000n;
+const DEFAULT_WRITE_PRICE = 20_000n;
+const EPOCH_DURATION_MS = 24n * 60n * 60n * 1000n;
+// The chain's future-accounting ring has one slot per epoch a blob may be stored ahead (53 on mainnet).
+const MAX_EPOCHS_AHEAD = 53;
+const NODE_CAPACITY = 1n << 40n;
+// Not 1, so that a reader which skips System.version and assumes the first version fails here too.
+const INNER_STATE_VERSION = 2n;
+
+/** Deterministic, collision-free object IDs for the stand-in's own objects (not the nodes' IDs). */
+function standInId(label: string): string {
+  return `0x${bytesToHex(sha256(new TextEncoder().encode(`walrus-edge sui stand-in: ${label}`)))}`;
+}
+
+const FRAMEWORK = normalizeSuiAddress('0x2');
+const PACKAGE_ID = standInId('walrus package');
+const SYSTEM_OBJECT_ID = standInId('system');
+const STAKING_OBJECT_ID = standInId('staking');
+// Any transaction digest will do: the SDK asks for it (getDynamicField) but never looks it up.
+const GENESIS_DIGEST = toBase58(sha256(new TextEncoder().encode('walrus-edge sui stand-in: genesis')));
+
+/** One object as the stand-in serves it: `content` is the Move struct's BCS bytes. */
+export interface StoredObject {
+  type: string;
+  owner: SuiClientTypes.ObjectOwner;
+  content: Uint8Array;
+}
+
+export function createSuiStandIn(committee: Committee, options: SuiStandInOptions = {}): SuiStandIn {
+  checkCommittee(committee);
+  const objects = new Map<string, StoredObject>();
+  const put = (id: string, object: StoredObject) => objects.set(normalizeSuiObjectId(id), object);
+  const shared: SuiClientTypes.ObjectOwner = { $kind: 'Shared', Shared: { initialSharedVersion: '1' } };
+  const storagePrice = options.storagePricePerUnit ?? DEFAULT_STORAGE_PRICE;
+  const writePrice = options.writePricePerUnit ?? DEFAULT_WRITE_PRICE;
+  const now = BigInt(Date.now());
+
+  put(SYSTEM_OBJECT_ID, {
+    type: `${PACKAGE_ID}::system::System`,
+    owner: shared,
+    content: System.serialize({
+      id: SYSTEM_OBJECT_ID,
+      version: INNER_STATE_VERSION,
+      package_id: PACKAGE_ID,
+      new_package_id: null,
+    }).toBytes(),
+  });
+  put(STAKING_OBJECT_ID, {
+    type: `${PACKAGE_ID}::staking::Staking`,
+    owner: shared,
+    content: Staking.serialize({
+      id: STAKING_OBJECT_ID,
+      version: INNER_STATE_VERSION,
+      package_id: PACKAGE_ID,
+      new_package_id: null,
+    }).toBytes(),
+  });
+
+  const keys = committee.nodes.map((node) => base64ToBytes(node.blsPublicKey));
+  const systemInnerId = innerStateFieldId(SYSTEM_OBJECT_ID, INNER_STATE_VERSION);
+  put(systemInnerId, {
+    type: `${FRAMEWORK}::dynamic_field::Field<u64, ${PACKAGE_ID}::system_state_inner::SystemStateInnerV1>`,
+    owner: { $kind: 'ObjectOwner', ObjectOwner: SYSTEM_OBJECT_ID },
+    content: Field(bcs.u64(), SystemStateInnerV1)
+      .serialize({
+        id: systemInnerId,
+        name: INNER_STATE_VERSION,
+        value: {
+          committee: {
+            // Member order is the signer order in certificates; it must match the staking committee's.
+            members: committee.nodes.map((node, i) => ({
+              public_key: { bytes: uncompressedG1(keys[i]!) },
+              weight: node.shards.length,
+              node_id: node.nodeId,
+            })),
+            n_shards: committee.nShards,
+            epoch: committee.epoch,
+            total_aggregated_key: { bytes: bls12_381.longSignatures.aggregatePublicKeys(keys).toBytes(true) },
+          },
+          total_capacity_size: NODE_CAPACITY * BigInt(committee.nodes.length),
+          used_capacity_size: 0n,
+          storage_price_per_unit_size: storagePrice,
+          write_price_per_unit_size: writePrice,
+          future_accounting: {
+            current_index: 0,
+            length: MAX_EPOCHS_AHEAD,
+            ring_buffer: Array.from({ length: MAX_EPOCHS_AHEAD }, (_, ahead) => ({
+              epoch: committee.epoch + ahead,
+              used_capacity: 0n,
+              rewards_to_distribute: { value: 0n },
+            })),
+          },
+          event_blob_certification_state: {
+            latest_certified_blob: null,
+            aggregate_weight_per_blob: { contents: [] },
+          },
+          deny_list_sizes: { id: standInId('deny list sizes') },
+        },
+      })
+      .toBytes(),
+  });
+
+  const poolsTableId = standInId('staking pools');
+  // The devnet's committee never changes, so the previous epoch had the same one.
+  const shardMap = [
+    { contents: committee.nodes.map((node) => ({ key: node.nodeId, value: node.shards })) },
+  ] as const;
+  const stakingInnerId = innerStateFieldId(STAKING_OBJECT_ID, INNER_STATE_VERSION);
+  put(stakingInnerId, {
+    type: `${FRAMEWORK}::dynamic_field::Field<u64, ${PACKAGE_ID}::staking_inner::StakingInnerV1>`,
+    owner: { $kind: 'ObjectOwner', ObjectOwner: STAKING_OBJECT_ID },
+    content: Field(bcs.u64(), StakingInnerV1)
+      .serialize({
+        id: stakingInnerId,
+        name: INNER_STATE_VERSION,
+        value: {
+          n_shards: committee.nShards,
+          epoch_duration: EPOCH_DURATION_MS,
+          first_epoch_start: now,
+          pools: { id: poolsTableId, size: BigInt(committee.nodes.length) },
+          epoch: committee.epoch,
+          active_set: { id: standInId('active set') },
+          next_committee: null,
+          committee: shardMap,
+          previous_committee: shardMap,
+          next_epoch_params: null,
+          // Not EpochChangeSync: then the SDK would ask nodes for every blob's status before reading.
+          epoch_state: { EpochChangeDone: now },
+          next_epoch_public_keys: { id: standInId('next epoch public keys') },
+        },
+      })
+      .toBytes(),
+  });
+
+  committee.nodes.forEach((node, i) => {
+    // Pools live in an ObjectTable, i.e. each is owned by a dynamic-object-field wrapper of the table.
+    const wrapperId = deriveDynamicFieldID(
+      poolsTableId,
+      `${FRAMEWORK}::dynamic_object_field::Wrapper<${FRAMEWORK}::object::ID>`,
+      bcs.Address.serialize(node.nodeId).toBytes(),
+    );
+    put(node.nodeId, {
+      type: `${PACKAGE_ID}::staking_pool::StakingPool`,
+      owner: { $kind: 'ObjectOwner', ObjectOwner: wrapperId },
+      content: stakingPoolBytes(node, uncompressedG1(keys[i]!), committee.epoch, storagePrice, writePrice),
+    });
+  });
+
+  const client = new SuiStandInClient(options.network ?? 'localnet', objects);
+  return { client, systemObjectId: SYSTEM_OBJECT_ID, stakingPoolId: STAKING_OBJECT_ID };
+}
+
+function stakingPoolBytes(
+  node: CommitteeNode,
+  publicKey: Uint8Array,
+  epoch: number,
+  storagePrice: bigint,
+  writePrice: bigint,
+): Uint8Array {
+  const label = (what: string) => standInId(`node ${node.nodeId} ${what}`);
+  const noPending = [{ contents: [] }] as const;
+  return StakingPool.serialize({
+    id: node.nodeId,
+    state: { Active: true },
+    voting_params: { storage_price: storagePrice, write_price: writePrice, node_capacity: NODE_CAPACITY },
+    node_info: {
+      name: node.name,
+      node_id: node.nodeId,
+      network_address: networkAddress(node.url),
+      public_key: { bytes: publicKey },
+      next_epoch_public_key: null,
+      // Devnet nodes speak plain HTTP, so nothing pins this key; but readers parse it, so it must be
+      // a valid compressed P-256 point like a real node's.
+      network_public_key: p256.getPublicKey(sha256(new TextEncoder().encode(label('network key'))), true),
+      metadata: { id: label('metadata') },
+    },
+    activation_epoch: 0,
+    latest_epoch: epoch,
+    wal_balance: 0n,
+    num_shares: 0n,
+    pending_shares_withdraw: noPending,
+    pre_active_withdrawals: noPending,
+    pending_commission_rate: noPending,
+    commission_rate: 0,
+    exchange_rates: { id: label('exchange rates'), size: 0n },
+    pending_stake: noPending,
+    rewards_pool: { value: 0n },
+    commission: { value: 0n },
+    commission_receiver: { Address: normalizeSuiAddress('0x0') },
+    governance_authorized: { Address: normalizeSuiAddress('0x0') },
+    extra_fields: { id: label('extra fields'), size: 0n },
+  }).toBytes();
+}
+
+/** The chain stores `host:port` and clients add the scheme, so a node URL can carry nothing else. */
+function networkAddress(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '' || parsed.username !== '') {
+    throw new RangeError(`node URL ${url} cannot be expressed as an on-chain host:port network address`);
+  }
+  return parsed.host;
+}
+
+/** What the Move contracts (and so the SDK) assume of a committee; catch a bad devnet config here. */
+function checkCommittee(committee: Committee): void {
+  if (committee.nShards > 0xffff) throw new RangeError(`n_shards is a u16; ${committee.nShards} is too many`);
+  const owner = new Int32Array(committee.nShards).fill(-1);
+  const seenIds = new Set<string>();
+  committee.nodes.forEach((node, index) => {
+    if (seenIds.has(node.nodeId)) throw new RangeError(`node ID ${node.nodeId} appears twice`);
+    seenIds.add(node.nodeId);
+    // bls_aggregate asserts every member's weight (its shard count) is positive.
+    if (node.shards.length === 0) throw new RangeError(`node ${node.name} holds no shards`);
+    for (const shard of node.shards) {
+      if (!Number.isInteger(shard) || shard < 0 || shard >= committee.nShards) {
+        throw new RangeError(`node ${node.name} holds shard ${shard}, outside 0..${committee.nShards - 1}`);
+      }
+      if (owner[shard] !== -1) throw new RangeError(`shard ${shard} is assigned to two nodes`);
+      owner[shard] = index;
+    }
+  });
+  const orphan = owner.indexOf(-1);
+  if (orphan !== -1) throw new RangeError(`shard ${orphan} is assigned to no node`);
+}
+
+/** The client to hand to WalrusClient: a BaseClient whose `core` serves the stand-in's objects. */
+export class SuiStandInClient extends BaseClient {
+  override core: SuiStandInCoreClient;
+
+  constructor(network: string, objects: ReadonlyMap<string, StoredObject>) {
+    super({ network });
+    this.core = new SuiStandInCoreClient({ network, base: this, cache: this.cache }, objects);
+  }
+}
+
+function unsupported(method: string): Promise<never> {
+  return Promise.reject(
+    new Error(`the devnet's Sui stand-in serves objects only; ${method} is not supported`),
+  );
+}
+
+export class SuiStandInCoreClient extends CoreClient {
+  #objects: ReadonlyMap<string, StoredObject>;
+
+  constructor(
+    options: ConstructorParameters<typeof CoreClient>[0],
+    objects: ReadonlyMap<string, StoredObject>,
+  ) {
+    super(options);
+    this.#objects = objects;
+  }
+
+  override async getObjects<Include extends SuiClientTypes.ObjectInclude = SuiClientTypes.ObjectInclude>(
+    options: SuiClientTypes.GetObjectsOptions<Include>,
+  ): Promise<SuiClientTypes.GetObjectsResponse<Include>> {
+    options.signal?.throwIfAborted();
+    const include: SuiClientTypes.ObjectInclude = options.include ?? {};
+    if (include.objectBcs || include.json || include.display) {
+      return unsupported('getObjects with objectBcs, json or display');
+    }
+    const objects = options.objectIds.map((requested) => {
+      const objectId = normalizeSuiObjectId(requested);
+      const stored = this.#objects.get(objectId);
+      // Like the real transports: a missing object is an Error in its slot, not a rejected call.
+      if (!stored) {
+        return new ObjectError('notExists', `Object ${objectId} does not exist`, {
+          reason: 'notFound',
+          objectId: requested,
+        });
+      }
+      return {
+        objectId,
+        version: '1',
+        digest: toBase58(sha256(stored.content)),
+        owner: stored.owner,
+        type: stored.type,
+        // A copy: callers own what they get, and the stand-in's state must not change under them.
+        content: include.content ? stored.content.slice() : undefined,
+        previousTransaction: include.previousTransaction ? GENESIS_DIGEST : undefined,
+        objectBcs: undefined,
+        json: undefined,
+        display: undefined,
+      };
+    });
+    // The response type is conditional on `Include`; the fields above follow it at run time.
+    return { objects } as SuiClientTypes.GetObjectsResponse<Include>;
+  }
+
+  override listCoins = () => unsupported('listCoins');
+  override listOwnedObjects = () => unsupported('listOwnedObjects');
+  override getBalance = () => unsupported('getBalance');
+  override listBalances = () => unsupported('listBalances');
+  override getCoinMetadata = () => unsupported('getCoinMetadata');
+  override getTransaction = () => unsupported('getTransaction');
+  override executeTransaction = () => unsupported('executeTransaction');
+  override simulateTransaction = () => unsupported('simulateTransaction');
+  override getReferenceGasPrice = () => unsupported('getReferenceGasPrice');
+  override getCurrentSystemState = () => unsupported('getCurrentSystemState');
+  override getProtocolConfig = () => unsupported('getProtocolConfig');
+  override getChainIdentifier = () => unsupported('getChainIdentifier');
+  override listDynamicFields = () => unsupported('listDynamicFields');
+  override listTransactions = () => unsupported('listTransactions');
+  override listEvents = () => unsupported('listEvents');
+  override verifyZkLoginSignature = () => unsupported('verifyZkLoginSignature');
+  override getMoveFunction = () => unsupported('getMoveFunction');
+  override defaultNameServiceName = () => unsupported('defaultNameServiceName');
+  override resolveNameServiceAddress = () => unsupported('resolveNameServiceAddress');
+  override resolveTransactionPlugin = (): never => {
+    throw new Error("the devnet's Sui stand-in cannot build transactions");
+  };
+}
