@@ -116,7 +116,8 @@ async function putCommand(args: string[]): Promise<void> {
   });
   const file = positionals[0];
   if (!file) throw new UsageError('put needs a FILE');
-  if (values.url) throw new UsageError('put --url needs the edge publisher, which is not built yet; use --devnet-dir');
+  if (values.url)
+    throw new UsageError('put --url needs the edge publisher, which is not built yet; use --devnet-dir');
   if (!values['devnet-dir']) throw new UsageError('put needs --devnet-dir DIR');
   const dir = resolve(values['devnet-dir']);
   const committee = CommitteeSchema.parse(JSON.parse(readFileSync(join(dir, 'committee.json'), 'utf8')));
@@ -162,10 +163,16 @@ async function walletFor(dir: string, chain: DevnetChainClient): Promise<string>
 }
 
 async function blobIdCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { shards: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { shards: { type: 'string' } },
+  });
   const file = positionals[0];
   if (!file) throw new UsageError('blob-id needs a FILE');
-  console.log(computeBlobId(new Uint8Array(readFileSync(file)), positiveInt(values.shards, '--shards') ?? 1000));
+  console.log(
+    computeBlobId(new Uint8Array(readFileSync(file)), positiveInt(values.shards, '--shards') ?? 1000),
+  );
 }
 
 async function getCommand(args: string[]): Promise<void> {

@@ -12,8 +12,9 @@ import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
 import { createEdgeApp } from './http/app.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface RunningEdge {
   url: string;
@@ -24,7 +25,9 @@ export interface RunningEdge {
 export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   const log = pino({ level: config.LOG_LEVEL });
   if (config.NETWORK !== 'devnet') {
-    throw new Error(`NETWORK=${config.NETWORK} is not supported yet: committees from Sui arrive with the reader work`);
+    throw new Error(
+      `NETWORK=${config.NETWORK} is not supported yet: committees from Sui arrive with the reader work`,
+    );
   }
 
   let devnet: RunningDevnet | undefined;
@@ -34,7 +37,10 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
     committee = () => CommitteeSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
     const current = committee();
     if (current.chainUrl) await new DevnetChainClient(current.chainUrl).state();
-    log.info({ committee: path, nodes: current.nodes.length, shards: current.nShards }, 'using running devnet');
+    log.info(
+      { committee: path, nodes: current.nodes.length, shards: current.nShards },
+      'using running devnet',
+    );
   } else {
     const started = performance.now();
     devnet = await startDevnet({
@@ -45,14 +51,21 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
     const running = devnet;
     committee = () => ({ ...running.committee, epoch: running.ledger.epoch });
     log.info(
-      { dir: devnet.dir, nodes: devnet.committee.nodes.length, shards: devnet.committee.nShards, ms: Math.round(performance.now() - started) },
+      {
+        dir: devnet.dir,
+        nodes: devnet.committee.nodes.length,
+        shards: devnet.committee.nShards,
+        ms: Math.round(performance.now() - started),
+      },
       'embedded devnet started',
     );
   }
 
   const app = createEdgeApp({ version: VERSION, network: 'devnet', committee, metrics: createHttpMetrics() });
   const server = await new Promise<Server>((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolveServer(s as Server));
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+      resolveServer(s as Server),
+    );
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

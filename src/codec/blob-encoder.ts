@@ -54,7 +54,10 @@ export function encodeBlob(data: Uint8Array, n: number): EncodedBlob {
     V1: {
       encoding_type: { RS2: true },
       unencoded_length: BigInt(data.length),
-      hashes: hashes.map((h) => ({ primary_hash: { Digest: h.primary }, secondary_hash: { Digest: h.secondary } })),
+      hashes: hashes.map((h) => ({
+        primary_hash: { Digest: h.primary },
+        secondary_hash: { Digest: h.secondary },
+      })),
     },
   }).toBytes();
   return {

@@ -6,7 +6,8 @@ import { encodingParams, maxBlobSize } from '../protocol/encoding.ts';
 
 export function computeBlobId(data: Uint8Array, n: number): string {
   encodingParams(n);
-  if (data.length > maxBlobSize(n)) throw new RangeError(`${data.length} bytes exceed the maximum ${maxBlobSize(n)} for ${n} shards`);
+  if (data.length > maxBlobSize(n))
+    throw new RangeError(`${data.length} bytes exceed the maximum ${maxBlobSize(n)} for ${n} shards`);
   const encoder = new BlobEncoder(n);
   try {
     const [blobId] = encoder.compute_metadata(data) as [number[] | Uint8Array];

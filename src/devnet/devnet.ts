@@ -127,10 +127,14 @@ function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
   if (existsSync(path)) {
     const saved = JSON.parse(readFileSync(path, 'utf8')) as DevnetConfig;
     if (options.shards !== undefined && options.shards !== saved.nShards) {
-      throw new Error(`${path} holds a devnet with ${saved.nShards} shards; use another --dir for ${options.shards}`);
+      throw new Error(
+        `${path} holds a devnet with ${saved.nShards} shards; use another --dir for ${options.shards}`,
+      );
     }
     if (options.nodes !== undefined && options.nodes !== saved.nodes.length) {
-      throw new Error(`${path} holds a devnet with ${saved.nodes.length} nodes; use another --dir for ${options.nodes}`);
+      throw new Error(
+        `${path} holds a devnet with ${saved.nodes.length} nodes; use another --dir for ${options.nodes}`,
+      );
     }
     return saved;
   }
@@ -161,7 +165,11 @@ function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
 }
 
 /** The remembered port if it is free again, else any free port (clients re-read committee.json). */
-async function listenPreferring(app: Parameters<typeof listen>[0], host: string, port: number): Promise<Listener> {
+async function listenPreferring(
+  app: Parameters<typeof listen>[0],
+  host: string,
+  port: number,
+): Promise<Listener> {
   try {
     return await listen(app, host, port);
   } catch (error) {

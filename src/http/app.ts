@@ -37,7 +37,9 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
 
   if (deps.metrics) {
     const registry = deps.metrics.registry;
-    app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+    app.get('/metrics', async (c) =>
+      c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
+    );
   }
 
   return app;

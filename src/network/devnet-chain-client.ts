@@ -64,11 +64,23 @@ export class DevnetChainClient {
     );
   }
 
-  registerBlob(input: { sender: string; rootHash: Uint8Array; size: number; epochs: number; deletable: boolean }) {
-    return this.#call<ChainBlobObject>('POST', '/v1/blobs', { ...input, rootHash: bytesToBase64(input.rootHash) });
+  registerBlob(input: {
+    sender: string;
+    rootHash: Uint8Array;
+    size: number;
+    epochs: number;
+    deletable: boolean;
+  }) {
+    return this.#call<ChainBlobObject>('POST', '/v1/blobs', {
+      ...input,
+      rootHash: bytesToBase64(input.rootHash),
+    });
   }
 
-  certifyBlob(objectId: string, certificate: { signers: number[]; serializedMessage: Uint8Array; signature: Uint8Array }) {
+  certifyBlob(
+    objectId: string,
+    certificate: { signers: number[]; serializedMessage: Uint8Array; signature: Uint8Array },
+  ) {
     return this.#call<ChainBlobObject>('POST', `/v1/blobs/${objectId}/certify`, {
       signers: certificate.signers,
       serializedMessage: bytesToBase64(certificate.serializedMessage),
@@ -81,7 +93,10 @@ export class DevnetChainClient {
   }
 
   blobsById(blobId: string) {
-    return this.#call<{ blobId: string; status: unknown; objects: ChainBlobObject[] }>('GET', `/v1/blob-ids/${blobId}`);
+    return this.#call<{ blobId: string; status: unknown; objects: ChainBlobObject[] }>(
+      'GET',
+      `/v1/blob-ids/${blobId}`,
+    );
   }
 
   deleteBlob(objectId: string, sender: string) {
@@ -118,7 +133,11 @@ export class DevnetChainClient {
       } catch {
         // not AIP-193: keep the raw text
       }
-      throw new ChainRequestError(response.status, reason, `${method} ${path}: ${response.status} ${message}`);
+      throw new ChainRequestError(
+        response.status,
+        reason,
+        `${method} ${path}: ${response.status} ${message}`,
+      );
     }
     return JSON.parse(text) as T;
   }

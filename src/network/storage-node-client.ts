@@ -42,11 +42,22 @@ export class StorageNodeClient {
     await this.#bytes('PUT', `/v1/blobs/${blobId}/metadata`, metadata, options);
   }
 
-  async getSliver(blobId: string, pair: number, type: SliverType, options?: RequestOptions): Promise<Uint8Array> {
+  async getSliver(
+    blobId: string,
+    pair: number,
+    type: SliverType,
+    options?: RequestOptions,
+  ): Promise<Uint8Array> {
     return this.#bytes('GET', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, undefined, options);
   }
 
-  async putSliver(blobId: string, pair: number, type: SliverType, sliver: Uint8Array, options?: RequestOptions) {
+  async putSliver(
+    blobId: string,
+    pair: number,
+    type: SliverType,
+    sliver: Uint8Array,
+    options?: RequestOptions,
+  ) {
     await this.#bytes('PUT', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, sliver, options);
   }
 
@@ -60,8 +71,12 @@ export class StorageNodeClient {
         ? `/v1/blobs/${blobId}/confirmation/permanent`
         : `/v1/blobs/${blobId}/confirmation/deletable/${persistence.objectId}`;
     const body = new TextDecoder().decode(await this.#bytes('GET', path, undefined, options));
-    const signed = (JSON.parse(body) as { success: { data: { signed: SignedConfirmation } } }).success.data.signed;
-    return { serializedMessage: base64ToBytes(signed.serializedMessage), signature: base64ToBytes(signed.signature) };
+    const signed = (JSON.parse(body) as { success: { data: { signed: SignedConfirmation } } }).success.data
+      .signed;
+    return {
+      serializedMessage: base64ToBytes(signed.serializedMessage),
+      signature: base64ToBytes(signed.signature),
+    };
   }
 
   async #bytes(method: string, path: string, body: Uint8Array | undefined, options: RequestOptions = {}) {

@@ -39,7 +39,12 @@ export const SliverData = bcs.struct('SliverData', {
 });
 
 /** Intent of a protocol message: [type, version 0, app id 3 (storage)]. */
-export const IntentType = { proofOfPossession: 0, blobCertification: 1, invalidBlobId: 2, syncShard: 3 } as const;
+export const IntentType = {
+  proofOfPossession: 0,
+  blobCertification: 1,
+  invalidBlobId: 2,
+  syncShard: 3,
+} as const;
 export const INTENT_VERSION = 0;
 export const INTENT_APP_ID_STORAGE = 3;
 

@@ -33,7 +33,8 @@ export function parseId32(text: string, what: string): BlobIdBytes {
 }
 
 export function blobIdFromBytes(bytes: Uint8Array): BlobIdBytes {
-  if (bytes.length !== BLOB_ID_LENGTH) throw new InvalidIdError(`blob ID must be 32 bytes, got ${bytes.length}`);
+  if (bytes.length !== BLOB_ID_LENGTH)
+    throw new InvalidIdError(`blob ID must be 32 bytes, got ${bytes.length}`);
   return bytes as BlobIdBytes;
 }
 

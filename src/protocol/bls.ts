@@ -28,7 +28,11 @@ export function blsAggregateSignatures(signatures: Uint8Array[]): Uint8Array {
 }
 
 /** Verifies one signature (possibly an aggregate) by the given public keys over one message. */
-export function blsVerifyAggregate(signature: Uint8Array, message: Uint8Array, publicKeys: Uint8Array[]): boolean {
+export function blsVerifyAggregate(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKeys: Uint8Array[],
+): boolean {
   if (publicKeys.length === 0) return false;
   try {
     const aggregateKey = scheme.aggregatePublicKeys(publicKeys);

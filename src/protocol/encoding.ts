@@ -40,7 +40,10 @@ export function maxBlobSize(n: number): number {
 }
 
 /** Bytes of one primary sliver (a row of S symbols) and one secondary sliver (a column of P symbols). */
-export function sliverLengths(length: number, n: number): { primary: number; secondary: number; symbolSize: number } {
+export function sliverLengths(
+  length: number,
+  n: number,
+): { primary: number; secondary: number; symbolSize: number } {
   const symbolSize = requireSymbolSize(length, n);
   const { primarySymbols, secondarySymbols } = encodingParams(n);
   return { primary: secondarySymbols * symbolSize, secondary: primarySymbols * symbolSize, symbolSize };

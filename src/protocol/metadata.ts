@@ -26,7 +26,8 @@ export function parseMetadata(bytes: Uint8Array): ParsedMetadata {
   const v1 = parsed.V1;
   if (v1.encoding_type.$kind !== 'RS2') throw new InvalidMetadataError('only RS2 encoding is supported');
   const length = BigInt(v1.unencoded_length);
-  if (length > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidMetadataError('unencoded length out of range');
+  if (length > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new InvalidMetadataError('unencoded length out of range');
   return {
     encodingType: RS2_ENCODING_TYPE,
     unencodedLength: Number(length),
@@ -40,6 +41,10 @@ export function parseMetadata(bytes: Uint8Array): ParsedMetadata {
 /** True when the metadata commits to exactly this blob ID (hash count n included). */
 export function metadataMatchesBlobId(metadata: ParsedMetadata, blobId: Uint8Array, n: number): boolean {
   if (metadata.hashes.length !== n) return false;
-  const derived = deriveBlobId(metadataRootHash(metadata.hashes), metadata.unencodedLength, metadata.encodingType);
+  const derived = deriveBlobId(
+    metadataRootHash(metadata.hashes),
+    metadata.unencodedLength,
+    metadata.encodingType,
+  );
   return derived.length === blobId.length && derived.every((byte, i) => byte === blobId[i]);
 }

@@ -36,7 +36,8 @@ export function parseQuiltPatchId(text: string): QuiltPatchId {
   const version = view.getUint8(32);
   const startIndex = view.getUint16(33, true);
   const endIndex = view.getUint16(35, true);
-  if (version !== QUILT_PATCH_ID_VERSION) throw new InvalidIdError(`unsupported quilt patch ID version ${version}`);
+  if (version !== QUILT_PATCH_ID_VERSION)
+    throw new InvalidIdError(`unsupported quilt patch ID version ${version}`);
   if (endIndex <= startIndex) throw new InvalidIdError('quilt patch ID has an empty column range');
   return { quiltId: blobIdFromBytes(bytes.slice(0, 32)), version, startIndex, endIndex };
 }

@@ -52,12 +52,20 @@ export async function storeBlob(input: StoreBlobInput): Promise<StoreBlobResult>
   const encodeMs = performance.now() - started;
 
   started = performance.now();
-  const blob = await chain.registerBlob({ sender, rootHash: encoded.rootHash, size: data.length, epochs, deletable });
+  const blob = await chain.registerBlob({
+    sender,
+    rootHash: encoded.rootHash,
+    size: data.length,
+    epochs,
+    deletable,
+  });
   if (blob.blobId !== blobId) throw new Error(`chain derived blob ID ${blob.blobId}, encoder ${blobId}`);
   const registerMs = performance.now() - started;
 
   started = performance.now();
-  const persistence = deletable ? ({ kind: 'deletable', objectId: blob.id } as const) : ({ kind: 'permanent' } as const);
+  const persistence = deletable
+    ? ({ kind: 'deletable', objectId: blob.id } as const)
+    : ({ kind: 'permanent' } as const);
   const confirmations = await Promise.all(
     committee.nodes.map(async (node, index) => {
       try {
@@ -74,7 +82,10 @@ export async function storeBlob(input: StoreBlobInput): Promise<StoreBlobResult>
   const uploadMs = performance.now() - started;
 
   started = performance.now();
-  const certificate = buildCertificate(committee, confirmations.filter((c) => c !== undefined));
+  const certificate = buildCertificate(
+    committee,
+    confirmations.filter((c) => c !== undefined),
+  );
   const certified = await chain.certifyBlob(blob.id, certificate);
   const certifyMs = performance.now() - started;
 
@@ -129,7 +140,8 @@ interface Confirmation {
  */
 export function buildCertificate(committee: Committee, confirmations: Confirmation[]) {
   const n = committee.nShards;
-  const weight = (list: Confirmation[]) => list.reduce((sum, c) => sum + committee.nodes[c.index]!.shards.length, 0);
+  const weight = (list: Confirmation[]) =>
+    list.reduce((sum, c) => sum + committee.nodes[c.index]!.shards.length, 0);
   const keyOf = (c: Confirmation) => base64ToBytes(committee.nodes[c.index]!.blsPublicKey);
   // Group by message: honest nodes of one epoch sign byte-identical messages.
   const groups = new Map<string, Confirmation[]>();

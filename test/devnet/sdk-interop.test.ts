@@ -45,14 +45,22 @@ for (const { shards, nodes, size } of [
         const { address: sender } = await chain.fundAccount();
 
         const { blobId, metadata, sliversByNode, rootHash } = await walrus.encodeBlob(data);
-        const registered = await chain.registerBlob({ sender, rootHash, size: data.length, epochs: 2, deletable });
+        const registered = await chain.registerBlob({
+          sender,
+          rootHash,
+          size: data.length,
+          epochs: 2,
+          deletable,
+        });
         expect(registered.blobId).toBe(blobId);
 
         const confirmations = await walrus.writeEncodedBlobToNodes({
           blobId,
           metadata,
           sliversByNode,
-          ...(deletable ? { deletable: true as const, objectId: registered.id } : { deletable: false as const }),
+          ...(deletable
+            ? { deletable: true as const, objectId: registered.id }
+            : { deletable: false as const }),
         });
         expect(confirmations.filter((c) => c !== null)).toHaveLength(nodes);
         const certificate = await walrus.certificateFromConfirmations({
@@ -85,8 +93,19 @@ for (const { shards, nodes, size } of [
       const chain = new DevnetChainClient(devnet.chainUrl);
       const { address: sender } = await chain.fundAccount();
       const { blobId, metadata, sliversByNode, rootHash } = await walrus.encodeBlob(data);
-      const registered = await chain.registerBlob({ sender, rootHash, size: data.length, epochs: 1, deletable: false });
-      const confirmations = await walrus.writeEncodedBlobToNodes({ blobId, metadata, sliversByNode, deletable: false });
+      const registered = await chain.registerBlob({
+        sender,
+        rootHash,
+        size: data.length,
+        epochs: 1,
+        deletable: false,
+      });
+      const confirmations = await walrus.writeEncodedBlobToNodes({
+        blobId,
+        metadata,
+        sliversByNode,
+        deletable: false,
+      });
       const certificate = await walrus.certificateFromConfirmations({
         confirmations,
         blobId,

@@ -7,7 +7,13 @@ import { metadataMatchesBlobId, parseMetadata } from '../../src/protocol/metadat
 import { nodeIndexByShard } from '../../src/network/committee.ts';
 import { pairForShard, shardForPair } from '../../src/protocol/sliver-layout.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { fundedAccount, postFault, readSystematic, startTestDevnet, storeOnDevnet } from '../support/devnet.ts';
+import {
+  fundedAccount,
+  postFault,
+  readSystematic,
+  startTestDevnet,
+  storeOnDevnet,
+} from '../support/devnet.ts';
 
 const N = 100;
 let devnet: RunningDevnet;
@@ -31,7 +37,9 @@ describe('devnet storage nodes', () => {
     expect(stored.blob.certifiedEpoch).toBe(1);
     expect(await readSystematic(devnet.committee, stored.blobId)).toEqual(data);
 
-    const metadataResponse = await fetch(`${devnet.committee.nodes[3]!.url}/v1/blobs/${stored.blobId}/metadata`);
+    const metadataResponse = await fetch(
+      `${devnet.committee.nodes[3]!.url}/v1/blobs/${stored.blobId}/metadata`,
+    );
     expect(metadataResponse.headers.get('content-type')).toBe('application/octet-stream');
     const withId = BlobMetadataWithId.parse(new Uint8Array(await metadataResponse.arrayBuffer()));
     expect(formatBlobId(withId.blob_id)).toBe(stored.blobId);
@@ -44,10 +52,14 @@ describe('devnet storage nodes', () => {
     const pair = 7;
     const owner = owners[shardForPair(pair, idBytes, N)]!;
     const other = (owner + 1) % devnet.committee.nodes.length;
-    const good = await fetch(`${devnet.committee.nodes[owner]!.url}/v1/blobs/${stored.blobId}/slivers/${pair}/secondary`);
+    const good = await fetch(
+      `${devnet.committee.nodes[owner]!.url}/v1/blobs/${stored.blobId}/slivers/${pair}/secondary`,
+    );
     expect(good.status).toBe(200);
     expect(SliverData.parse(new Uint8Array(await good.arrayBuffer())).index).toBe(N - 1 - pair);
-    const wrong = await fetch(`${devnet.committee.nodes[other]!.url}/v1/blobs/${stored.blobId}/slivers/${pair}/secondary`);
+    const wrong = await fetch(
+      `${devnet.committee.nodes[other]!.url}/v1/blobs/${stored.blobId}/slivers/${pair}/secondary`,
+    );
     expect(wrong.status).toBe(400);
     expect(await errorReason(wrong)).toBe('SHARD_NOT_ASSIGNED');
   });
@@ -57,7 +69,10 @@ describe('devnet storage nodes', () => {
     const encoded = encodeBlob(randomBytes(5000, 3), N);
     const blobId = formatBlobId(encoded.blobId);
     // Not registered yet.
-    let response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, { method: 'PUT', body: encoded.metadata });
+    let response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
+      method: 'PUT',
+      body: encoded.metadata,
+    });
     expect(response.status).toBe(400);
     expect(await errorReason(response)).toBe('NOT_REGISTERED');
 
@@ -65,28 +80,52 @@ describe('devnet storage nodes', () => {
     await chain.registerBlob({ sender, rootHash: encoded.rootHash, size: 5000, epochs: 1, deletable: false });
     // Metadata of another blob does not derive to this ID.
     const other = encodeBlob(randomBytes(5000, 4), N);
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, { method: 'PUT', body: other.metadata });
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
+      method: 'PUT',
+      body: other.metadata,
+    });
     expect(await errorReason(response)).toBe('INVALID_METADATA');
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, { method: 'PUT', body: new Uint8Array([1, 2, 3]) });
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
+      method: 'PUT',
+      body: new Uint8Array([1, 2, 3]),
+    });
     expect(await errorReason(response)).toBe('INVALID_METADATA');
     // Slivers need the metadata first.
     const pair = pairForShard(node.shards[0]!, encoded.blobId, N);
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, { method: 'PUT', body: encoded.primary[pair] });
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, {
+      method: 'PUT',
+      body: encoded.primary[pair],
+    });
     expect(await errorReason(response)).toBe('METADATA_NOT_FOUND');
 
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, { method: 'PUT', body: encoded.metadata });
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
+      method: 'PUT',
+      body: encoded.metadata,
+    });
     expect(response.status).toBe(201);
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, { method: 'PUT', body: encoded.metadata });
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
+      method: 'PUT',
+      body: encoded.metadata,
+    });
     expect(response.status).toBe(200);
     expect(metadataMatchesBlobId(parseMetadata(encoded.metadata), encoded.blobId, N)).toBe(true);
 
     // A primary sliver sent as the secondary of its pair has the wrong index.
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/secondary`, { method: 'PUT', body: encoded.primary[pair] });
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/secondary`, {
+      method: 'PUT',
+      body: encoded.primary[pair],
+    });
     expect(await errorReason(response)).toBe('SLIVER_INDEX_MISMATCH');
     // A truncated sliver: right framing, wrong length.
     const sliver = SliverData.parse(encoded.primary[pair]!);
-    const short = SliverData.serialize({ ...sliver, symbols: { ...sliver.symbols, data: sliver.symbols.data.slice(2) } }).toBytes();
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, { method: 'PUT', body: short });
+    const short = SliverData.serialize({
+      ...sliver,
+      symbols: { ...sliver.symbols, data: sliver.symbols.data.slice(2) },
+    }).toBytes();
+    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, {
+      method: 'PUT',
+      body: short,
+    });
     expect(await errorReason(response)).toBe('INVALID_SLIVER');
 
     // No confirmation until every sliver of the node's shards is there.
@@ -105,7 +144,9 @@ describe('devnet storage nodes', () => {
     const pair = pairForShard(node.shards[0]!, idBytes, N);
     const sliverUrl = `${node.url}/v1/blobs/${stored.blobId}/slivers/${pair}/primary`;
     const metadataUrl = `${node.url}/v1/blobs/${stored.blobId}/metadata`;
-    const before = (await (await fetch(`${node.url}/_devnet/stats`)).json()) as { requests: Record<string, number> };
+    const before = (await (await fetch(`${node.url}/_devnet/stats`)).json()) as {
+      requests: Record<string, number>;
+    };
     const honest = new Uint8Array(await (await fetch(sliverUrl)).arrayBuffer());
     try {
       expect((await postFault(node.url, 'down')).status).toBe(200);
@@ -123,7 +164,9 @@ describe('devnet storage nodes', () => {
       expect(parsed.symbols.data).not.toEqual(SliverData.parse(honest).symbols.data);
 
       await postFault(node.url, 'corrupt-metadata');
-      const badMeta = BlobMetadataWithId.parse(new Uint8Array(await (await fetch(metadataUrl)).arrayBuffer()));
+      const badMeta = BlobMetadataWithId.parse(
+        new Uint8Array(await (await fetch(metadataUrl)).arrayBuffer()),
+      );
       const reencoded = BlobMetadataWithId.serialize(badMeta).toBytes().subarray(32);
       expect(metadataMatchesBlobId(parseMetadata(reencoded), idBytes, N)).toBe(false);
 
@@ -137,7 +180,9 @@ describe('devnet storage nodes', () => {
       await postFault(node.url, 'ok');
     }
     expect(new Uint8Array(await (await fetch(sliverUrl)).arrayBuffer())).toEqual(honest);
-    const after = (await (await fetch(`${node.url}/_devnet/stats`)).json()) as { requests: Record<string, number> };
+    const after = (await (await fetch(`${node.url}/_devnet/stats`)).json()) as {
+      requests: Record<string, number>;
+    };
     // honest, slow, corrupt and the final read; a node that is "down" refuses before it counts.
     expect(after.requests.sliver! - (before.requests.sliver ?? 0)).toBe(4);
     expect(after.requests.metadata! - (before.requests.metadata ?? 0)).toBe(2);
@@ -155,7 +200,9 @@ describe('devnet storage nodes', () => {
     expect((await fetch(expiringUrl)).status).toBe(200);
     devnet.ledger.advanceEpoch();
     expect((await fetch(expiringUrl)).status).toBe(404);
-    const status = (await (await fetch(`${devnet.committee.nodes[0]!.url}/v1/blobs/${expiring.blobId}/status`)).json()) as {
+    const status = (await (
+      await fetch(`${devnet.committee.nodes[0]!.url}/v1/blobs/${expiring.blobId}/status`)
+    ).json()) as {
       success: { data: unknown };
     };
     expect(status.success.data).toBe('nonexistent');

@@ -95,9 +95,9 @@ describe('metadata BCS', () => {
         primary: new Uint8Array(h.primary_hash.Digest!),
         secondary: new Uint8Array(h.secondary_hash.Digest!),
       }));
-      expect(deriveBlobId(metadataRootHash(parsedHashes), BigInt(parsed.metadata.V1.unencoded_length))).toEqual(
-        encoded.blobId,
-      );
+      expect(
+        deriveBlobId(metadataRootHash(parsedHashes), BigInt(parsed.metadata.V1.unencoded_length)),
+      ).toEqual(encoded.blobId);
       expect(BlobMetadata.serialize(parsed.metadata).toBytes()).toEqual(bytes.slice(32));
     });
   }

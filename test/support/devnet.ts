@@ -18,17 +18,25 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export async function startTestDevnet(options: Omit<DevnetOptions, 'dir'> & { dir?: string }): Promise<RunningDevnet> {
+export async function startTestDevnet(
+  options: Omit<DevnetOptions, 'dir'> & { dir?: string },
+): Promise<RunningDevnet> {
   return startDevnet({ dir: options.dir ?? tempDir('devnet').path, basePort: 0, ...options });
 }
 
-export async function fundedAccount(devnet: RunningDevnet): Promise<{ chain: DevnetChainClient; sender: string }> {
+export async function fundedAccount(
+  devnet: RunningDevnet,
+): Promise<{ chain: DevnetChainClient; sender: string }> {
   const chain = new DevnetChainClient(devnet.chainUrl);
   const account = await chain.fundAccount();
   return { chain, sender: account.address };
 }
 
-export async function storeOnDevnet(devnet: RunningDevnet, data: Uint8Array, options: { epochs?: number; deletable?: boolean } = {}) {
+export async function storeOnDevnet(
+  devnet: RunningDevnet,
+  data: Uint8Array,
+  options: { epochs?: number; deletable?: boolean } = {},
+) {
   const { chain, sender } = await fundedAccount(devnet);
   const result = await storeBlob({
     data,
@@ -53,7 +61,8 @@ export async function readSystematic(committee: Committee, blobId: string): Prom
   const rows = await Promise.all(
     Array.from({ length: primarySymbols }, async (_, pair) => {
       const node = committee.nodes[owners[shardForPair(pair, idBytes, n)]!]!;
-      return SliverData.parse(await new StorageNodeClient(node.url).getSliver(blobId, pair, 'primary')).symbols.data;
+      return SliverData.parse(await new StorageNodeClient(node.url).getSliver(blobId, pair, 'primary'))
+        .symbols.data;
     }),
   );
   const out = new Uint8Array(metadata.unencodedLength);

@@ -12,7 +12,15 @@ import { isQuorum, parseConfirmationMessage } from '../../protocol/confirmation.
 import { IntentType } from '../../protocol/bcs.ts';
 import { RS2_ENCODING_TYPE, maxBlobSize, storageCost } from '../../protocol/encoding.ts';
 import type { Committee } from '../../network/committee.ts';
-import type { Account, BlobObject, BlobStatus, ChainEvent, ChainEventType, ChainParams, ChainState } from './types.ts';
+import type {
+  Account,
+  BlobObject,
+  BlobStatus,
+  ChainEvent,
+  ChainEventType,
+  ChainParams,
+  ChainState,
+} from './types.ts';
 
 export class ChainError extends Error {
   override name = 'ChainError';
@@ -32,7 +40,7 @@ export const DEFAULT_CHAIN_PARAMS: Omit<ChainParams, 'nShards'> = {
   epochDurationMs: 0,
   faucetWal: (1_000n * 10n ** 9n).toString(),
   faucetSui: (100n * 10n ** 9n).toString(),
-  gasPerTransaction: (2_000_000n).toString(),
+  gasPerTransaction: 2_000_000n.toString(),
   maxEpochsAhead: 53,
 };
 
@@ -56,7 +64,10 @@ export class DevnetLedger {
     this.#committee = committee;
     this.#publicKeys = committee.nodes.map((node) => base64ToBytes(node.blsPublicKey));
     this.#path = options.statePath;
-    const saved = this.#path && existsSync(this.#path) ? (JSON.parse(readFileSync(this.#path, 'utf8')) as ChainState) : undefined;
+    const saved =
+      this.#path && existsSync(this.#path)
+        ? (JSON.parse(readFileSync(this.#path, 'utf8')) as ChainState)
+        : undefined;
     this.#state = saved ?? {
       params: { ...DEFAULT_CHAIN_PARAMS, ...options.params, nShards: committee.nShards },
       epoch: committee.epoch,
@@ -112,7 +123,12 @@ export class DevnetLedger {
 
   quote(size: number, epochs: number) {
     const cost = storageCost(size, this.params.nShards, epochs, this.#prices());
-    return { ...cost, storage: cost.storage.toString(), write: cost.write.toString(), total: cost.total.toString() };
+    return {
+      ...cost,
+      storage: cost.storage.toString(),
+      write: cost.write.toString(),
+      total: cost.total.toString(),
+    };
   }
 
   /** reserve_space + register_blob in one transaction. The blob ID is derived, as the contract does. */
@@ -126,7 +142,8 @@ export class DevnetLedger {
   }): BlobObject {
     const { sender, rootHash, size, epochs, deletable } = input;
     const encodingType = input.encodingType ?? RS2_ENCODING_TYPE;
-    if (encodingType !== RS2_ENCODING_TYPE) throw new ChainError(400, 'INVALID_ENCODING', 'only RS2 (1) is supported');
+    if (encodingType !== RS2_ENCODING_TYPE)
+      throw new ChainError(400, 'INVALID_ENCODING', 'only RS2 (1) is supported');
     if (rootHash.length !== 32) throw new ChainError(400, 'INVALID_ROOT_HASH', 'root hash must be 32 bytes');
     if (!Number.isSafeInteger(size) || size < 0 || size > maxBlobSize(this.params.nShards)) {
       throw new ChainError(400, 'INVALID_SIZE', `size must be 0..${maxBlobSize(this.params.nShards)}`);
@@ -146,13 +163,24 @@ export class DevnetLedger {
       size,
       encodingType,
       certifiedEpoch: null,
-      storage: { id: randomObjectId(), startEpoch: this.epoch, endEpoch: this.epoch + epochs, storageSize: cost.units * 1024 * 1024 },
+      storage: {
+        id: randomObjectId(),
+        startEpoch: this.epoch,
+        endEpoch: this.epoch + epochs,
+        storageSize: cost.units * 1024 * 1024,
+      },
       deletable,
       deleted: false,
       attributes: {},
     };
     this.#state.blobs[blob.id] = blob;
-    this.#emit('BlobRegistered', { objectId: blob.id, blobId: blob.blobId, size, endEpoch: blob.storage.endEpoch, deletable });
+    this.#emit('BlobRegistered', {
+      objectId: blob.id,
+      blobId: blob.blobId,
+      size,
+      endEpoch: blob.storage.endEpoch,
+      deletable,
+    });
     this.#persist();
     return { ...blob };
   }
@@ -164,41 +192,74 @@ export class DevnetLedger {
     try {
       message = parseConfirmationMessage(certificate.serializedMessage);
     } catch {
-      throw new ChainError(400, 'INVALID_CERTIFICATE', 'certificate message is not a BCS storage confirmation');
+      throw new ChainError(
+        400,
+        'INVALID_CERTIFICATE',
+        'certificate message is not a BCS storage confirmation',
+      );
     }
-    if (message.intentType !== IntentType.blobCertification) throw new ChainError(400, 'INVALID_CERTIFICATE', 'wrong intent');
+    if (message.intentType !== IntentType.blobCertification)
+      throw new ChainError(400, 'INVALID_CERTIFICATE', 'wrong intent');
     if (message.epoch !== this.epoch) {
-      throw new ChainError(400, 'INVALID_CERTIFICATE', `certificate is for epoch ${message.epoch}, chain is at ${this.epoch}`);
+      throw new ChainError(
+        400,
+        'INVALID_CERTIFICATE',
+        `certificate is for epoch ${message.epoch}, chain is at ${this.epoch}`,
+      );
     }
-    if (formatBlobId(message.blobId) !== blob.blobId) throw new ChainError(400, 'INVALID_CERTIFICATE', 'certificate is for another blob');
+    if (formatBlobId(message.blobId) !== blob.blobId)
+      throw new ChainError(400, 'INVALID_CERTIFICATE', 'certificate is for another blob');
     const persistenceMatches =
       message.persistence.kind === 'deletable'
         ? blob.deletable && '0x' + bytesToHex(message.persistence.objectId) === blob.id
         : !blob.deletable;
-    if (!persistenceMatches) throw new ChainError(400, 'INVALID_CERTIFICATE', 'certificate persistence type does not match the blob object');
+    if (!persistenceMatches)
+      throw new ChainError(
+        400,
+        'INVALID_CERTIFICATE',
+        'certificate persistence type does not match the blob object',
+      );
     const signers = [...new Set(certificate.signers)];
     if (signers.some((i) => !Number.isInteger(i) || i < 0 || i >= this.#committee.nodes.length)) {
       throw new ChainError(400, 'INVALID_CERTIFICATE', 'signer index out of range');
     }
     const weight = signers.reduce((sum, i) => sum + this.#committee.nodes[i]!.shards.length, 0);
     if (!isQuorum(weight, this.params.nShards)) {
-      throw new ChainError(400, 'NOT_ENOUGH_SIGNERS', `signers hold ${weight} shards; a quorum needs more than 2f`);
+      throw new ChainError(
+        400,
+        'NOT_ENOUGH_SIGNERS',
+        `signers hold ${weight} shards; a quorum needs more than 2f`,
+      );
     }
     const keys = signers.map((i) => this.#publicKeys[i]!);
     if (!blsVerifyAggregate(certificate.signature, certificate.serializedMessage, keys)) {
       throw new ChainError(400, 'INVALID_SIGNATURE', 'aggregate signature does not verify');
     }
     blob.certifiedEpoch = this.epoch;
-    this.#emit('BlobCertified', { objectId: blob.id, blobId: blob.blobId, endEpoch: blob.storage.endEpoch, deletable: blob.deletable });
+    this.#emit('BlobCertified', {
+      objectId: blob.id,
+      blobId: blob.blobId,
+      endEpoch: blob.storage.endEpoch,
+      deletable: blob.deletable,
+    });
     this.#persist();
     return { ...blob };
   }
 
   extendBlob(objectId: string, sender: string, epochs: number): BlobObject {
     const blob = this.#liveBlob(objectId);
-    if (blob.certifiedEpoch === null) throw new ChainError(400, 'NOT_CERTIFIED', 'only certified blobs can be extended');
-    if (!Number.isInteger(epochs) || epochs < 1 || blob.storage.endEpoch + epochs - this.epoch > this.params.maxEpochsAhead) {
-      throw new ChainError(400, 'INVALID_EPOCHS', `the end epoch may be at most ${this.params.maxEpochsAhead} ahead`);
+    if (blob.certifiedEpoch === null)
+      throw new ChainError(400, 'NOT_CERTIFIED', 'only certified blobs can be extended');
+    if (
+      !Number.isInteger(epochs) ||
+      epochs < 1 ||
+      blob.storage.endEpoch + epochs - this.epoch > this.params.maxEpochsAhead
+    ) {
+      throw new ChainError(
+        400,
+        'INVALID_EPOCHS',
+        `the end epoch may be at most ${this.params.maxEpochsAhead} ahead`,
+      );
     }
     const units = BigInt(Math.ceil(blob.storage.storageSize / (1024 * 1024)));
     this.#charge(sender, units * BigInt(this.params.storagePricePerUnit) * BigInt(epochs));
@@ -213,12 +274,21 @@ export class DevnetLedger {
     if (blob.owner !== sender) throw new ChainError(403, 'NOT_OWNER', 'only the owner can delete a blob');
     if (!blob.deletable) throw new ChainError(400, 'NOT_DELETABLE', 'the blob was registered as permanent');
     blob.deleted = true;
-    this.#emit('BlobDeleted', { objectId: blob.id, blobId: blob.blobId, wasCertified: blob.certifiedEpoch !== null });
+    this.#emit('BlobDeleted', {
+      objectId: blob.id,
+      blobId: blob.blobId,
+      wasCertified: blob.certifiedEpoch !== null,
+    });
     this.#persist();
     return { ...blob };
   }
 
-  setAttributes(objectId: string, sender: string, set: Record<string, string>, remove: string[] = []): BlobObject {
+  setAttributes(
+    objectId: string,
+    sender: string,
+    set: Record<string, string>,
+    remove: string[] = [],
+  ): BlobObject {
     const blob = this.#liveBlob(objectId);
     if (blob.owner !== sender) throw new ChainError(403, 'NOT_OWNER', 'only the owner can change attributes');
     for (const key of remove) delete blob.attributes[key];
@@ -303,7 +373,10 @@ export class DevnetLedger {
   // ── internals ─────────────────────────────────────────────────────────────────────────────────
 
   #prices() {
-    return { storagePricePerUnit: BigInt(this.params.storagePricePerUnit), writePricePerUnit: BigInt(this.params.writePricePerUnit) };
+    return {
+      storagePricePerUnit: BigInt(this.params.storagePricePerUnit),
+      writePricePerUnit: BigInt(this.params.writePricePerUnit),
+    };
   }
 
   /** Takes gas in SUI and `wal` FROST, or throws without taking anything. */
@@ -311,16 +384,20 @@ export class DevnetLedger {
     const account = this.#state.accounts[sender];
     if (!account) throw new ChainError(404, 'ACCOUNT_NOT_FOUND', `no account ${sender}; fund it first`);
     const gas = BigInt(this.params.gasPerTransaction);
-    if (BigInt(account.sui) < gas) throw new ChainError(402, 'INSUFFICIENT_GAS', `${sender} has too little SUI for gas`);
-    if (BigInt(account.wal) < wal) throw new ChainError(402, 'INSUFFICIENT_WAL', `${sender} needs ${wal} FROST, has ${account.wal}`);
+    if (BigInt(account.sui) < gas)
+      throw new ChainError(402, 'INSUFFICIENT_GAS', `${sender} has too little SUI for gas`);
+    if (BigInt(account.wal) < wal)
+      throw new ChainError(402, 'INSUFFICIENT_WAL', `${sender} needs ${wal} FROST, has ${account.wal}`);
     account.sui = (BigInt(account.sui) - gas).toString();
     account.wal = (BigInt(account.wal) - wal).toString();
   }
 
   #liveBlob(objectId: string): BlobObject {
     const blob = this.#state.blobs[objectId];
-    if (!blob || blob.deleted) throw new ChainError(404, 'OBJECT_NOT_FOUND', `no live blob object ${objectId}`);
-    if (blob.storage.endEpoch <= this.epoch) throw new ChainError(400, 'BLOB_EXPIRED', `blob object ${objectId} has expired`);
+    if (!blob || blob.deleted)
+      throw new ChainError(404, 'OBJECT_NOT_FOUND', `no live blob object ${objectId}`);
+    if (blob.storage.endEpoch <= this.epoch)
+      throw new ChainError(400, 'BLOB_EXPIRED', `blob object ${objectId} has expired`);
     return blob;
   }
 
@@ -334,7 +411,8 @@ export class DevnetLedger {
       data,
     };
     this.#state.events.push(event);
-    if (this.#state.events.length > MAX_EVENTS_KEPT) this.#state.events.splice(0, this.#state.events.length - MAX_EVENTS_KEPT);
+    if (this.#state.events.length > MAX_EVENTS_KEPT)
+      this.#state.events.splice(0, this.#state.events.length - MAX_EVENTS_KEPT);
     for (const listener of this.#listeners) listener(event);
   }
 
@@ -352,5 +430,6 @@ export function randomObjectId(): string {
 }
 
 function requireAddress(address: string): void {
-  if (!/^0x[0-9a-f]{64}$/.test(address)) throw new ChainError(400, 'INVALID_ADDRESS', 'address must be 0x + 64 lowercase hex');
+  if (!/^0x[0-9a-f]{64}$/.test(address))
+    throw new ChainError(400, 'INVALID_ADDRESS', 'address must be 0x + 64 lowercase hex');
 }

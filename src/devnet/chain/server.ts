@@ -35,20 +35,29 @@ export function createChainApp(ledger: DevnetLedger): Hono {
 
   app.onError((error, c) => {
     if (error instanceof ChainError) {
-      return c.json(apiError(error.httpStatus, error.reason, error.message, {}, DOMAIN), error.httpStatus as 400);
+      return c.json(
+        apiError(error.httpStatus, error.reason, error.message, {}, DOMAIN),
+        error.httpStatus as 400,
+      );
     }
     if (error instanceof z.ZodError || error instanceof SyntaxError) {
       return c.json(apiError(400, 'INVALID_REQUEST', error.message, {}, DOMAIN), 400);
     }
     return c.json(apiError(500, 'INTERNAL', 'internal error', {}, DOMAIN), 500);
   });
-  app.notFound((c) => c.json(apiError(404, 'ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {}, DOMAIN), 404));
+  app.notFound((c) =>
+    c.json(apiError(404, 'ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {}, DOMAIN), 404),
+  );
 
   app.get('/v1/state', (c) => c.json({ epoch: ledger.epoch, params: ledger.params }));
   app.get('/v1/committee', (c) => c.json(ledger.committee));
   app.get('/v1/quote', (c) => {
     const size = z.coerce.number().int().nonnegative().parse(c.req.query('size'));
-    const epochs = z.coerce.number().int().positive().parse(c.req.query('epochs') ?? '1');
+    const epochs = z.coerce
+      .number()
+      .int()
+      .positive()
+      .parse(c.req.query('epochs') ?? '1');
     return c.json(ledger.quote(size, epochs));
   });
 
@@ -82,7 +91,9 @@ export function createChainApp(ledger: DevnetLedger): Hono {
   });
   app.put('/v1/blobs/:objectId/attributes', async (c) => {
     const body = AttributesBody.parse(await jsonBody(c.req.raw));
-    return c.json(ledger.setAttributes(objectId.parse(c.req.param('objectId')), body.sender, body.set, body.remove));
+    return c.json(
+      ledger.setAttributes(objectId.parse(c.req.param('objectId')), body.sender, body.set, body.remove),
+    );
   });
 
   app.get('/v1/blob-ids/:blobId', (c) => {
@@ -91,8 +102,18 @@ export function createChainApp(ledger: DevnetLedger): Hono {
   });
 
   app.get('/v1/events', (c) => {
-    const after = z.coerce.number().int().default(-1).parse(c.req.query('after') ?? '-1');
-    const limit = z.coerce.number().int().min(1).max(1000).default(100).parse(c.req.query('limit') ?? '100');
+    const after = z.coerce
+      .number()
+      .int()
+      .default(-1)
+      .parse(c.req.query('after') ?? '-1');
+    const limit = z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(100)
+      .parse(c.req.query('limit') ?? '100');
     return c.json({ events: ledger.eventsAfter(after, limit) });
   });
   app.post('/v1/epoch/advance', (c) => c.json({ epoch: ledger.advanceEpoch() }));

@@ -26,7 +26,8 @@ export interface BlobObject {
   attributes: Record<string, string>;
 }
 
-export type ChainEventType = 'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
+export type ChainEventType =
+  'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
 
 export interface ChainEvent {
   seq: number;

@@ -68,11 +68,18 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
   const app = new Hono();
 
   app.onError((error, c) => {
-    if (error instanceof NodeError) return c.json(apiError(error.httpStatus, error.reason, error.message, {}, DOMAIN), error.httpStatus as 400);
-    if (error instanceof InvalidIdError) return c.json(apiError(400, 'INVALID_BLOB_ID', error.message, {}, DOMAIN), 400);
+    if (error instanceof NodeError)
+      return c.json(
+        apiError(error.httpStatus, error.reason, error.message, {}, DOMAIN),
+        error.httpStatus as 400,
+      );
+    if (error instanceof InvalidIdError)
+      return c.json(apiError(400, 'INVALID_BLOB_ID', error.message, {}, DOMAIN), 400);
     return c.json(apiError(500, 'INTERNAL', 'internal error', {}, DOMAIN), 500);
   });
-  app.notFound((c) => c.json(apiError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {}, DOMAIN), 404));
+  app.notFound((c) =>
+    c.json(apiError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {}, DOMAIN), 404),
+  );
 
   // ── devnet controls (never faulted, never counted) ─────────────────────────────────────────────
   app.post('/_devnet/fault', async (c) => {
@@ -91,7 +98,10 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
   // ── faults, applied to every API route ─────────────────────────────────────────────────────────
   app.use('/v1/*', async (c, next) => {
     if (fault.mode === 'down') {
-      return c.json(apiError(503, 'UNAVAILABLE', `${options.name} is down (devnet fault)`, {}, 'global'), 503);
+      return c.json(
+        apiError(503, 'UNAVAILABLE', `${options.name} is down (devnet fault)`, {}, 'global'),
+        503,
+      );
     }
     if (fault.mode === 'slow') await delay(fault.delayMs, c.req.raw.signal);
     await next();
@@ -121,7 +131,8 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     const { blobId, bytes } = requireBlob(c);
     const { pair, type } = requireOwnSliver(c, bytes);
     rejectIfBlocked();
-    if (!isLive(blobId)) throw new NodeError(404, 'SLIVER_NOT_FOUND', 'blob is not registered or has expired');
+    if (!isLive(blobId))
+      throw new NodeError(404, 'SLIVER_NOT_FOUND', 'blob is not registered or has expired');
     const sliver = await store.readSliver(blobId, pair, type);
     if (!sliver) throw new NodeError(404, 'SLIVER_NOT_FOUND', `sliver ${type} ${pair} is not stored here`);
     return octets(c, fault.mode === 'corrupt-slivers' ? corruptSliver(sliver) : sliver);
@@ -192,12 +203,21 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     }
     const expected = sliverLengths(length, nShards);
     if (sliver.index !== sliverIndex(pair, type, nShards)) {
-      throw new NodeError(400, 'SLIVER_INDEX_MISMATCH', `a ${type} sliver of pair ${pair} has index ${sliverIndex(pair, type, nShards)}`);
+      throw new NodeError(
+        400,
+        'SLIVER_INDEX_MISMATCH',
+        `a ${type} sliver of pair ${pair} has index ${sliverIndex(pair, type, nShards)}`,
+      );
     }
     if (sliver.symbols.symbol_size !== expected.symbolSize || sliver.symbols.data.length !== expected[type]) {
-      throw new NodeError(400, 'INVALID_SLIVER', `expected ${expected[type]} bytes in symbols of ${expected.symbolSize}`);
+      throw new NodeError(
+        400,
+        'INVALID_SLIVER',
+        `expected ${expected[type]} bytes in symbols of ${expected.symbolSize}`,
+      );
     }
-    if (await store.hasSliver(blobId, pair, type)) return c.json(apiSuccess('sliver was already stored'), 200);
+    if (await store.hasSliver(blobId, pair, type))
+      return c.json(apiSuccess('sliver was already stored'), 200);
     await store.writeSliver(blobId, pair, type, body);
     return c.json(apiSuccess('sliver stored successfully', 201), 201);
   });
@@ -217,15 +237,26 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     count('confirmation');
     const { blobId, bytes } = requireBlob(c);
     const objectId = c.req.param('objectId').toLowerCase();
-    if (!/^0x[0-9a-f]{64}$/.test(objectId)) throw new NodeError(400, 'INVALID_OBJECT_ID', 'object ID must be 0x + 64 hex');
+    if (!/^0x[0-9a-f]{64}$/.test(objectId))
+      throw new NodeError(400, 'INVALID_OBJECT_ID', 'object ID must be 0x + 64 hex');
     let blob: BlobObject | undefined;
     try {
       blob = chain.getBlob(objectId);
     } catch {
       blob = undefined;
     }
-    if (!blob || blob.deleted || !blob.deletable || blob.blobId !== blobId || blob.storage.endEpoch <= chain.epoch) {
-      throw new NodeError(400, 'NOT_REGISTERED', 'no live deletable blob object with this ID stores this blob');
+    if (
+      !blob ||
+      blob.deleted ||
+      !blob.deletable ||
+      blob.blobId !== blobId ||
+      blob.storage.endEpoch <= chain.epoch
+    ) {
+      throw new NodeError(
+        400,
+        'NOT_REGISTERED',
+        'no live deletable blob object with this ID stores this blob',
+      );
     }
     await requireAllSlivers(blobId, bytes);
     return c.json(apiSuccess({ signed: sign(bytes, { kind: 'deletable', objectId: hexToBytes(objectId) }) }));
@@ -240,17 +271,24 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
   function requireOwnSliver(c: Context, blobIdBytes: Uint8Array): { pair: number; type: SliverType } {
     const type = c.req.param('type');
     const pairText = c.req.param('pair') ?? '';
-    if (type !== 'primary' && type !== 'secondary') throw new NodeError(400, 'INVALID_SLIVER_TYPE', 'sliver type is primary or secondary');
+    if (type !== 'primary' && type !== 'secondary')
+      throw new NodeError(400, 'INVALID_SLIVER_TYPE', 'sliver type is primary or secondary');
     const pair = /^\d{1,5}$/.test(pairText) ? Number(pairText) : NaN;
-    if (!(pair < nShards)) throw new NodeError(400, 'INDEX_OUT_OF_RANGE', `sliver pair index must be 0..${nShards - 1}`);
+    if (!(pair < nShards))
+      throw new NodeError(400, 'INDEX_OUT_OF_RANGE', `sliver pair index must be 0..${nShards - 1}`);
     if (!shards.has(shardForPair(pair, blobIdBytes, nShards))) {
-      throw new NodeError(400, 'SHARD_NOT_ASSIGNED', `the shard of sliver pair ${pair} is not assigned to ${options.name}`);
+      throw new NodeError(
+        400,
+        'SHARD_NOT_ASSIGNED',
+        `the shard of sliver pair ${pair} is not assigned to ${options.name}`,
+      );
     }
     return { pair, type };
   }
 
   function rejectIfBlocked(): void {
-    if (fault.mode === 'blocked') throw new NodeError(451, 'FORBIDDEN_BLOB', 'the blob is blocked on this node');
+    if (fault.mode === 'blocked')
+      throw new NodeError(451, 'FORBIDDEN_BLOB', 'the blob is blocked on this node');
   }
 
   function isLive(blobId: string): boolean {
@@ -258,12 +296,14 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
   }
 
   function requireRegistered(blobId: string): void {
-    if (!isLive(blobId)) throw new NodeError(400, 'NOT_REGISTERED', 'the blob has not been registered or has already expired');
+    if (!isLive(blobId))
+      throw new NodeError(400, 'NOT_REGISTERED', 'the blob has not been registered or has already expired');
   }
 
   async function readLiveMetadata(blobId: string): Promise<Uint8Array> {
     const metadata = isLive(blobId) ? await store.readMetadata(blobId) : undefined;
-    if (!metadata) throw new NodeError(404, 'METADATA_NOT_FOUND', 'the metadata is not stored here, or the blob expired');
+    if (!metadata)
+      throw new NodeError(404, 'METADATA_NOT_FOUND', 'the metadata is not stored here, or the blob expired');
     return metadata;
   }
 
@@ -271,7 +311,8 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     const known = lengths.get(blobId);
     if (known !== undefined) return known;
     const metadata = await store.readMetadata(blobId);
-    if (!metadata) throw new NodeError(400, 'METADATA_NOT_FOUND', 'store the blob metadata before its slivers');
+    if (!metadata)
+      throw new NodeError(400, 'METADATA_NOT_FOUND', 'store the blob metadata before its slivers');
     const length = parseMetadata(metadata).unencodedLength;
     lengths.set(blobId, length);
     return length;
@@ -287,14 +328,21 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
       }
     }
     if (missing.length > 0) {
-      throw new NodeError(400, 'MISSING_SLIVERS', `${missing.length} slivers of this node's shards are missing (e.g. ${missing[0]})`);
+      throw new NodeError(
+        400,
+        'MISSING_SLIVERS',
+        `${missing.length} slivers of this node's shards are missing (e.g. ${missing[0]})`,
+      );
     }
     complete.add(blobId);
   }
 
   function sign(blobIdBytes: Uint8Array, persistence: Persistence) {
     const message = confirmationMessage(chain.epoch, blobIdBytes, persistence);
-    return { serializedMessage: bytesToBase64(message), signature: bytesToBase64(blsSign(message, options.secretKey)) };
+    return {
+      serializedMessage: bytesToBase64(message),
+      signature: bytesToBase64(blsSign(message, options.secretKey)),
+    };
   }
 
   return app;
@@ -314,9 +362,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -1,0 +1,63 @@
+// The composition root as `npm start` runs it: an embedded devnet, the edge on top, /status and /metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { startEdge, type RunningEdge } from '../src/main.ts';
+import { tempDir } from './support/devnet.ts';
+
+let edge: RunningEdge;
+const dir = tempDir('edge');
+
+beforeAll(async () => {
+  edge = await startEdge(loadConfig({ PORT: '0', DATA_DIR: dir.path, LOG_LEVEL: 'silent' }));
+});
+afterAll(async () => {
+  await edge?.stop();
+  dir.remove();
+});
+
+describe('walrus-edge on its embedded devnet', () => {
+  it('answers /status with the devnet it runs on (mainnet-like by default)', async () => {
+    const response = await fetch(`${edge.url}/status`);
+    expect(response.status).toBe(200);
+    const status = (await response.json()) as Record<string, unknown>;
+    expect(status).toMatchObject({
+      service: 'walrus-edge',
+      network: 'devnet',
+      nShards: 1000,
+      storageNodes: 12,
+      epoch: 1,
+    });
+    expect(status.chainUrl).toBe(edge.devnet!.chainUrl);
+    // The embedded nodes really serve: their health endpoint answers.
+    const health = await fetch(`${edge.devnet!.committee.nodes[0]!.url}/v1/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('answers unknown routes with an AIP-193 404', async () => {
+    const response = await fetch(`${edge.url}/nope?x=1`);
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as {
+      error: { code: number; status: string; details: { reason: string }[] };
+    };
+    expect(body.error).toMatchObject({ code: 404, status: 'NOT_FOUND' });
+    expect(body.error.details[0]!.reason).toBe('NOT_FOUND');
+  });
+
+  it('counts requests by route pattern in Prometheus format', async () => {
+    await fetch(`${edge.url}/status`);
+    await fetch(`${edge.url}/definitely/not/a/route/abc123`);
+    const text = await (await fetch(`${edge.url}/metrics`)).text();
+    expect(text).toMatch(
+      /walrus_edge_http_requests_total\{route="\/status",method="GET",status="200"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /walrus_edge_http_requests_total\{route="unmatched",method="GET",status="404"\} [1-9]/,
+    );
+    expect(text).not.toContain('abc123');
+  });
+
+  it('rejects invalid configuration loudly', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ NETWORK: 'moonnet' })).toThrow(/NETWORK/);
+  });
+});
