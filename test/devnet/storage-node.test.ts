@@ -25,6 +25,10 @@ afterAll(async () => {
   await devnet?.stop();
 });
 
+function put(url: string, body: Uint8Array | undefined): Promise<Response> {
+  return fetch(url, { method: 'PUT', body: body as Uint8Array<ArrayBuffer> });
+}
+
 async function errorReason(response: Response): Promise<string | undefined> {
   const body = (await response.json()) as { error: { details: { reason: string }[] } };
   return body.error.details[0]?.reason;
@@ -69,10 +73,7 @@ describe('devnet storage nodes', () => {
     const encoded = encodeBlob(randomBytes(5000, 3), N);
     const blobId = formatBlobId(encoded.blobId);
     // Not registered yet.
-    let response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
-      method: 'PUT',
-      body: encoded.metadata,
-    });
+    let response = await put(`${node.url}/v1/blobs/${blobId}/metadata`, encoded.metadata);
     expect(response.status).toBe(400);
     expect(await errorReason(response)).toBe('NOT_REGISTERED');
 
@@ -80,41 +81,23 @@ describe('devnet storage nodes', () => {
     await chain.registerBlob({ sender, rootHash: encoded.rootHash, size: 5000, epochs: 1, deletable: false });
     // Metadata of another blob does not derive to this ID.
     const other = encodeBlob(randomBytes(5000, 4), N);
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
-      method: 'PUT',
-      body: other.metadata,
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/metadata`, other.metadata);
     expect(await errorReason(response)).toBe('INVALID_METADATA');
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
-      method: 'PUT',
-      body: new Uint8Array([1, 2, 3]),
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/metadata`, new Uint8Array([1, 2, 3]));
     expect(await errorReason(response)).toBe('INVALID_METADATA');
     // Slivers need the metadata first.
     const pair = pairForShard(node.shards[0]!, encoded.blobId, N);
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, {
-      method: 'PUT',
-      body: encoded.primary[pair],
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, encoded.primary[pair]);
     expect(await errorReason(response)).toBe('METADATA_NOT_FOUND');
 
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
-      method: 'PUT',
-      body: encoded.metadata,
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/metadata`, encoded.metadata);
     expect(response.status).toBe(201);
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/metadata`, {
-      method: 'PUT',
-      body: encoded.metadata,
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/metadata`, encoded.metadata);
     expect(response.status).toBe(200);
     expect(metadataMatchesBlobId(parseMetadata(encoded.metadata), encoded.blobId, N)).toBe(true);
 
     // A primary sliver sent as the secondary of its pair has the wrong index.
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/secondary`, {
-      method: 'PUT',
-      body: encoded.primary[pair],
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/secondary`, encoded.primary[pair]);
     expect(await errorReason(response)).toBe('SLIVER_INDEX_MISMATCH');
     // A truncated sliver: right framing, wrong length.
     const sliver = SliverData.parse(encoded.primary[pair]!);
@@ -122,10 +105,7 @@ describe('devnet storage nodes', () => {
       ...sliver,
       symbols: { ...sliver.symbols, data: sliver.symbols.data.slice(2) },
     }).toBytes();
-    response = await fetch(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, {
-      method: 'PUT',
-      body: short,
-    });
+    response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, short);
     expect(await errorReason(response)).toBe('INVALID_SLIVER');
 
     // No confirmation until every sliver of the node's shards is there.
