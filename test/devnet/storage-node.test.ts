@@ -188,3 +188,24 @@ describe('devnet storage nodes', () => {
     expect(status.success.data).toBe('nonexistent');
   });
 });
+
+describe('small devnets', () => {
+  for (const { shards, nodes } of [
+    { shards: 7, nodes: 3 },
+    { shards: 10, nodes: 4 },
+  ]) {
+    it(`store and serve blobs at n=${shards} with ${nodes} nodes`, async () => {
+      const small = await startTestDevnet({ nodes, shards });
+      try {
+        for (const [i, size] of [0, 1, 40_000].entries()) {
+          const data = randomBytes(size, shards * 10 + i);
+          const stored = await storeOnDevnet(small, data);
+          expect(stored.signers.length).toBeGreaterThan(0);
+          expect(await readSystematic(small.committee, stored.blobId)).toEqual(data);
+        }
+      } finally {
+        await small.stop();
+      }
+    });
+  }
+});
