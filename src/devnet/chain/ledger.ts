@@ -122,6 +122,7 @@ export class DevnetLedger {
   // ── blobs ─────────────────────────────────────────────────────────────────────────────────────
 
   quote(size: number, epochs: number) {
+    this.#checkSizeAndEpochs(size, epochs);
     const cost = storageCost(size, this.params.nShards, epochs, this.#prices());
     return {
       ...cost,
@@ -145,12 +146,7 @@ export class DevnetLedger {
     if (encodingType !== RS2_ENCODING_TYPE)
       throw new ChainError(400, 'INVALID_ENCODING', 'only RS2 (1) is supported');
     if (rootHash.length !== 32) throw new ChainError(400, 'INVALID_ROOT_HASH', 'root hash must be 32 bytes');
-    if (!Number.isSafeInteger(size) || size < 0 || size > maxBlobSize(this.params.nShards)) {
-      throw new ChainError(400, 'INVALID_SIZE', `size must be 0..${maxBlobSize(this.params.nShards)}`);
-    }
-    if (!Number.isInteger(epochs) || epochs < 1 || epochs > this.params.maxEpochsAhead) {
-      throw new ChainError(400, 'INVALID_EPOCHS', `epochs must be 1..${this.params.maxEpochsAhead}`);
-    }
+    this.#checkSizeAndEpochs(size, epochs);
     const cost = storageCost(size, this.params.nShards, epochs, this.#prices());
     this.#charge(sender, cost.total);
     const blobIdBytes = deriveBlobId(rootHash, size, encodingType);
@@ -182,12 +178,12 @@ export class DevnetLedger {
       deletable,
     });
     this.#persist();
-    return { ...blob };
+    return snapshot(blob);
   }
 
   certifyBlob(objectId: string, certificate: CertificateInput): BlobObject {
     const blob = this.#liveBlob(objectId);
-    if (blob.certifiedEpoch !== null) return { ...blob };
+    if (blob.certifiedEpoch !== null) return snapshot(blob);
     let message;
     try {
       message = parseConfirmationMessage(certificate.serializedMessage);
@@ -243,7 +239,7 @@ export class DevnetLedger {
       deletable: blob.deletable,
     });
     this.#persist();
-    return { ...blob };
+    return snapshot(blob);
   }
 
   extendBlob(objectId: string, sender: string, epochs: number): BlobObject {
@@ -266,7 +262,7 @@ export class DevnetLedger {
     blob.storage.endEpoch += epochs;
     this.#emit('BlobExtended', { objectId: blob.id, blobId: blob.blobId, endEpoch: blob.storage.endEpoch });
     this.#persist();
-    return { ...blob };
+    return snapshot(blob);
   }
 
   deleteBlob(objectId: string, sender: string): BlobObject {
@@ -280,7 +276,7 @@ export class DevnetLedger {
       wasCertified: blob.certifiedEpoch !== null,
     });
     this.#persist();
-    return { ...blob };
+    return snapshot(blob);
   }
 
   setAttributes(
@@ -294,19 +290,21 @@ export class DevnetLedger {
     for (const key of remove) delete blob.attributes[key];
     Object.assign(blob.attributes, set);
     this.#persist();
-    return { ...blob };
+    return snapshot(blob);
   }
 
   getBlob(objectId: string): BlobObject {
     const blob = this.#state.blobs[objectId];
     if (!blob) throw new ChainError(404, 'OBJECT_NOT_FOUND', `no blob object ${objectId}`);
-    return { ...blob, attributes: { ...blob.attributes } };
+    return snapshot(blob);
   }
 
   /** Blob objects carrying this blob ID, live or not. */
   blobsById(blobId: string): BlobObject[] {
     parseBlobId(blobId);
-    return Object.values(this.#state.blobs).filter((blob) => blob.blobId === blobId);
+    return Object.values(this.#state.blobs)
+      .filter((blob) => blob.blobId === blobId)
+      .map(snapshot);
   }
 
   /** Aggregated status of a blob ID, as storage nodes report it. */
@@ -352,9 +350,7 @@ export class DevnetLedger {
   // ── epochs and events ─────────────────────────────────────────────────────────────────────────
 
   advanceEpoch(): number {
-    this.#state.epoch += 1;
-    this.#state.epochStartedAtMs = Date.now();
-    this.#emit('EpochChangeDone', { epoch: this.#state.epoch });
+    this.#startEpoch(Date.now());
     this.#persist();
     return this.#state.epoch;
   }
@@ -362,8 +358,12 @@ export class DevnetLedger {
   /** Advances as many epochs as have elapsed by the clock (only with a configured epoch duration). */
   tick(now = Date.now()): void {
     const duration = this.params.epochDurationMs;
-    if (duration <= 0) return;
-    while (now - this.#state.epochStartedAtMs >= duration) this.advanceEpoch();
+    if (duration <= 0 || now - this.#state.epochStartedAtMs < duration) return;
+    // Each epoch starts when the previous one ended by the clock, not when tick() happened to run.
+    while (now - this.#state.epochStartedAtMs >= duration) {
+      this.#startEpoch(this.#state.epochStartedAtMs + duration);
+    }
+    this.#persist();
   }
 
   eventsAfter(seq: number, limit = 1000): ChainEvent[] {
@@ -371,6 +371,16 @@ export class DevnetLedger {
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────────
+
+  /** What registration accepts. A quote checks the same: no price for an impossible blob, no RangeError. */
+  #checkSizeAndEpochs(size: number, epochs: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > maxBlobSize(this.params.nShards)) {
+      throw new ChainError(400, 'INVALID_SIZE', `size must be 0..${maxBlobSize(this.params.nShards)}`);
+    }
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > this.params.maxEpochsAhead) {
+      throw new ChainError(400, 'INVALID_EPOCHS', `epochs must be 1..${this.params.maxEpochsAhead}`);
+    }
+  }
 
   #prices() {
     return {
@@ -390,6 +400,12 @@ export class DevnetLedger {
       throw new ChainError(402, 'INSUFFICIENT_WAL', `${sender} needs ${wal} FROST, has ${account.wal}`);
     account.sui = (BigInt(account.sui) - gas).toString();
     account.wal = (BigInt(account.wal) - wal).toString();
+  }
+
+  #startEpoch(startedAtMs: number): void {
+    this.#state.epoch += 1;
+    this.#state.epochStartedAtMs = startedAtMs;
+    this.#emit('EpochChangeDone', { epoch: this.#state.epoch });
   }
 
   #liveBlob(objectId: string): BlobObject {
@@ -423,6 +439,11 @@ export class DevnetLedger {
     writeFileSync(tmp, JSON.stringify(this.#state));
     renameSync(tmp, this.#path);
   }
+}
+
+/** A deep copy: callers must not see later changes through a returned object, nor reach into the state. */
+function snapshot(blob: BlobObject): BlobObject {
+  return { ...blob, storage: { ...blob.storage }, attributes: { ...blob.attributes } };
 }
 
 export function randomObjectId(): string {

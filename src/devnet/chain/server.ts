@@ -3,12 +3,17 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { base64ToBytes } from '../../protocol/base64.ts';
+import { InvalidIdError } from '../../protocol/blob-id.ts';
 import { apiError } from '../../protocol/status.ts';
 import { ChainError, type DevnetLedger } from './ledger.ts';
 
 const DOMAIN = 'devnet.chain';
 const objectId = z.string().regex(/^0x[0-9a-f]{64}$/);
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+// The regex alone lets through strings atob() refuses ('A', 'AB='), which would surface as a 500.
+const base64 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+  .refine(decodesAsBase64, 'not valid base64');
 
 const RegisterBody = z.object({
   sender: objectId,
@@ -39,6 +44,9 @@ export function createChainApp(ledger: DevnetLedger): Hono {
         apiError(error.httpStatus, error.reason, error.message, {}, DOMAIN),
         error.httpStatus as 400,
       );
+    }
+    if (error instanceof InvalidIdError) {
+      return c.json(apiError(400, 'INVALID_BLOB_ID', error.message, {}, DOMAIN), 400);
     }
     if (error instanceof z.ZodError || error instanceof SyntaxError) {
       return c.json(apiError(400, 'INVALID_REQUEST', error.message, {}, DOMAIN), 400);
@@ -119,6 +127,15 @@ export function createChainApp(ledger: DevnetLedger): Hono {
   app.post('/v1/epoch/advance', (c) => c.json({ epoch: ledger.advanceEpoch() }));
 
   return app;
+}
+
+function decodesAsBase64(text: string): boolean {
+  try {
+    base64ToBytes(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function jsonBody(request: Request): Promise<unknown> {
