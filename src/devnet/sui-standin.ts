@@ -29,6 +29,16 @@ export interface SuiStandInOptions {
   writePricePerUnit?: bigint;
   /** What `client.network` reports; the SDK only passes it along. Default `localnet`. */
   network?: string;
+  /**
+   * Staking's `epoch_state`. Default `EpochChangeDone`; with `EpochChangeSync` (shards still moving to
+   * `committee` from `previousCommittee`) the SDK asks nodes for each blob's status before reading.
+   */
+  epochState?: 'EpochChangeDone' | 'EpochChangeSync';
+  /**
+   * Staking's `previous_committee` (epoch - 1); default `committee` itself. Its nodes that are not in
+   * `committee` get StakingPool objects too, as nodes that left the committee keep theirs on chain.
+   */
+  previousCommittee?: Committee;
 }
 
 export interface SuiStandIn {
@@ -69,6 +79,15 @@ export interface StoredObject {
 
 export function createSuiStandIn(committee: Committee, options: SuiStandInOptions = {}): SuiStandIn {
   checkCommittee(committee);
+  const previous = options.previousCommittee ?? committee;
+  if (previous !== committee) {
+    checkCommittee(previous);
+    if (previous.nShards !== committee.nShards) {
+      throw new RangeError(
+        `previous committee has ${previous.nShards} shards, committee ${committee.nShards}`,
+      );
+    }
+  }
   const objects = new Map<string, StoredObject>();
   const put = (id: string, object: StoredObject) => objects.set(normalizeSuiObjectId(id), object);
   const shared: SuiClientTypes.ObjectOwner = { $kind: 'Shared', Shared: { initialSharedVersion: '1' } };
@@ -142,10 +161,9 @@ export function createSuiStandIn(committee: Committee, options: SuiStandInOption
   });
 
   const poolsTableId = standInId('staking pools');
-  // The devnet's committee never changes, so the previous epoch had the same one.
-  const shardMap = [
-    { contents: committee.nodes.map((node) => ({ key: node.nodeId, value: node.shards })) },
-  ] as const;
+  // The devnet's committee never changes, so by default the previous epoch had the same one.
+  const shardMap = (of: Committee) =>
+    [{ contents: of.nodes.map((node) => ({ key: node.nodeId, value: node.shards })) }] as const;
   const stakingInnerId = innerStateFieldId(STAKING_OBJECT_ID, INNER_STATE_VERSION);
   put(stakingInnerId, {
     type: `${FRAMEWORK}::dynamic_field::Field<u64, ${PACKAGE_ID}::staking_inner::StakingInnerV1>`,
@@ -162,18 +180,21 @@ export function createSuiStandIn(committee: Committee, options: SuiStandInOption
           epoch: committee.epoch,
           active_set: { id: standInId('active set') },
           next_committee: null,
-          committee: shardMap,
-          previous_committee: shardMap,
+          committee: shardMap(committee),
+          previous_committee: shardMap(previous),
           next_epoch_params: null,
-          // Not EpochChangeSync: then the SDK would ask nodes for every blob's status before reading.
-          epoch_state: { EpochChangeDone: now },
+          // By default not EpochChangeSync: then the SDK would ask nodes for every blob's status first.
+          epoch_state:
+            options.epochState === 'EpochChangeSync' ? { EpochChangeSync: 0 } : { EpochChangeDone: now },
           next_epoch_public_keys: { id: standInId('next epoch public keys') },
         },
       })
       .toBytes(),
   });
 
-  committee.nodes.forEach((node, i) => {
+  const current = new Set(committee.nodes.map((node) => node.nodeId));
+  const poolOwners = [...committee.nodes, ...previous.nodes.filter((node) => !current.has(node.nodeId))];
+  poolOwners.forEach((node) => {
     // Pools live in an ObjectTable, i.e. each is owned by a dynamic-object-field wrapper of the table.
     const wrapperId = deriveDynamicFieldID(
       poolsTableId,
@@ -183,7 +204,13 @@ export function createSuiStandIn(committee: Committee, options: SuiStandInOption
     put(node.nodeId, {
       type: `${PACKAGE_ID}::staking_pool::StakingPool`,
       owner: { $kind: 'ObjectOwner', ObjectOwner: wrapperId },
-      content: stakingPoolBytes(node, uncompressedG1(keys[i]!), committee.epoch, storagePrice, writePrice),
+      content: stakingPoolBytes(
+        node,
+        uncompressedG1(base64ToBytes(node.blsPublicKey)),
+        committee.epoch,
+        storagePrice,
+        writePrice,
+      ),
     });
   });
 
