@@ -1,22 +1,25 @@
 // The Walrus Merkle tree (walrus-core merkle.rs): leaf = H(0x00 ‖ data), inner = H(0x01 ‖ left ‖ right),
-// an odd level gets an all-zero sibling that is used as is, not hashed.
-import { DIGEST_LENGTH, blake2b256 } from './hash.ts';
+// an odd level gets an all-zero sibling that is used as is, not hashed. Trees are built inside the
+// WebAssembly module of wasm/blake2b-merkle.ts (a whole level per call, not a JS call per node).
+import { DIGEST_LENGTH } from './hash.ts';
+import { blake2b256Parts, leafHashesMerkleRoot, leavesMerkleRoot } from './wasm/blake2b-merkle.ts';
 
-const LEAF_PREFIX = Uint8Array.of(0);
-const INNER_PREFIX = Uint8Array.of(1);
 export const EMPTY_NODE = new Uint8Array(DIGEST_LENGTH);
 
 export function leafHash(data: Uint8Array): Uint8Array {
-  return blake2b256(LEAF_PREFIX, data);
+  return blake2b256Parts([data], 0);
 }
 
 export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return blake2b256(INNER_PREFIX, left, right);
+  return blake2b256Parts([left, right], 1);
 }
 
 /** Root over already-hashed leaves. An empty tree's root is the empty node. */
 export function merkleRootFromLeafHashes(leafHashes: readonly Uint8Array[]): Uint8Array {
   if (leafHashes.length === 0) return EMPTY_NODE;
+  if (leafHashes.length === 1) return leafHashes[0]!;
+  if (leafHashes.every((hash) => hash.length === DIGEST_LENGTH)) return leafHashesMerkleRoot(leafHashes);
+  // Leaf "hashes" of other lengths are hashed as given, node by node.
   let level = leafHashes.slice();
   while (level.length > 1) {
     if (level.length % 2 === 1) level.push(EMPTY_NODE);
@@ -28,5 +31,6 @@ export function merkleRootFromLeafHashes(leafHashes: readonly Uint8Array[]): Uin
 }
 
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  return merkleRootFromLeafHashes(leaves.map(leafHash));
+  if (leaves.length === 0) return EMPTY_NODE;
+  return leavesMerkleRoot(leaves);
 }
