@@ -10,11 +10,13 @@ import { startEdge } from './main.ts';
 import { CommitteeSchema } from './network/committee.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
 import { storeBlob } from './publish/blob-writer.ts';
+import { pinsFromNodes } from './network/transport/pinned-tls.ts';
+import { undiciTransport } from './network/transport/undici-transport.ts';
 
 const USAGE = `walrus-edge <command>
 
   serve [--devnet-dir DIR] [--port P] [--host H]      run the edge (embedded devnet unless --devnet-dir)
-  devnet --dir DIR [--nodes N] [--shards S] [--port BASE] [--epoch-ms MS]
+  devnet --dir DIR [--nodes N] [--shards S] [--port BASE] [--epoch-ms MS] [--tls]
                                                      run a local Walrus devnet in the foreground
   put FILE --devnet-dir DIR [--epochs N] [--deletable] store a blob on a running devnet, print JSON
   blob-id FILE [--shards N]                          print the blob ID of FILE (default 1000 shards)
@@ -62,6 +64,7 @@ async function devnetCommand(args: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       'epoch-ms': { type: 'string' },
+      tls: { type: 'boolean' },
     },
   });
   if (!values.dir) throw new UsageError('devnet needs --dir DIR');
@@ -73,6 +76,7 @@ async function devnetCommand(args: string[]): Promise<void> {
     shards: positiveInt(values.shards, '--shards'),
     basePort: positiveInt(values.port, '--port') ?? 9100,
     host: values.host,
+    tls: values.tls,
     chainParams: epochMs === undefined ? undefined : { epochDurationMs: epochMs },
   });
   console.log(
@@ -125,6 +129,8 @@ async function putCommand(args: string[]): Promise<void> {
   const chain = new DevnetChainClient(committee.chainUrl);
   const liveCommittee = await chain.committee();
   const sender = await walletFor(dir, chain);
+  // Keep-alive pools for the upload; TLS devnet nodes are authenticated by their pinned network keys.
+  const transport = undiciTransport({ pins: pinsFromNodes(liveCommittee.nodes) });
   const result = await storeBlob({
     data: new Uint8Array(readFileSync(file)),
     committee: { ...liveCommittee, chainUrl: committee.chainUrl },
@@ -132,7 +138,8 @@ async function putCommand(args: string[]): Promise<void> {
     sender,
     epochs: positiveInt(values.epochs, '--epochs') ?? 1,
     deletable: values.deletable,
-  });
+    transport,
+  }).finally(() => transport.close());
   console.log(
     JSON.stringify({
       blobId: result.blobId,

@@ -1,6 +1,8 @@
 // A whole local Walrus network in one process: the chain and n storage nodes, persisted under `dir`, so
 // a killed and restarted devnet comes back with the same keys, ports (when free), blobs and chain state.
 // Writes dir/committee.json (DESIGN §4) for the edge, the CLI and other tools to find it.
+// With `tls`, nodes speak HTTPS with HTTP/2 like real ones, each with a self-signed certificate for its
+// P-256 network key (kept in nodes/<name>/tls/), published in the committee as `networkPublicKey`.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToBase64, bytesToHex, hexToBytes } from '../protocol/base64.ts';
@@ -11,6 +13,7 @@ import { DevnetLedger, randomObjectId } from './chain/ledger.ts';
 import { createChainApp } from './chain/server.ts';
 import type { ChainParams } from './chain/types.ts';
 import { listen, type Listener } from './http-listener.ts';
+import { loadOrCreateNodeTls } from './node-tls.ts';
 import { createStorageNodeApp } from './storage-node/node-app.ts';
 import { SliverStore } from './storage-node/sliver-store.ts';
 
@@ -27,6 +30,11 @@ export interface DevnetOptions {
   /** First node's port (node i gets base + i, the chain base - 1); 0 picks free ports. */
   basePort?: number;
   chainParams?: Partial<Omit<ChainParams, 'nShards'>>;
+  /**
+   * Serve the storage nodes over HTTPS + HTTP/2 with self-signed certificates (clients pin the nodes'
+   * `networkPublicKey`). Defaults to false, or what dir/devnet.json says; the chain stays plain HTTP.
+   */
+  tls?: boolean;
 }
 
 interface NodeConfig {
@@ -42,6 +50,8 @@ interface DevnetConfig {
   nShards: number;
   host: string;
   chainPort: number;
+  /** Absent in devnets made before TLS existed: false. */
+  tls?: boolean;
   nodes: NodeConfig[];
 }
 
@@ -56,18 +66,28 @@ export interface RunningDevnet {
 
 export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet> {
   const config = loadOrCreateConfig(options);
+  if (options.tls !== undefined) config.tls = options.tls;
+  const tls = config.tls ?? false;
+  const identities = tls
+    ? await Promise.all(
+        config.nodes.map((node) =>
+          loadOrCreateNodeTls(join(options.dir, 'nodes', node.name, 'tls'), config.host),
+        ),
+      )
+    : undefined;
   const listeners: Listener[] = [];
   const timers: NodeJS.Timeout[] = [];
   try {
     const committeeDraft: Committee = {
       nShards: config.nShards,
       epoch: 1,
-      nodes: config.nodes.map((node) => ({
+      nodes: config.nodes.map((node, index) => ({
         name: node.name,
-        url: `http://${config.host}:${node.port}`,
+        url: `${tls ? 'https' : 'http'}://${config.host}:${node.port}`,
         blsPublicKey: bytesToBase64(blsPublicKeyOf(hexToBytes(node.secretKey))),
         shards: node.shards,
         nodeId: node.nodeId,
+        ...(identities ? { networkPublicKey: bytesToBase64(identities[index]!.networkPublicKey) } : {}),
       })),
     };
     const ledger = new DevnetLedger(committeeDraft, {
@@ -86,7 +106,8 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
         store: new SliverStore(join(options.dir, 'nodes', node.name, 'blobs')),
         chain: ledger,
       });
-      const listener = await listenPreferring(app, config.host, node.port);
+      const identity = identities?.[index];
+      const listener = await listenPreferring(app, config.host, node.port, identity);
       listeners.push(listener);
       node.port = listener.port;
       committeeDraft.nodes[index]!.url = listener.url;
@@ -150,6 +171,7 @@ function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
     nShards,
     host: options.host ?? '127.0.0.1',
     chainPort: basePort === 0 ? 0 : basePort - 1,
+    tls: options.tls ?? false,
     nodes: Array.from({ length: nodeCount }, (_, i) => ({
       name: `node-${i}`,
       nodeId: randomObjectId(),
@@ -169,11 +191,14 @@ async function listenPreferring(
   app: Parameters<typeof listen>[0],
   host: string,
   port: number,
+  tls?: { key: string; cert: string },
 ): Promise<Listener> {
+  const options = tls ? { tls: { key: tls.key, cert: tls.cert } } : {};
   try {
-    return await listen(app, host, port);
+    return await listen(app, host, port, options);
   } catch (error) {
-    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') return listen(app, host, 0);
+    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      return listen(app, host, 0, options);
     throw error;
   }
 }

@@ -5,19 +5,9 @@
 // read never breaks a source for good: it keeps serving the last good committee and tries again.
 import { CommitteeSchema, type Committee, type CommitteeNode } from './committee.ts';
 
-/** A committee member as a source reports it: the node, plus what only some origins know. */
-export interface CommitteeMember extends CommitteeNode {
-  /**
-   * The node's on-chain network public key (33-byte compressed P-256), which authenticates its TLS
-   * certificate when that is self-signed (DESIGN §2). Known to the Sui source only.
-   */
-  networkPublicKey?: Uint8Array;
-}
-
-/** A `Committee` whose members may carry extras; it can go wherever a `Committee` is expected. */
-export interface MemberCommittee extends Committee {
-  nodes: CommitteeMember[];
-}
+/** Committee members and committees as sources report them (kept as names for readability). */
+export type CommitteeMember = CommitteeNode;
+export type MemberCommittee = Committee;
 
 /** What a source knows at one moment. Treat it as immutable: sources replace views, never edit them. */
 export interface CommitteeView {

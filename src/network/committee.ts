@@ -11,6 +11,15 @@ export const CommitteeNodeSchema = z.object({
   shards: z.array(z.number().int().nonnegative()),
   /** The node's on-chain ID (0x-prefixed, 32 bytes hex); also the ID of its StakingPool object. */
   nodeId: z.string().regex(/^0x[0-9a-f]{64}$/),
+  /**
+   * The node's network public key (P-256, 33-byte compressed SEC1), which authenticates its TLS
+   * certificate when that is self-signed (DESIGN §2; devnet `--tls`, Sui). Standard base64, like
+   * blsPublicKey. Absent: only CA-valid certificates are accepted.
+   */
+  networkPublicKey: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected standard base64')
+    .optional(),
 });
 
 export const CommitteeSchema = z.object({

@@ -1,10 +1,12 @@
-// Talks to one storage node's REST API (DESIGN §2). Plain fetch for now: the reconstruction issue adds
-// per-node pools, hedging and scores on top of this same surface.
+// Talks to one storage node's REST API (DESIGN §2) through a NodeTransport. Failures come back as
+// StorageNodeError with the node's HTTP status and AIP-193 reason, or status 0 when the node said nothing.
 import { base64ToBytes } from '../protocol/base64.ts';
 import type { SliverType } from '../protocol/sliver-layout.ts';
+import { TransportError, fetchTransport, type NodeTransport } from './transport/node-transport.ts';
 
 export class StorageNodeError extends Error {
   override name = 'StorageNodeError';
+  /** HTTP status, or 0 when the node could not be reached or timed out. */
   readonly status: number;
   readonly reason: string | undefined;
   constructor(status: number, reason: string | undefined, message: string) {
@@ -26,29 +28,32 @@ export interface RequestOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const OCTETS = { accept: 'application/octet-stream' };
+const UPLOAD = { 'content-type': 'application/octet-stream' };
+
+let defaultTransport: NodeTransport | undefined;
 
 export class StorageNodeClient {
   readonly baseUrl: string;
+  readonly #transport: NodeTransport;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, transport?: NodeTransport) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#transport = transport ?? (defaultTransport ??= fetchTransport());
   }
 
-  async getMetadata(blobId: string, options?: RequestOptions): Promise<Uint8Array> {
-    return this.#bytes('GET', `/v1/blobs/${blobId}/metadata`, undefined, options);
+  /** BCS BlobMetadataWithId. */
+  getMetadata(blobId: string, options?: RequestOptions): Promise<Uint8Array> {
+    return this.#call('GET', `/v1/blobs/${blobId}/metadata`, undefined, OCTETS, options);
   }
 
   async putMetadata(blobId: string, metadata: Uint8Array, options?: RequestOptions): Promise<void> {
-    await this.#bytes('PUT', `/v1/blobs/${blobId}/metadata`, metadata, options);
+    await this.#call('PUT', `/v1/blobs/${blobId}/metadata`, metadata, UPLOAD, options);
   }
 
-  async getSliver(
-    blobId: string,
-    pair: number,
-    type: SliverType,
-    options?: RequestOptions,
-  ): Promise<Uint8Array> {
-    return this.#bytes('GET', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, undefined, options);
+  /** BCS SliverData. */
+  getSliver(blobId: string, pair: number, type: SliverType, options?: RequestOptions): Promise<Uint8Array> {
+    return this.#call('GET', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, undefined, OCTETS, options);
   }
 
   async putSliver(
@@ -58,7 +63,7 @@ export class StorageNodeClient {
     sliver: Uint8Array,
     options?: RequestOptions,
   ) {
-    await this.#bytes('PUT', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, sliver, options);
+    await this.#call('PUT', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, sliver, UPLOAD, options);
   }
 
   async getConfirmation(
@@ -70,7 +75,7 @@ export class StorageNodeClient {
       persistence.kind === 'permanent'
         ? `/v1/blobs/${blobId}/confirmation/permanent`
         : `/v1/blobs/${blobId}/confirmation/deletable/${persistence.objectId}`;
-    const body = new TextDecoder().decode(await this.#bytes('GET', path, undefined, options));
+    const body = new TextDecoder().decode(await this.#call('GET', path, undefined, {}, options));
     const signed = (JSON.parse(body) as { success: { data: { signed: SignedConfirmation } } }).success.data
       .signed;
     return {
@@ -79,18 +84,30 @@ export class StorageNodeClient {
     };
   }
 
-  async #bytes(method: string, path: string, body: Uint8Array | undefined, options: RequestOptions = {}) {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const response = await fetch(this.baseUrl + path, {
-      method,
-      body: body as Uint8Array<ArrayBuffer> | undefined,
-      headers: body ? { 'content-type': 'application/octet-stream' } : { accept: 'application/octet-stream' },
-      signal,
-    });
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (!response.ok) throw errorFrom(response.status, bytes);
-    return bytes;
+  async #call(
+    method: 'GET' | 'PUT',
+    path: string,
+    body: Uint8Array | undefined,
+    headers: Record<string, string>,
+    options: RequestOptions = {},
+  ): Promise<Uint8Array> {
+    let response;
+    try {
+      response = await this.#transport.request({
+        method,
+        url: this.baseUrl + path,
+        body,
+        headers,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      });
+    } catch (error) {
+      if (error instanceof TransportError)
+        throw new StorageNodeError(0, error.kind.toUpperCase(), error.message);
+      throw error;
+    }
+    if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, response.body);
+    return response.body;
   }
 }
 

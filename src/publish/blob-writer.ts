@@ -11,6 +11,7 @@ import { pairForShard } from '../protocol/sliver-layout.ts';
 import type { Committee } from '../network/committee.ts';
 import type { ChainBlobObject, DevnetChainClient } from '../network/devnet-chain-client.ts';
 import { StorageNodeClient } from '../network/storage-node-client.ts';
+import type { NodeTransport } from '../network/transport/node-transport.ts';
 
 export interface StoreBlobInput {
   data: Uint8Array;
@@ -21,6 +22,8 @@ export interface StoreBlobInput {
   epochs: number;
   deletable?: boolean;
   signal?: AbortSignal;
+  /** How to reach the nodes (e.g. an undici transport with pinned TLS keys); default: fetch. */
+  transport?: NodeTransport;
 }
 
 export interface StoreBlobResult {
@@ -69,7 +72,7 @@ export async function storeBlob(input: StoreBlobInput): Promise<StoreBlobResult>
   const confirmations = await Promise.all(
     committee.nodes.map(async (node, index) => {
       try {
-        const client = new StorageNodeClient(node.url);
+        const client = new StorageNodeClient(node.url, input.transport);
         await uploadToNode(client, encoded, blobId, node.shards, n, signal);
         const confirmation = await client.getConfirmation(blobId, persistence, { signal });
         return { index, ...confirmation };

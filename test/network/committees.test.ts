@@ -170,10 +170,10 @@ describe('Sui committee source over the Sui stand-in', () => {
       // The chain stores 96-byte uncompressed keys; readers get the 48-byte compressed form.
       expect(base64ToBytes(node.blsPublicKey)).toHaveLength(48);
       // The TLS-pinning key: a valid compressed P-256 point, one per node.
-      expect(node.networkPublicKey).toHaveLength(33);
-      expect(() => p256.Point.fromBytes(node.networkPublicKey!)).not.toThrow();
+      expect(base64ToBytes(node.networkPublicKey!)).toHaveLength(33);
+      expect(() => p256.Point.fromBytes(base64ToBytes(node.networkPublicKey!))).not.toThrow();
     }
-    const networkKeys = new Set(view.committee.nodes.map((n) => bytesToHex(n.networkPublicKey!)));
+    const networkKeys = new Set(view.committee.nodes.map((n) => n.networkPublicKey!));
     expect(networkKeys.size).toBe(SPECS.length);
   });
 

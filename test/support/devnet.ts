@@ -10,6 +10,9 @@ import { parseMetadata } from '../../src/protocol/metadata.ts';
 import { nodeIndexByShard, type Committee } from '../../src/network/committee.ts';
 import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 import { StorageNodeClient } from '../../src/network/storage-node-client.ts';
+import type { NodeTransport } from '../../src/network/transport/node-transport.ts';
+import { pinsFromNodes } from '../../src/network/transport/pinned-tls.ts';
+import { undiciTransport } from '../../src/network/transport/undici-transport.ts';
 import { shardForPair } from '../../src/protocol/sliver-layout.ts';
 import { storeBlob } from '../../src/publish/blob-writer.ts';
 
@@ -32,21 +35,33 @@ export async function fundedAccount(
   return { chain, sender: account.address };
 }
 
+/** A transport that trusts the devnet's nodes: pinned to their network keys (TLS devnets), or fetch. */
+export function devnetTransport(committee: Committee): NodeTransport | undefined {
+  if (!committee.nodes.some((node) => node.url.startsWith('https:'))) return undefined;
+  return undiciTransport({ pins: pinsFromNodes(committee.nodes) });
+}
+
 export async function storeOnDevnet(
   devnet: RunningDevnet,
   data: Uint8Array,
-  options: { epochs?: number; deletable?: boolean } = {},
+  options: { epochs?: number; deletable?: boolean; transport?: NodeTransport } = {},
 ) {
   const { chain, sender } = await fundedAccount(devnet);
-  const result = await storeBlob({
-    data,
-    committee: devnet.committee,
-    chain,
-    sender,
-    epochs: options.epochs ?? 2,
-    deletable: options.deletable,
-  });
-  return { ...result, chain, sender };
+  const ownTransport = options.transport ? undefined : devnetTransport(devnet.committee);
+  try {
+    const result = await storeBlob({
+      data,
+      committee: devnet.committee,
+      chain,
+      sender,
+      epochs: options.epochs ?? 2,
+      deletable: options.deletable,
+      transport: options.transport ?? ownTransport,
+    });
+    return { ...result, chain, sender };
+  } finally {
+    await ownTransport?.close();
+  }
 }
 
 /** Reads a blob the simple way: metadata from one node, then primary slivers 0..P-1 from their owners. */

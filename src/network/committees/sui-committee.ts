@@ -171,7 +171,7 @@ async function readSui(
       blsPublicKey: bytesToBase64(compressedG1(blsKey)),
       shards,
       nodeId,
-      networkPublicKey: Uint8Array.from(info.network_public_key),
+      networkPublicKey: bytesToBase64(Uint8Array.from(info.network_public_key)),
     };
   };
 
