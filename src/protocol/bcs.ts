@@ -78,3 +78,30 @@ export const QuiltIndexV1 = bcs.struct('QuiltIndexV1', { patches: bcs.vector(Qui
 
 export type BlobMetadataValue = typeof BlobMetadata.$inferType;
 export type SliverDataValue = typeof SliverData.$inferType;
+
+/**
+ * Zero-copy reading of BCS SliverData (ULEB128 length ‖ data ‖ u16 symbol size ‖ u16 index): `data` is
+ * a view into `bytes`. The reader holds hundreds of slivers at once; parsing with a copy doubles that.
+ * Undefined when the framing is not exactly one SliverData.
+ */
+export function sliverDataView(
+  bytes: Uint8Array,
+): { data: Uint8Array; symbolSize: number; index: number } | undefined {
+  let length = 0;
+  let shift = 0;
+  let offset = 0;
+  for (;;) {
+    if (offset >= bytes.length || shift > 28) return undefined;
+    const byte = bytes[offset++]!;
+    length |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) break;
+    shift += 7;
+  }
+  if (offset + length + 4 !== bytes.length) return undefined;
+  const tail = offset + length;
+  return {
+    data: bytes.subarray(offset, tail),
+    symbolSize: bytes[tail]! | (bytes[tail + 1]! << 8),
+    index: bytes[tail + 2]! | (bytes[tail + 3]! << 8),
+  };
+}

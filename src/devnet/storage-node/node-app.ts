@@ -103,7 +103,11 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
         503,
       );
     }
-    if (fault.mode === 'slow') await delay(fault.delayMs, c.req.raw.signal);
+    if (fault.mode === 'slow') {
+      await delay(fault.delayMs, c.req.raw.signal);
+      // The client gave up while we stalled: do no work and count nothing for it.
+      if (c.req.raw.signal.aborted) return c.body(null, 499 as 400);
+    }
     await next();
   });
 

@@ -1,0 +1,114 @@
+// One cold read in a fresh process, so its timing and peak memory are its own: `ours` (BlobReader with
+// the worker codec pool and undici pools) or `sdk` (@mysten/walrus readBlob through the Sui stand-in).
+// Prints one JSON line: ttfbMs, totalMs, bytes, sha256, baseline and peak RSS.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { WalrusClient } from '@mysten/walrus';
+import { codecPool } from '../src/codec/codec-pool.ts';
+import { createSuiStandIn } from '../src/devnet/sui-standin.ts';
+import { CommitteeSchema } from '../src/network/committee.ts';
+import { DevnetChainClient } from '../src/network/devnet-chain-client.ts';
+import { undiciTransport } from '../src/network/transport/undici-transport.ts';
+import { BlobReader } from '../src/read/blob-reader.ts';
+
+// warmupId: another blob read first, so both readers are measured warm (JIT, connections, wasm), as a
+// long-running edge or SDK user is; the measured blob is still cold (never read by this process).
+const [impl, committeePath, blobId, warmupId] = process.argv.slice(2) as [
+  'ours' | 'sdk',
+  string,
+  string,
+  string,
+];
+const committee = CommitteeSchema.parse(JSON.parse(readFileSync(committeePath, 'utf8')));
+
+/** Devnet request counters, reset after the warm-up so they count the measured read alone. */
+async function resetNodeStats() {
+  await Promise.all(committee.nodes.map((n) => fetch(`${n.url}/_devnet/stats/reset`, { method: 'POST' })));
+}
+async function sliverRequests(): Promise<number> {
+  const all = await Promise.all(
+    committee.nodes.map(
+      async (n) =>
+        ((await (await fetch(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
+          .requests,
+    ),
+  );
+  return all.reduce((sum, r) => sum + (r.sliver ?? 0), 0);
+}
+
+let peakRss = 0;
+const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage.rss()));
+const sampler = setInterval(sample, 2);
+
+async function readOurs(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
+  const codec = codecPool(2);
+  const reader = new BlobReader({
+    committeeFor: async () => committee,
+    codec,
+    transport: undiciTransport(),
+    maxBlobSize: 2 ** 40,
+    deadlineMs: 120_000,
+    requestTimeoutMs: 30_000,
+    hedgeDelayMs: 1_000,
+  });
+  const warm = await reader.read(warmupId);
+  if (warm.kind !== 'ok') throw new Error(`warm-up read: ${warm.kind}`);
+  await resetNodeStats();
+  global.gc?.();
+  baseline = process.memoryUsage.rss();
+  peakRss = baseline;
+  started = performance.now();
+  const meta = await reader.metadata(blobId);
+  if (meta.kind !== 'ok') throw new Error(`metadata: ${meta.kind} ${meta.message}`);
+  const result = await reader.stream(meta);
+  if (result.kind !== 'ok') throw new Error(`stream: ${result.kind} ${result.message}`);
+  let ttfbMs = 0;
+  let bytes = 0;
+  const hash = createHash('sha256');
+  for await (const chunk of result.body) {
+    if (bytes === 0) ttfbMs = performance.now() - started;
+    bytes += chunk.length;
+    hash.update(chunk);
+    sample();
+  }
+  await result.summary;
+  await codec.close();
+  return { ttfbMs, bytes, sha256: hash.digest('hex') };
+}
+
+async function readSdk(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
+  const state = await new DevnetChainClient(committee.chainUrl!).state();
+  const params = state.params as { storagePricePerUnit: string; writePricePerUnit: string };
+  const standIn = createSuiStandIn(
+    { ...committee, epoch: state.epoch },
+    {
+      storagePricePerUnit: BigInt(params.storagePricePerUnit),
+      writePricePerUnit: BigInt(params.writePricePerUnit),
+    },
+  );
+  const client = new WalrusClient({
+    packageConfig: { systemObjectId: standIn.systemObjectId, stakingPoolId: standIn.stakingPoolId },
+    suiClient: standIn.client,
+    storageNodeUrlScheme: 'http',
+  });
+  await client.readBlob({ blobId: warmupId });
+  await resetNodeStats();
+  global.gc?.();
+  baseline = process.memoryUsage.rss();
+  peakRss = baseline;
+  started = performance.now();
+  const bytes = await client.readBlob({ blobId });
+  const ttfbMs = performance.now() - started;
+  sample();
+  return { ttfbMs, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+let baseline = 0;
+let started = 0;
+const result = impl === 'ours' ? await readOurs() : await readSdk();
+const totalMs = performance.now() - started;
+clearInterval(sampler);
+sample();
+const slivers = await sliverRequests();
+console.log(JSON.stringify({ impl, ...result, totalMs, baselineRss: baseline, peakRss, slivers }));
+process.exit(0);

@@ -1,0 +1,143 @@
+// npm run bench:read — cold reads from a devnet of 1000 shards and 20 nodes: ours vs @mysten/walrus
+// readBlob, same devnet, same run. Each read runs in a fresh process (bench/read-one.ts) so time and
+// peak memory are its own; the devnet runs in another process. Sliver requests are counted at the nodes.
+// Usage: node bench/read.ts [--sizes 100KiB,1MiB,10MiB,100MiB] [--runs 1] [--nodes 20] [--shards 1000]
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { encodingParams } from '../src/protocol/encoding.ts';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'src/cli.ts');
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100KiB,1MiB,10MiB,100MiB' },
+    runs: { type: 'string', default: '1' },
+    nodes: { type: 'string', default: '20' },
+    shards: { type: 'string', default: '1000' },
+  },
+});
+const sizes = values.sizes.split(',').map(parseSize);
+const runs = Number(values.runs);
+const nShards = Number(values.shards);
+const P = encodingParams(nShards).primarySymbols;
+
+function parseSize(text: string): number {
+  const match = /^(\d+)(B|KiB|MiB)?$/.exec(text.trim());
+  if (!match) throw new Error(`bad size ${text}`);
+  return Number(match[1]) * { B: 1, KiB: 1024, MiB: 1024 * 1024 }[match[2] ?? 'B']!;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'walrus-edge-bench-read-'));
+const devnet = spawn(
+  process.execPath,
+  [cli, 'devnet', '--dir', dir, '--nodes', values.nodes, '--shards', values.shards, '--port', '0'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const info = await new Promise<{ committee: string }>((resolve, reject) => {
+  let out = '';
+  devnet.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const line = out.split('\n').find((l) => l.startsWith('{'));
+    if (line) resolve(JSON.parse(line));
+  });
+  devnet.once('exit', (code) => reject(new Error(`devnet exited ${code}`)));
+});
+
+/** Stores random bytes on the devnet through the CLI; returns the blob ID and the bytes' sha256. */
+async function putRandom(size: number): Promise<{ blobId: string; sha256: string }> {
+  const file = join(dir, `blob-${size}.bin`);
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(size, i + 65536)));
+  writeFileSync(file, data);
+  const put = await run(process.execPath, [cli, 'put', file, '--devnet-dir', dir], { maxBuffer: 1 << 20 });
+  rmSync(file);
+  return {
+    blobId: (JSON.parse(put.stdout) as { blobId: string }).blobId,
+    sha256: createHash('sha256').update(data).digest('hex'),
+  };
+}
+
+interface One {
+  impl: string;
+  ttfbMs: number;
+  totalMs: number;
+  bytes: number;
+  sha256: string;
+  baselineRss: number;
+  peakRss: number;
+  slivers: number;
+}
+
+async function readOnce(impl: 'ours' | 'sdk', blobId: string): Promise<One> {
+  const args = ['--expose-gc', join(root, 'bench/read-one.ts'), impl, info.committee, blobId, warmupId];
+  const { stdout } = await run(process.execPath, args, {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as One;
+}
+
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const label = (size: number) => (size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`);
+const rows: string[][] = [];
+const { blobId: warmupId } = await putRandom(64 * 1024 + 1);
+
+try {
+  for (const size of sizes) {
+    const { blobId, sha256: expected } = await putRandom(size);
+    for (let r = 0; r < runs; r++) {
+      const ours = await readOnce('ours', blobId);
+      const sdk = await readOnce('sdk', blobId);
+      for (const one of [ours, sdk]) {
+        if (one.sha256 !== expected) throw new Error(`${one.impl} returned wrong bytes for ${label(size)}`);
+      }
+      rows.push([
+        label(size),
+        'walrus-edge',
+        fmtMs(ours.ttfbMs),
+        fmtMs(ours.totalMs),
+        `${ours.slivers} (${(ours.slivers / P).toFixed(2)}×P)`,
+        fmtMiB(ours.peakRss - ours.baselineRss),
+        `${((ours.peakRss - ours.baselineRss) / size).toFixed(2)}×`,
+      ]);
+      rows.push([
+        '',
+        '@mysten/walrus',
+        fmtMs(sdk.ttfbMs),
+        fmtMs(sdk.totalMs),
+        `${sdk.slivers} (${(sdk.slivers / P).toFixed(2)}×P)`,
+        fmtMiB(sdk.peakRss - sdk.baselineRss),
+        `${((sdk.peakRss - sdk.baselineRss) / size).toFixed(2)}×`,
+      ]);
+      rows.push([
+        '',
+        'ratio ours/sdk',
+        '',
+        `${(ours.totalMs / sdk.totalMs).toFixed(3)}`,
+        `${(ours.slivers / sdk.slivers).toFixed(2)}`,
+        '',
+        '',
+      ]);
+    }
+  }
+} finally {
+  devnet.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const header = ['blob', 'reader', 'first byte', 'last byte', 'sliver requests', 'peak extra RSS', 'RSS/blob'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+console.log(
+  `\ncold reads, devnet of ${nShards} shards and ${values.nodes} nodes (P = ${P}), one process per read\n`,
+);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of rows) console.log(line(row));

@@ -1,0 +1,31 @@
+// A codec worker thread: runs jobs posted by codec-pool.ts and answers with results (transferring bytes).
+import { parentPort } from 'node:worker_threads';
+import { blobIdOfNow, decodeNow, verifySliverNow, type DecodeJob, type VerifySliverJob } from './codec.ts';
+
+export type WorkerJob =
+  | { id: number; kind: 'verify'; job: VerifySliverJob }
+  | { id: number; kind: 'decode'; job: DecodeJob }
+  | { id: number; kind: 'blob-id'; data: Uint8Array; n: number };
+
+export type WorkerAnswer =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+parentPort!.on('message', (message: WorkerJob) => {
+  try {
+    switch (message.kind) {
+      case 'verify':
+        parentPort!.postMessage({ id: message.id, ok: true, value: verifySliverNow(message.job) });
+        break;
+      case 'decode': {
+        const bytes = decodeNow(message.job);
+        parentPort!.postMessage({ id: message.id, ok: true, value: bytes }, [bytes.buffer as ArrayBuffer]);
+        break;
+      }
+      case 'blob-id':
+        parentPort!.postMessage({ id: message.id, ok: true, value: blobIdOfNow(message.data, message.n) });
+        break;
+    }
+  } catch (error) {
+    parentPort!.postMessage({ id: message.id, ok: false, error: (error as Error).message ?? String(error) });
+  }
+});

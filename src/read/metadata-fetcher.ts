@@ -1,0 +1,154 @@
+// Fetches a blob's metadata: the best-scored node first, another after a hedge delay or a failure, and
+// the first answer that derives to the blob ID wins. 404s and 451s are tallied by shard weight: a quorum
+// (≥ 2f+1 shards) of them means the blob does not exist, or is blocked.
+import { isQuorum } from '../protocol/confirmation.ts';
+import {
+  InvalidMetadataError,
+  metadataMatchesBlobId,
+  parseMetadata,
+  type ParsedMetadata,
+} from '../protocol/metadata.ts';
+import type { Committee, CommitteeNode } from '../network/committee.ts';
+import { StorageNodeError, type StorageNodeClient } from '../network/storage-node-client.ts';
+import type { NodeScores } from './node-scores.ts';
+import { failure, type ReadFailure } from './read-errors.ts';
+
+export interface MetadataRequest {
+  committee: Committee;
+  blobId: string;
+  blobIdBytes: Uint8Array;
+  clientFor(node: CommitteeNode): StorageNodeClient;
+  scores: NodeScores;
+  signal: AbortSignal;
+  requestTimeoutMs: number;
+  /** Start another node when none has answered after this long. */
+  hedgeDelayMs: number;
+}
+
+export type MetadataOutcome = { kind: 'ok'; metadata: ParsedMetadata; from: string } | ReadFailure;
+
+/** How many nodes to ask at once once 404s start arriving, to reach (or refute) a quorum quickly. */
+const NOT_FOUND_FANOUT = 6;
+
+export function fetchMetadata(request: MetadataRequest): Promise<MetadataOutcome> {
+  const { committee, blobId, blobIdBytes, scores, signal } = request;
+  const n = committee.nShards;
+  const ordered = [...committee.nodes].sort((a, b) => scores.cost(a.url) - scores.cost(b.url));
+  const own = new AbortController();
+  const linked = AbortSignal.any([signal, own.signal]);
+
+  return new Promise<MetadataOutcome>((resolve) => {
+    let next = 0;
+    let inFlight = 0;
+    let notFoundWeight = 0;
+    let blockedWeight = 0;
+    let settled = false;
+    let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+
+    const finish = (outcome: MetadataOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(hedgeTimer);
+      own.abort();
+      signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    const onAbort = () => finish(failure('unavailable', 'the read was cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) return onAbort();
+
+    const armHedge = () => {
+      clearTimeout(hedgeTimer);
+      hedgeTimer = setTimeout(() => {
+        if (!settled && next < ordered.length) {
+          // Nobody answered in time: double the nodes in flight, so many hanging nodes cost a few
+          // hedge delays, not one each.
+          const more = Math.max(1, inFlight);
+          for (let i = 0; i < more; i++) launch();
+          armHedge();
+        }
+      }, request.hedgeDelayMs);
+    };
+
+    const exhaustedCheck = () => {
+      if (!settled && inFlight === 0 && next >= ordered.length) {
+        finish(
+          failure(
+            'unavailable',
+            `no storage node returned valid metadata (${notFoundWeight} shards said not found, ${blockedWeight} blocked, of ${n})`,
+          ),
+        );
+      }
+    };
+
+    const launch = () => {
+      if (settled || next >= ordered.length) return exhaustedCheck();
+      const node = ordered[next++]!;
+      inFlight++;
+      scores.started(node.url);
+      const started = performance.now();
+      request
+        .clientFor(node)
+        .getMetadata(blobId, { signal: linked, timeoutMs: request.requestTimeoutMs })
+        .then(
+          (bytes) => {
+            inFlight--;
+            if (settled) return;
+            scores.succeeded(node.url, performance.now() - started);
+            const metadata = verified(bytes, blobIdBytes, n);
+            if (metadata) return finish({ kind: 'ok', metadata, from: node.name });
+            scores.byzantine(node.url);
+            launch();
+          },
+          (error: unknown) => {
+            inFlight--;
+            if (settled) return;
+            const status = error instanceof StorageNodeError ? error.status : 0;
+            if (status === 404) {
+              scores.succeeded(node.url, performance.now() - started);
+              notFoundWeight += node.shards.length;
+              if (isQuorum(notFoundWeight, n)) {
+                return finish(
+                  failure(
+                    'not-found',
+                    `storage nodes holding ${notFoundWeight} of ${n} shards do not have the blob`,
+                  ),
+                );
+              }
+              while (inFlight < NOT_FOUND_FANOUT && next < ordered.length) launch();
+              return;
+            }
+            if (status === 451) {
+              scores.succeeded(node.url, performance.now() - started);
+              blockedWeight += node.shards.length;
+              if (isQuorum(blockedWeight, n)) {
+                return finish(
+                  failure('blocked', `storage nodes holding ${blockedWeight} of ${n} shards block the blob`),
+                );
+              }
+              while (inFlight < NOT_FOUND_FANOUT && next < ordered.length) launch();
+              return;
+            }
+            scores.failed(node.url, performance.now() - started);
+            launch();
+            exhaustedCheck();
+          },
+        );
+    };
+
+    launch();
+    armHedge();
+  });
+}
+
+/** Parsed metadata if the bytes are BlobMetadataWithId for exactly this blob ID, else undefined. */
+function verified(bytes: Uint8Array, blobIdBytes: Uint8Array, n: number): ParsedMetadata | undefined {
+  if (bytes.length < 33 || !bytes.subarray(0, 32).every((b, i) => b === blobIdBytes[i])) return undefined;
+  try {
+    const metadata = parseMetadata(bytes.subarray(32));
+    return metadataMatchesBlobId(metadata, blobIdBytes, n) ? metadata : undefined;
+  } catch (error) {
+    if (error instanceof InvalidMetadataError) return undefined;
+    throw error;
+  }
+}

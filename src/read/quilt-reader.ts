@@ -1,0 +1,172 @@
+// Quilt patches (DESIGN §2): a quilt is one blob whose matrix holds many small files column by column.
+// Columns 0.. hold the index (u8 version ‖ u32 LE length ‖ BCS QuiltIndexV1); each patch occupies
+// consecutive columns: header (u8 version ‖ u32 LE length ‖ u8 mask) ‖ u16 LE identifier size ‖ BCS
+// identifier ‖ [u16 LE tags size ‖ BCS tags] ‖ contents. Reading a patch fetches only its columns.
+import { bcs } from '@mysten/bcs';
+import { QuiltIndexV1 } from '../protocol/bcs.ts';
+import { formatQuiltPatchId, parseQuiltPatchId } from '../protocol/quilt-id.ts';
+import { encodingParams, sliverLengths } from '../protocol/encoding.ts';
+import { InvalidIdError, formatBlobId, parseBlobId } from '../protocol/blob-id.ts';
+import type { BlobMetadataResult, BlobReader } from './blob-reader.ts';
+import { failure, type ReadFailure } from './read-errors.ts';
+
+const INDEX_PREFIX = 5;
+const PATCH_HEADER = 6;
+const HAS_TAGS = 1;
+/** The official layout never spends more than this many columns on the index. */
+const MAX_INDEX_COLUMNS = 10;
+
+export interface QuiltPatchInfo {
+  patchId: string;
+  identifier: string;
+  tags: Record<string, string>;
+  startIndex: number;
+  endIndex: number;
+}
+
+export interface QuiltPatch {
+  patchId: string;
+  identifier: string;
+  tags: Record<string, string>;
+  contents: Uint8Array;
+}
+
+export class QuiltReader {
+  readonly #blobs: BlobReader;
+
+  constructor(blobs: BlobReader) {
+    this.#blobs = blobs;
+  }
+
+  /** The quilt's patches, from its index columns only. */
+  async patches(quiltId: string, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
+    const meta = await this.#blobs.metadata(quiltId, signal);
+    if (meta.kind !== 'ok') return meta;
+    return this.#index(meta, signal);
+  }
+
+  async patchById(patchId: string, signal?: AbortSignal): Promise<QuiltPatch | ReadFailure> {
+    let parsed;
+    try {
+      parsed = parseQuiltPatchId(patchId);
+    } catch (error) {
+      if (error instanceof InvalidIdError) return failure('not-found', error.message);
+      throw error;
+    }
+    const meta = await this.#blobs.metadata(formatBlobId(parsed.quiltId), signal);
+    if (meta.kind !== 'ok') return meta;
+    return this.#patch(meta, parsed.startIndex, parsed.endIndex, patchId, signal);
+  }
+
+  async patchByIdentifier(
+    quiltId: string,
+    identifier: string,
+    signal?: AbortSignal,
+  ): Promise<QuiltPatch | ReadFailure> {
+    const meta = await this.#blobs.metadata(quiltId, signal);
+    if (meta.kind !== 'ok') return meta;
+    const index = await this.#index(meta, signal);
+    if (!Array.isArray(index)) return index;
+    const entry = index.find((p) => p.identifier === identifier);
+    if (!entry) return failure('not-found', `the quilt has no patch named ${JSON.stringify(identifier)}`);
+    return this.#patch(meta, entry.startIndex, entry.endIndex, entry.patchId, signal);
+  }
+
+  async #index(meta: BlobMetadataResult, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
+    const columnBytes = sliverLengths(meta.size, meta.committee.nShards).secondary;
+    const first = await this.#blobs.columns(meta, 0, 1, signal);
+    if (!Array.isArray(first)) return first;
+    const head = first[0]!;
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    if (head.length < INDEX_PREFIX || view.getUint8(0) !== 1) return notAQuilt();
+    const indexLength = view.getUint32(1, true);
+    const columns = Math.ceil((INDEX_PREFIX + indexLength) / columnBytes);
+    if (columns > MAX_INDEX_COLUMNS || columns > encodingParams(meta.committee.nShards).secondarySymbols)
+      return notAQuilt();
+    let bytes = head;
+    if (columns > 1) {
+      const rest = await this.#blobs.columns(meta, 1, columns, signal);
+      if (!Array.isArray(rest)) return rest;
+      bytes = concat([head, ...rest]);
+    }
+    let index;
+    try {
+      index = QuiltIndexV1.parse(bytes.subarray(INDEX_PREFIX, INDEX_PREFIX + indexLength));
+    } catch {
+      return notAQuilt();
+    }
+    let start = columns;
+    const quiltId = meta.blobId;
+    return index.patches.map((patch) => {
+      const info = {
+        patchId: formatQuiltPatchId({
+          quiltId: parseBlobId(quiltId),
+          startIndex: start,
+          endIndex: patch.end_index,
+        }),
+        identifier: patch.identifier,
+        tags: Object.fromEntries(patch.tags),
+        startIndex: start,
+        endIndex: patch.end_index,
+      };
+      start = patch.end_index;
+      return info;
+    });
+  }
+
+  async #patch(
+    meta: BlobMetadataResult,
+    startIndex: number,
+    endIndex: number,
+    patchId: string,
+    signal?: AbortSignal,
+  ): Promise<QuiltPatch | ReadFailure> {
+    const columns = await this.#blobs.columns(meta, startIndex, endIndex, signal);
+    if (!Array.isArray(columns)) {
+      return columns.kind === 'invalid-range'
+        ? failure('not-found', 'the quilt has no patch at those columns')
+        : columns;
+    }
+    const bytes = concat(columns);
+    try {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const version = view.getUint8(0);
+      const length = view.getUint32(1, true);
+      const mask = view.getUint8(5);
+      if (version !== 1 || PATCH_HEADER + length > bytes.length) throw new Error('bad header');
+      let offset = PATCH_HEADER;
+      const identifierSize = view.getUint16(offset, true);
+      offset += 2;
+      const identifier = bcs.string().parse(bytes.subarray(offset, offset + identifierSize));
+      offset += identifierSize;
+      let tags: Record<string, string> = {};
+      if (mask & HAS_TAGS) {
+        const tagsSize = view.getUint16(offset, true);
+        offset += 2;
+        tags = Object.fromEntries(
+          bcs.map(bcs.string(), bcs.string()).parse(bytes.subarray(offset, offset + tagsSize)),
+        );
+        offset += tagsSize;
+      }
+      const end = PATCH_HEADER + length;
+      if (offset > end) throw new Error('bad header');
+      return { patchId, identifier, tags, contents: bytes.subarray(offset, end) };
+    } catch {
+      return failure('not-found', 'no quilt patch starts at those columns');
+    }
+  }
+}
+
+function notAQuilt(): ReadFailure {
+  return failure('not-found', 'the blob is not a quilt (no valid quilt index)');
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
