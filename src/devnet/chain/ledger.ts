@@ -59,6 +59,10 @@ export class DevnetLedger {
   readonly #committee: Committee;
   readonly #publicKeys: Uint8Array[];
   readonly #listeners = new Set<(event: ChainEvent) => void>();
+  // Indexes derived from the state: every storage-node request asks for a blob ID's status, and
+  // scanning all objects and events per sliver request would make a busy devnet crawl.
+  readonly #objectIdsByBlobId = new Map<string, string[]>();
+  readonly #lastEventByBlobId = new Map<string, ChainEvent>();
 
   constructor(committee: Committee, options: { statePath?: string; params?: Partial<ChainParams> } = {}) {
     this.#committee = committee;
@@ -80,6 +84,8 @@ export class DevnetLedger {
     if (saved && saved.params.nShards !== committee.nShards) {
       throw new Error(`chain state has ${saved.params.nShards} shards, committee ${committee.nShards}`);
     }
+    for (const blob of Object.values(this.#state.blobs)) this.#index(blob);
+    for (const event of this.#state.events) this.#indexEvent(event);
     this.#persist();
   }
 
@@ -170,6 +176,7 @@ export class DevnetLedger {
       attributes: {},
     };
     this.#state.blobs[blob.id] = blob;
+    this.#index(blob);
     this.#emit('BlobRegistered', {
       objectId: blob.id,
       blobId: blob.blobId,
@@ -302,9 +309,7 @@ export class DevnetLedger {
   /** Blob objects carrying this blob ID, live or not. */
   blobsById(blobId: string): BlobObject[] {
     parseBlobId(blobId);
-    return Object.values(this.#state.blobs)
-      .filter((blob) => blob.blobId === blobId)
-      .map(snapshot);
+    return (this.#objectIdsByBlobId.get(blobId) ?? []).map((id) => snapshot(this.#state.blobs[id]!));
   }
 
   /** Aggregated status of a blob ID, as storage nodes report it. */
@@ -320,7 +325,7 @@ export class DevnetLedger {
     };
     const permanents = live.filter((b) => !b.deletable);
     if (permanents.length === 0) return { deletable: { initialCertifiedEpoch, deletableCounts } };
-    const latest = this.#state.events.filter((e) => e.data.blobId === blobId).at(-1);
+    const latest = this.#lastEventByBlobId.get(blobId);
     return {
       permanent: {
         endEpoch: Math.max(...permanents.map((b) => b.storage.endEpoch)),
@@ -427,9 +432,20 @@ export class DevnetLedger {
       data,
     };
     this.#state.events.push(event);
+    this.#indexEvent(event);
     if (this.#state.events.length > MAX_EVENTS_KEPT)
       this.#state.events.splice(0, this.#state.events.length - MAX_EVENTS_KEPT);
     for (const listener of this.#listeners) listener(event);
+  }
+
+  #index(blob: BlobObject): void {
+    const ids = this.#objectIdsByBlobId.get(blob.blobId);
+    if (ids) ids.push(blob.id);
+    else this.#objectIdsByBlobId.set(blob.blobId, [blob.id]);
+  }
+
+  #indexEvent(event: ChainEvent): void {
+    if (typeof event.data.blobId === 'string') this.#lastEventByBlobId.set(event.data.blobId, event);
   }
 
   #persist(): void {
