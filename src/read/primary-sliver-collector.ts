@@ -172,11 +172,25 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
       }
     };
 
-    /** Needed rows requested but neither verified nor failed yet: the ones a hedge may give up on. */
-    const outstandingNeeded = () => {
+    /** When each outstanding request started, and how long finished ones took (this read only). */
+    const startedAt = new Map<number, number>();
+    const latencies: number[] = [];
+
+    /**
+     * Needed rows whose request has been out much longer than this read's typical one (and than the
+     * hedge delay): the stragglers a hedge gives up on. Relative, so a large blob whose slivers all
+     * take a while to transfer does not look like a blob of stragglers.
+     */
+    const stragglers = () => {
+      if (latencies.length === 0) return 0;
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const typical = sorted[Math.floor(sorted.length / 2)]!;
+      const threshold = Math.max(request.hedgeDelayMs, 3 * typical);
+      const now = performance.now();
       let count = 0;
       for (let row = nextRowToEmit; row <= lastRow; row++) {
-        if (requested.has(row) && !verified.has(row) && !failedPairs.has(row)) count++;
+        const since = startedAt.get(row);
+        if (since !== undefined && !verified.has(row) && now - since > threshold) count++;
       }
       return count;
     };
@@ -196,19 +210,26 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
       stats.sliverRequests++;
       scores.started(node.url);
       const started = performance.now();
+      startedAt.set(pair, started);
       request
         .clientFor(node)
         .getSliver(blobId, pair, 'primary', { signal, timeoutMs: request.requestTimeoutMs })
         .then(
           async (bcs) => {
-            scores.succeeded(node.url, performance.now() - started);
+            const latency = performance.now() - started;
+            startedAt.delete(pair);
+            latencies.push(latency);
+            scores.succeeded(node.url, latency);
+            if (settled || decoding) {
+              inFlight--;
+              return;
+            }
             const data = sliverData(bcs, pair, symbolSize, sliverBytes);
             const ok =
               data !== undefined &&
-              (await request.codec.verifySliver(
-                { data, symbolSize, type: 'primary', n, expectedHash: metadata.hashes[pair]!.primary },
-                pair,
-              ));
+              (await request.codec
+                .verifySliver({ data, symbolSize, type: 'primary', n, expectedHash: metadata.hashes[pair]!.primary }, pair)
+                .catch(() => false));
             inFlight--;
             if (settled || decoding) return;
             if (!ok) {
@@ -222,6 +243,7 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
           },
           () => {
             inFlight--;
+            startedAt.delete(pair);
             stats.failedRequests++;
             scores.failed(node.url, performance.now() - started);
             if (settled || decoding) return;
@@ -235,7 +257,8 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
       hedgeTimer = setTimeout(() => {
         if (settled || decoding || neededMissing() === 0) return;
         // Assume the stragglers never come: enough other slivers must be verified or on their way to decode.
-        requestSpares(P - verified.size - (inFlight - outstandingNeeded()));
+        const late = stragglers();
+        if (late > 0) requestSpares(P - verified.size - (inFlight - late));
         armHedge();
       }, request.hedgeDelayMs);
     };
