@@ -13,6 +13,29 @@ const ConfigSchema = z.object({
   DEVNET_NODES: z.coerce.number().int().min(1).optional(),
   DEVNET_SHARDS: z.coerce.number().int().min(4).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Larger blobs get 403 BLOB_TOO_LARGE. */
+  MAX_BLOB_SIZE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
+  /** A whole reconstruction, metadata to last byte. */
+  READ_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
+  NODE_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** A sliver request this much slower than its peers gets a spare sent for it. */
+  HEDGE_DELAY_MS: z.coerce.number().int().positive().default(300),
+  MAX_CONCURRENT_RECONSTRUCTIONS: z.coerce.number().int().positive().default(32),
+  MAX_QUEUED_RECONSTRUCTIONS: z.coerce.number().int().nonnegative().default(256),
+  /** Worker threads for sliver checks and decoding (0 = one per core). */
+  CODEC_WORKERS: z.coerce.number().int().nonnegative().default(0),
+  /** HTML, SVG, XML, JavaScript blobs: served with a sandboxing CSP, as attachments, or as is. */
+  ACTIVE_CONTENT: z.enum(['sandbox', 'attachment', 'allow']).default('sandbox'),
+  /** '*' or a comma-separated list of origins. */
+  CORS_ORIGINS: z.string().default('*'),
+  /** IDs to refuse with 451, one per line; re-read on change. Default DATA_DIR/blocklist.txt. */
+  BLOCKLIST_FILE: z.string().min(1).optional(),
+  /** Bearer token of the admin API; unset = admin API disabled. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
 });
 
 export type EdgeConfig = z.infer<typeof ConfigSchema>;

@@ -1,16 +1,30 @@
-// The composition root: reads the configuration, starts (or finds) the network, wires the edge, serves it.
-// `npm start` runs this file; `walrus-edge serve` calls startEdge.
+// The composition root: reads the configuration, starts (or finds) the network, wires the reader, the
+// codec pool, the HTTP app and its metrics, and serves them. `npm start` runs this file; `walrus-edge
+// serve` calls startEdge.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
-import { CommitteeSchema, type Committee } from './network/committee.ts';
+import { codecPool } from './codec/codec-pool.ts';
+import type { Committee } from './network/committee.ts';
+import { committeeForBlob, type CommitteeSource, type CommitteeView } from './network/committee-source.ts';
+import { devnetCommitteeSource } from './network/committees/devnet-committee.ts';
+import { devnetBlobObjects } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
+import { pinsFromNodes } from './network/transport/pinned-tls.ts';
+import { undiciTransport } from './network/transport/undici-transport.ts';
 import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
+import { BlobReader } from './read/blob-reader.ts';
+import { QuiltReader } from './read/quilt-reader.ts';
 import { createEdgeApp } from './http/app.ts';
+import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
+import { fileBlocklist } from './http/blocklist-file.ts';
+import { reconstructionLimiter } from './http/limiter.ts';
 import { createHttpMetrics } from './http/metrics.ts';
+import { readMetrics } from './http/read-metrics.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -26,30 +40,22 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   const log = pino({ level: config.LOG_LEVEL });
   if (config.NETWORK !== 'devnet') {
     throw new Error(
-      `NETWORK=${config.NETWORK} is not supported yet: committees from Sui arrive with the reader work`,
+      `NETWORK=${config.NETWORK} is not supported yet: Sui access for the edge is a later step`,
     );
   }
+  const dataDir = resolve(config.DATA_DIR);
 
   let devnet: RunningDevnet | undefined;
-  let committee: () => Committee;
+  let source: CommitteeSource;
   if (config.DEVNET_DIR) {
-    const path = join(resolve(config.DEVNET_DIR), 'committee.json');
-    committee = () => CommitteeSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
-    const current = committee();
-    if (current.chainUrl) await new DevnetChainClient(current.chainUrl).state();
-    log.info(
-      { committee: path, nodes: current.nodes.length, shards: current.nShards },
-      'using running devnet',
-    );
+    source = devnetCommitteeSource({ dir: resolve(config.DEVNET_DIR) });
   } else {
     const started = performance.now();
     devnet = await startDevnet({
-      dir: join(resolve(config.DATA_DIR), 'devnet'),
+      dir: join(dataDir, 'devnet'),
       nodes: config.DEVNET_NODES,
       shards: config.DEVNET_SHARDS,
     });
-    const running = devnet;
-    committee = () => ({ ...running.committee, epoch: running.ledger.epoch });
     log.info(
       {
         dir: devnet.dir,
@@ -59,9 +65,58 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
       },
       'embedded devnet started',
     );
+    source = devnetCommitteeSource({ dir: devnet.dir, chainUrl: devnet.chainUrl });
   }
+  let view: CommitteeView = await source.current();
+  const committeeNow = (): Committee => view.committee;
+  const committeeFor = async (): Promise<Committee> => {
+    view = await source.current();
+    return committeeForBlob(view, undefined);
+  };
+  log.info(
+    { nodes: view.committee.nodes.length, shards: view.committee.nShards, epoch: view.epoch },
+    'committee loaded',
+  );
 
-  const app = createEdgeApp({ version: VERSION, network: 'devnet', committee, metrics: createHttpMetrics() });
+  const registry = new Registry();
+  const codec = codecPool(config.CODEC_WORKERS || undefined);
+  // Pins come from the committee as it is when a connection opens (keys may rotate with epochs).
+  const transport = undiciTransport({ pins: (hostPort) => pinsFromNodes(view.committee.nodes)(hostPort) });
+  const reader = new BlobReader({
+    committeeFor,
+    codec,
+    transport,
+    maxBlobSize: config.MAX_BLOB_SIZE,
+    deadlineMs: config.READ_DEADLINE_MS,
+    requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
+    hedgeDelayMs: config.HEDGE_DELAY_MS,
+    observer: readMetrics(registry),
+  });
+  const blocklist = fileBlocklist(
+    config.BLOCKLIST_FILE ? resolve(config.BLOCKLIST_FILE) : join(dataDir, 'blocklist.txt'),
+  );
+  const chainUrl = view.committee.chainUrl;
+
+  const app = createEdgeApp({
+    version: VERSION,
+    network: 'devnet',
+    committee: committeeNow,
+    metrics: createHttpMetrics(registry),
+    corsOrigins: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    adminToken: config.ADMIN_TOKEN,
+    aggregator: {
+      reader,
+      quilts: new QuiltReader(reader),
+      objects: chainUrl ? devnetBlobObjects(new DevnetChainClient(chainUrl)) : undefined,
+      blocklist,
+      limiter: reconstructionLimiter(
+        config.MAX_CONCURRENT_RECONSTRUCTIONS,
+        config.MAX_QUEUED_RECONSTRUCTIONS,
+      ),
+      activeContent: config.ACTIVE_CONTENT,
+      attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
+    },
+  });
   const server = await new Promise<Server>((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolveServer(s as Server),
@@ -80,6 +135,10 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
         server.close(() => done());
         server.closeAllConnections();
       });
+      source.close();
+      blocklist.close();
+      await transport.close();
+      await codec.close();
       await devnet?.stop();
     },
   };

@@ -1,9 +1,16 @@
 // The edge's Hono app. Web-standard APIs only, so the same app can run on Node and on Workers; what is
-// Node-specific (metrics registry, devnet) is handed in by the composition root.
+// Node-specific (metrics registry, devnet, worker pools) is handed in by the composition root.
 import { Hono } from 'hono';
-import { apiError } from '../protocol/status.ts';
+import { cors } from 'hono/cors';
 import type { Committee } from '../network/committee.ts';
+import type { AggregatorDeps } from './aggregator-deps.ts';
+import { errorResponse } from './errors.ts';
 import type { HttpMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { blobRoutes } from './routes/blob-routes.ts';
+import { concatRoute } from './routes/concat-route.ts';
+import { quiltRoutes } from './routes/quilt-routes.ts';
 
 export interface EdgeAppDeps {
   version: string;
@@ -11,15 +18,51 @@ export interface EdgeAppDeps {
   /** The current committee (re-read on each call: it changes with epochs). */
   committee: () => Committee;
   metrics?: HttpMetrics;
+  aggregator?: AggregatorDeps;
+  /** Origins allowed by CORS: '*' or a list. */
+  corsOrigins?: '*' | string[];
+  adminToken?: string;
 }
+
+/** Headers a browser script may read from our answers (CORS hides the rest). */
+const EXPOSED_HEADERS = [
+  'ETag',
+  'Content-Range',
+  'Content-Length',
+  'Content-Type',
+  'Content-Disposition',
+  'Accept-Ranges',
+  'X-Cache',
+  'Age',
+  'X-Quilt-Patch-Identifier',
+  'X-Walrus-Blob-Id',
+  'Retry-After',
+];
 
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono();
   const startedAt = Date.now();
   if (deps.metrics) app.use('*', deps.metrics.middleware);
+  app.use(
+    '*',
+    cors({
+      origin: deps.corsOrigins ?? '*',
+      allowMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
+      allowHeaders: [
+        'Range',
+        'If-None-Match',
+        'If-Range',
+        'If-Modified-Since',
+        'Content-Type',
+        'Authorization',
+      ],
+      exposeHeaders: EXPOSED_HEADERS,
+      maxAge: 86_400,
+    }),
+  );
 
-  app.onError((_error, c) => c.json(apiError(500, 'INTERNAL', 'internal error'), 500));
-  app.notFound((c) => c.json(apiError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
+  app.onError((_error, c) => errorResponse(c, 500, 'INTERNAL', 'internal error'));
+  app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
 
   app.get('/status', (c) => {
     const committee = deps.committee();
@@ -32,8 +75,12 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       storageNodes: committee.nodes.length,
       chainUrl: committee.chainUrl ?? null,
       uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+      reconstructions: deps.aggregator
+        ? { active: deps.aggregator.limiter.active, queued: deps.aggregator.limiter.queued }
+        : undefined,
     });
   });
+  app.get('/v1/api', (c) => c.json(openApiDocument(deps.version)));
 
   if (deps.metrics) {
     const registry = deps.metrics.registry;
@@ -42,5 +89,11 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     );
   }
 
+  if (deps.aggregator) {
+    blobRoutes(app, deps.aggregator);
+    quiltRoutes(app, deps.aggregator);
+    concatRoute(app, deps.aggregator);
+    adminRoutes(app, { adminToken: deps.adminToken, blocklist: deps.aggregator.blocklist });
+  }
   return app;
 }

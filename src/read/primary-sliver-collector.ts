@@ -228,7 +228,10 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
             const ok =
               data !== undefined &&
               (await request.codec
-                .verifySliver({ data, symbolSize, type: 'primary', n, expectedHash: metadata.hashes[pair]!.primary }, pair)
+                .verifySliver(
+                  { data, symbolSize, type: 'primary', n, expectedHash: metadata.hashes[pair]!.primary },
+                  pair,
+                )
                 .catch(() => false));
             inFlight--;
             if (settled || decoding) return;

@@ -1,0 +1,48 @@
+// What the aggregator routes need, handed in by the composition root.
+import type { BlobObjectSource } from '../network/blob-objects.ts';
+import type { BlobReader, Consistency } from '../read/blob-reader.ts';
+import type { QuiltReader } from '../read/quilt-reader.ts';
+import type { ActiveContentPolicy } from './blob-responder.ts';
+import type { Blocklist } from './blocklist.ts';
+import type { ReconstructionLimiter } from './limiter.ts';
+
+export interface AggregatorDeps {
+  reader: BlobReader;
+  quilts: QuiltReader;
+  objects?: BlobObjectSource;
+  blocklist: Blocklist;
+  limiter: ReconstructionLimiter;
+  activeContent: ActiveContentPolicy;
+  /** Blob attributes (by-object-id) that become response headers, lower-case. */
+  attributeHeaders: readonly string[];
+}
+
+export type ConsistencyChoice = { ok: true; consistency: Consistency } | { ok: false; message: string };
+
+/** The official query flags; both at once is the one invalid combination (400). */
+export function consistencyFrom(strict: string | undefined, skip: string | undefined): ConsistencyChoice {
+  const flag = (value: string | undefined, name: string): boolean | string => {
+    if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+    if (value === 'true' || value === '1') return true;
+    return `${name} must be true or false`;
+  };
+  const s = flag(strict, 'strict_consistency_check');
+  const k = flag(skip, 'skip_consistency_check');
+  if (typeof s === 'string') return { ok: false, message: s };
+  if (typeof k === 'string') return { ok: false, message: k };
+  if (s && k)
+    return { ok: false, message: 'strict_consistency_check and skip_consistency_check exclude each other' };
+  return { ok: true, consistency: s ? 'strict' : k ? 'skip' : 'default' };
+}
+
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** by-object-id: the object may be deleted or expire, so caches must come back soon. */
+export const REVALIDATE = 'public, max-age=30, must-revalidate';
+export const DEFAULT_ATTRIBUTE_HEADERS = [
+  'content-type',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'link',
+  'x-robots-tag',
+] as const;

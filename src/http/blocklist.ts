@@ -1,0 +1,27 @@
+// IDs this edge refuses to serve (451 FORBIDDEN_BLOB): blob IDs, quilt IDs, patch IDs or object IDs.
+// The Node composition root backs it with a file it re-reads on change (src/http/blocklist-file.ts).
+
+export interface Blocklist {
+  has(id: string): boolean;
+  add(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  list(): string[];
+}
+
+export function memoryBlocklist(ids: Iterable<string> = []): Blocklist {
+  const set = new Set(ids);
+  return {
+    has: (id) => set.has(id),
+    add: async (id) => void set.add(id),
+    remove: async (id) => void set.delete(id),
+    list: () => [...set].sort(),
+  };
+}
+
+/** One ID per line; blank lines and `#` comments ignored. */
+export function parseBlocklist(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line.length > 0);
+}

@@ -1,0 +1,196 @@
+// GET /v1/api: our OpenAPI document, a superset of the official aggregator's (same paths, same
+// parameters) plus what we add: HEAD, Range, conditional requests, hints, status, metrics, admin.
+
+const status = { $ref: '#/components/schemas/Status' };
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      { description: ERROR_TEXT[code] ?? 'Error', content: { 'application/json': { schema: status } } },
+    ]),
+  );
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed ID or invalid consistency options.',
+  403: 'The blob exceeds the maximum size this edge serves (BLOB_TOO_LARGE).',
+  404: 'The blob (or patch, or object) does not exist (BLOB_NOT_FOUND, QUILT_PATCH_NOT_FOUND).',
+  416: 'The range is not satisfiable (INVALID_BYTE_RANGE); Content-Range: bytes */size.',
+  429: 'Too many reconstructions in progress; see Retry-After.',
+  451: 'The blob is blocked (FORBIDDEN_BLOB).',
+  503: 'The blob cannot be reconstructed right now (BLOB_UNAVAILABLE); retry with backoff.',
+};
+const bytes = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+const readQuery = [
+  { name: 'strict_consistency_check', in: 'query', schema: { type: 'boolean' } },
+  { name: 'skip_consistency_check', in: 'query', schema: { type: 'boolean' } },
+  {
+    name: 'content-type',
+    in: 'query',
+    description: 'Content-Type to send when nothing better is known (for <img> embeds).',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'download',
+    in: 'query',
+    description: 'Send Content-Disposition: attachment with this file name.',
+    schema: { type: 'string' },
+  },
+];
+const httpHeaders = [
+  {
+    name: 'Range',
+    in: 'header',
+    description: 'bytes=a-b, bytes=a-, bytes=-n, or several (multipart/byteranges).',
+    schema: { type: 'string' },
+  },
+  { name: 'If-None-Match', in: 'header', schema: { type: 'string' } },
+  { name: 'If-Range', in: 'header', schema: { type: 'string' } },
+];
+const blobGet = (summary: string, idParam: string) => ({
+  summary,
+  parameters: [
+    { name: idParam, in: 'path', required: true, schema: { type: 'string' } },
+    ...readQuery,
+    ...httpHeaders,
+  ],
+  responses: {
+    '200': { description: 'The bytes.', content: bytes },
+    '206': { description: 'The requested range(s).', content: bytes },
+    '304': { description: 'Not modified (If-None-Match).' },
+    ...errors(400, 403, 404, 416, 429, 451, 503),
+  },
+});
+
+export function openApiDocument(version: string) {
+  const blob = blobGet('Retrieve a Walrus blob (reconstructed from storage nodes).', 'blob_id');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'walrus-edge aggregator',
+      version,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    paths: {
+      '/v1/blobs/{blob_id}': { get: blob, head: blob },
+      '/v1/blobs/{blob_id}/byte-range': {
+        get: {
+          summary: 'Retrieve bytes [start, start + length) of a blob.',
+          parameters: [
+            { name: 'blob_id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'start', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+            { name: 'length', in: 'query', required: true, schema: { type: 'integer', minimum: 1 } },
+          ],
+          responses: {
+            '206': { description: 'The range.', content: bytes },
+            ...errors(400, 403, 404, 416, 429, 451, 503),
+          },
+        },
+      },
+      '/v1/blobs/by-object-id/{blob_object_id}': {
+        get: blobGet('Retrieve the blob of a Blob object; its attributes become headers.', 'blob_object_id'),
+        head: blobGet('Headers of the blob of a Blob object.', 'blob_object_id'),
+      },
+      '/v1/blobs/by-quilt-patch-id/{quilt_patch_id}': {
+        get: blobGet('Retrieve a quilt patch by its patch ID.', 'quilt_patch_id'),
+        head: blobGet('Headers of a quilt patch.', 'quilt_patch_id'),
+      },
+      '/v1/blobs/by-quilt-id/{quilt_id}/{identifier}': {
+        get: blobGet('Retrieve a quilt patch by quilt ID and identifier.', 'quilt_id'),
+        head: blobGet('Headers of a quilt patch.', 'quilt_id'),
+      },
+      '/v1/quilts/{quilt_id}/patches': {
+        get: {
+          summary: 'List the patches of a quilt.',
+          parameters: [{ name: 'quilt_id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The patches.',
+              content: {
+                'application/json': {
+                  schema: { type: 'array', items: { $ref: '#/components/schemas/QuiltPatchItem' } },
+                },
+              },
+            },
+            ...errors(400, 403, 404, 429, 451, 503),
+          },
+        },
+      },
+      '/v1alpha/blobs/{blob_id}/stream': { get: blobGet('Stream a blob as it is reconstructed.', 'blob_id') },
+      '/v1alpha/blobs/concat': {
+        get: {
+          summary: 'Stream several blobs back to back.',
+          parameters: [
+            { name: 'ids', in: 'query', required: true, schema: { type: 'string' } },
+            ...readQuery.slice(0, 2),
+          ],
+          responses: {
+            '200': { description: 'The blobs.', content: bytes },
+            ...errors(400, 403, 404, 429, 451, 503),
+          },
+        },
+        post: {
+          summary: 'Stream several blobs back to back (IDs in the body).',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ConcatRequestBody' } } },
+          },
+          responses: {
+            '200': { description: 'The blobs.', content: bytes },
+            ...errors(400, 403, 404, 429, 451, 503),
+          },
+        },
+      },
+      '/status': { get: { summary: 'Service status.', responses: { '200': { description: 'Status.' } } } },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'Text format.' } } },
+      },
+      '/v1/api': {
+        get: { summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1.' } } },
+      },
+      '/v1/admin/blocklist': {
+        get: { summary: 'Blocked IDs (Bearer ADMIN_TOKEN).', responses: { '200': { description: 'IDs.' } } },
+      },
+      '/v1/admin/blocklist/{id}': {
+        put: { summary: 'Block an ID.', responses: { '200': { description: 'Blocked.' } } },
+        delete: { summary: 'Unblock an ID.', responses: { '204': { description: 'Unblocked.' } } },
+      },
+    },
+    components: {
+      schemas: {
+        Status: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['status', 'code', 'message', 'details'],
+              properties: {
+                status: { type: 'string' },
+                code: { type: 'integer' },
+                message: { type: 'string' },
+                details: { type: 'array', items: { type: 'object' } },
+              },
+            },
+          },
+        },
+        QuiltPatchItem: {
+          type: 'object',
+          required: ['identifier', 'patch_id', 'tags'],
+          properties: {
+            identifier: { type: 'string' },
+            patch_id: { type: 'string' },
+            tags: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+        ConcatRequestBody: {
+          type: 'object',
+          required: ['ids'],
+          properties: {
+            ids: { type: 'array', items: { type: 'string' } },
+            skip_consistency_check: { type: ['boolean', 'null'] },
+            strict_consistency_check: { type: ['boolean', 'null'] },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// GET|POST /v1alpha/blobs/concat: several blobs (by blob ID or object ID) streamed back to back, one at a
+// time. Every ID is resolved and its metadata checked before the first byte, so a bad ID is a clean error.
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { InvalidIdError, parseBlobId } from '../../protocol/blob-id.ts';
+import type { BlobMetadataResult } from '../../read/blob-reader.ts';
+import { consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
+import { errorResponse, readFailureResponse } from '../errors.ts';
+import { limited } from './blob-routes.ts';
+
+const MAX_IDS = 100;
+const Body = z.object({
+  ids: z.array(z.string()).min(1).max(MAX_IDS),
+  strict_consistency_check: z.boolean().nullable().optional(),
+  skip_consistency_check: z.boolean().nullable().optional(),
+});
+
+export function concatRoute(app: Hono, deps: AggregatorDeps): void {
+  app.get('/v1alpha/blobs/concat', (c) => {
+    const ids = (c.req.query('ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return concat(
+      c,
+      deps,
+      ids,
+      c.req.query('strict_consistency_check'),
+      c.req.query('skip_consistency_check'),
+    );
+  });
+  app.post('/v1alpha/blobs/concat', async (c) => {
+    const parsed = Body.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success)
+      return errorResponse(c, 400, 'INVALID_REQUEST', `expected {"ids": [...]} with 1 to ${MAX_IDS} IDs`);
+    const { ids, strict_consistency_check: strict, skip_consistency_check: skip } = parsed.data;
+    return concat(c, deps, ids, strict ? 'true' : undefined, skip ? 'true' : undefined);
+  });
+}
+
+async function concat(
+  c: Context,
+  deps: AggregatorDeps,
+  ids: string[],
+  strict?: string,
+  skip?: string,
+): Promise<Response> {
+  if (ids.length === 0 || ids.length > MAX_IDS)
+    return errorResponse(c, 400, 'INVALID_REQUEST', `ids takes 1 to ${MAX_IDS} IDs`);
+  const choice = consistencyFrom(strict, skip);
+  if (!choice.ok) return errorResponse(c, 400, 'INVALID_CONSISTENCY_OPTIONS', choice.message);
+  return limited(c, deps, async () => {
+    const metas: BlobMetadataResult[] = [];
+    for (const id of ids) {
+      const blobId = await resolve(deps, id, c.req.raw.signal);
+      if (blobId === undefined)
+        return errorResponse(c, 404, 'BLOB_NOT_FOUND', `${id} is neither a blob ID nor a live blob object`);
+      if (blobId === null)
+        return errorResponse(c, 400, 'INVALID_BLOB_ID', `${id} is neither a blob ID nor an object ID`);
+      if (deps.blocklist.has(blobId) || deps.blocklist.has(id))
+        return errorResponse(c, 451, 'FORBIDDEN_BLOB', `${id} is blocked on this edge`);
+      const meta = await deps.reader.metadata(blobId, c.req.raw.signal);
+      if (meta.kind !== 'ok') return readFailureResponse(c, meta);
+      metas.push(meta);
+    }
+    const total = metas.reduce((sum, m) => sum + m.size, 0);
+    let index = 0;
+    let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        for (;;) {
+          if (!current) {
+            if (index === metas.length) return controller.close();
+            const result = await deps.reader.stream(metas[index]!, {
+              signal: c.req.raw.signal,
+              consistency: choice.consistency,
+            });
+            if (result.kind !== 'ok') return controller.error(new Error(result.message));
+            current = result.body.getReader();
+          }
+          const { value, done } = await current.read();
+          if (!done) return controller.enqueue(value);
+          current = undefined;
+          index++;
+        }
+      },
+      cancel: (reason) => current?.cancel(reason),
+    });
+    return new Response(body, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(total),
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      },
+    });
+  });
+}
+
+/** A blob ID as is; an object ID through the chain (undefined if dead); null if neither. */
+async function resolve(
+  deps: AggregatorDeps,
+  id: string,
+  signal: AbortSignal,
+): Promise<string | undefined | null> {
+  if (/^0x[0-9a-fA-F]{64}$/.test(id)) {
+    const object = await deps.objects?.get(id.toLowerCase(), signal);
+    return object?.live ? object.blobId : undefined;
+  }
+  try {
+    parseBlobId(id);
+    return id;
+  } catch (error) {
+    if (error instanceof InvalidIdError) return null;
+    throw error;
+  }
+}
