@@ -10,6 +10,8 @@ const ConfigSchema = z.object({
   NETWORK: z.enum(['devnet', 'testnet', 'mainnet']).default('devnet'),
   /** A devnet already running elsewhere (its --dir, holding committee.json); unset = run one embedded. */
   DEVNET_DIR: z.string().min(1).optional(),
+  /** Sui JSON-RPC endpoint for testnet/mainnet (default: the public full node of that network). */
+  SUI_RPC_URL: z.string().url().optional(),
   DEVNET_NODES: z.coerce.number().int().min(1).optional(),
   DEVNET_SHARDS: z.coerce.number().int().min(4).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -12,6 +12,8 @@ import { codecPool } from './codec/codec-pool.ts';
 import type { Committee } from './network/committee.ts';
 import { committeeForBlob, type CommitteeSource, type CommitteeView } from './network/committee-source.ts';
 import { devnetCommitteeSource } from './network/committees/devnet-committee.ts';
+import { WALRUS_MAINNET, WALRUS_TESTNET, suiCommitteeSource } from './network/committees/sui-committee.ts';
+import { SuiJsonRpcClient, getJsonRpcFullnodeUrl } from '@mysten/sui/jsonRpc';
 import { devnetBlobObjects } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
 import { pinsFromNodes } from './network/transport/pinned-tls.ts';
@@ -38,16 +40,24 @@ export interface RunningEdge {
 
 export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   const log = pino({ level: config.LOG_LEVEL });
-  if (config.NETWORK !== 'devnet') {
-    throw new Error(
-      `NETWORK=${config.NETWORK} is not supported yet: Sui access for the edge is a later step`,
-    );
-  }
   const dataDir = resolve(config.DATA_DIR);
 
   let devnet: RunningDevnet | undefined;
   let source: CommitteeSource;
-  if (config.DEVNET_DIR) {
+  if (config.NETWORK !== 'devnet') {
+    // Sui mainnet/testnet: the committee from the Walrus System, Staking and StakingPool objects.
+    const network = config.NETWORK;
+    const client = new SuiJsonRpcClient({
+      url: config.SUI_RPC_URL ?? getJsonRpcFullnodeUrl(network),
+      network,
+    });
+    const ids = network === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET;
+    source = suiCommitteeSource({
+      client,
+      ...ids,
+      onError: (error) => log.warn({ err: error }, 'committee refresh failed'),
+    });
+  } else if (config.DEVNET_DIR) {
     source = devnetCommitteeSource({ dir: resolve(config.DEVNET_DIR) });
   } else {
     const started = performance.now();
@@ -67,21 +77,31 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
     );
     source = devnetCommitteeSource({ dir: devnet.dir, chainUrl: devnet.chainUrl });
   }
-  let view: CommitteeView = await source.current();
-  const committeeNow = (): Committee => view.committee;
+  // A devnet must answer now; Sui may be unreachable for a while: the edge then starts anyway, reads
+  // answer 503 and the source keeps retrying in the background.
+  let view: CommitteeView | undefined;
+  try {
+    view = await source.current();
+    log.info(
+      { nodes: view.committee.nodes.length, shards: view.committee.nShards, epoch: view.epoch },
+      'committee loaded',
+    );
+  } catch (error) {
+    if (config.NETWORK === 'devnet') throw error;
+    log.warn({ err: error }, 'committee not loaded yet; reads answer 503 until it is');
+  }
+  const committeeNow = (): Committee | undefined => view?.committee;
   const committeeFor = async (): Promise<Committee> => {
     view = await source.current();
     return committeeForBlob(view, undefined);
   };
-  log.info(
-    { nodes: view.committee.nodes.length, shards: view.committee.nShards, epoch: view.epoch },
-    'committee loaded',
-  );
 
   const registry = new Registry();
   const codec = codecPool(config.CODEC_WORKERS || undefined);
   // Pins come from the committee as it is when a connection opens (keys may rotate with epochs).
-  const transport = undiciTransport({ pins: (hostPort) => pinsFromNodes(view.committee.nodes)(hostPort) });
+  const transport = undiciTransport({
+    pins: (hostPort) => pinsFromNodes(view?.committee.nodes ?? [])(hostPort),
+  });
   const reader = new BlobReader({
     committeeFor,
     codec,
@@ -95,11 +115,11 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   const blocklist = fileBlocklist(
     config.BLOCKLIST_FILE ? resolve(config.BLOCKLIST_FILE) : join(dataDir, 'blocklist.txt'),
   );
-  const chainUrl = view.committee.chainUrl;
+  const chainUrl = view?.committee.chainUrl;
 
   const app = createEdgeApp({
     version: VERSION,
-    network: 'devnet',
+    network: config.NETWORK,
     committee: committeeNow,
     metrics: createHttpMetrics(registry),
     corsOrigins: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),

@@ -15,8 +15,8 @@ import { quiltRoutes } from './routes/quilt-routes.ts';
 export interface EdgeAppDeps {
   version: string;
   network: string;
-  /** The current committee (re-read on each call: it changes with epochs). */
-  committee: () => Committee;
+  /** The current committee (re-read on each call: it changes with epochs); undefined while loading. */
+  committee: () => Committee | undefined;
   metrics?: HttpMetrics;
   aggregator?: AggregatorDeps;
   /** Origins allowed by CORS: '*' or a list. */
@@ -70,10 +70,10 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       service: 'walrus-edge',
       version: deps.version,
       network: deps.network,
-      epoch: committee.epoch,
-      nShards: committee.nShards,
-      storageNodes: committee.nodes.length,
-      chainUrl: committee.chainUrl ?? null,
+      epoch: committee?.epoch ?? null,
+      nShards: committee?.nShards ?? null,
+      storageNodes: committee?.nodes.length ?? null,
+      chainUrl: committee?.chainUrl ?? null,
       uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
       reconstructions: deps.aggregator
         ? { active: deps.aggregator.limiter.active, queued: deps.aggregator.limiter.queued }

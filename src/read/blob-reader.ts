@@ -97,7 +97,12 @@ export class BlobReader {
       if (error instanceof InvalidIdError) return failure('not-found', error.message);
       throw error;
     }
-    const committee = await this.#options.committeeFor(blobId);
+    let committee: Committee;
+    try {
+      committee = await this.#options.committeeFor(blobId);
+    } catch (error) {
+      return failure('unavailable', `the storage committee is not known yet: ${(error as Error).message}`);
+    }
     const deadline = AbortSignal.timeout(this.#options.deadlineMs);
     const outcome = await fetchMetadata({
       committee,
