@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
@@ -135,6 +136,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
       ),
       activeContent: config.ACTIVE_CONTENT,
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
+      sniffedTypes: new LRUCache<string, string>({ max: 100_000 }),
     },
   });
   const server = await new Promise<Server>((resolveServer) => {

@@ -15,6 +15,8 @@ export interface AggregatorDeps {
   activeContent: ActiveContentPolicy;
   /** Blob attributes (by-object-id) that become response headers, lower-case. */
   attributeHeaders: readonly string[];
+  /** Content types sniffed so far, by blob or patch ID (bounded). */
+  sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
 }
 
 export type ConsistencyChoice = { ok: true; consistency: Consistency } | { ok: false; message: string };

@@ -28,6 +28,8 @@ export interface BlobResponseOptions {
   name?: string;
   activeContent: ActiveContentPolicy;
   headers?: Record<string, string>;
+  /** Sniffed types by ETag: the bytes behind an ETag never change, so neither does their type. */
+  sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
 }
 
 const SNIFF_BYTES = 512;
@@ -71,27 +73,32 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   const ranges: ByteRange[] = decision.kind === 'ranges' ? decision.ranges : [{ start: 0, end: size }];
   const isHead = c.req.method === 'HEAD';
 
-  // A body that starts at byte 0 sniffs its own first chunk; anything else reads the head separately.
+  // The type always comes from the blob's first bytes, whatever range is asked for, so GET, HEAD and
+  // every range agree. A body starting at byte 0 offers its own first chunk; otherwise (or when that
+  // chunk is too short) the head is read separately, once per ETag thanks to the cache.
+  const sniffLength = Math.min(SNIFF_BYTES, size);
   let firstStream: ReadableStream<Uint8Array> | undefined;
   let head: Uint8Array | undefined;
-  const needsSniff =
-    !options.declaredType && !typeFromName(options.name) && !safeContentTypeHint(c.req.query('content-type'));
   if (!isHead && ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end > 0) {
     const stream = await source.range(0, ranges[0]!.end, signal);
     if (!(stream instanceof ReadableStream)) return readFailureResponse(c, stream);
-    [head, firstStream] = await peek(stream);
-  } else if (needsSniff && size > 0) {
-    const bytes = await source.head(SNIFF_BYTES, signal);
-    if (!(bytes instanceof Uint8Array)) return readFailureResponse(c, bytes);
-    head = bytes;
+    let chunk: Uint8Array;
+    [chunk, firstStream] = await peek(stream);
+    if (chunk.length >= sniffLength) head = chunk;
   }
-
-  const contentType =
-    options.declaredType ??
-    typeFromName(options.name) ??
-    safeContentTypeHint(c.req.query('content-type')) ??
-    (head ? sniffContentType(head.subarray(0, SNIFF_BYTES)) : undefined) ??
-    OCTET_STREAM;
+  const explicitType =
+    options.declaredType ?? typeFromName(options.name) ?? safeContentTypeHint(c.req.query('content-type'));
+  let sniffed = explicitType === undefined ? options.sniffedTypes?.get(etag) : undefined;
+  if (explicitType === undefined && sniffed === undefined) {
+    if (!head && size > 0) {
+      const bytes = await source.head(SNIFF_BYTES, signal);
+      if (!(bytes instanceof Uint8Array)) return readFailureResponse(c, bytes);
+      head = bytes;
+    }
+    sniffed = (head ? sniffContentType(head.subarray(0, SNIFF_BYTES)) : undefined) ?? OCTET_STREAM;
+    options.sniffedTypes?.set(etag, sniffed);
+  }
+  const contentType = explicitType ?? sniffed ?? OCTET_STREAM;
   Object.assign(base, presentationHeaders(contentType, options.activeContent, c.req.query('download')));
 
   if (ranges.length === 1) {

@@ -100,18 +100,17 @@ export function sniffContentType(head: Uint8Array): string | undefined {
 
 /** Markup and text: only when the head decodes as UTF-8 without control bytes. */
 function sniffText(head: Uint8Array): string | undefined {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, Math.min(head.length, 1024)));
-  } catch {
-    // A multi-byte character cut at the end of the sample is still text; anything else is not.
-    if (head.length < 1024) return undefined;
+  const sample = head.subarray(0, Math.min(head.length, 1024));
+  let text: string | undefined;
+  // A sample may end inside a multi-byte character: drop up to 3 trailing bytes before giving up.
+  for (let cut = 0; cut <= 3 && text === undefined && cut < sample.length; cut++) {
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, 1020));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, sample.length - cut));
     } catch {
-      return undefined;
+      text = undefined;
     }
   }
+  if (text === undefined) return undefined;
   // Control characters other than tab, newlines, form feed and escape mean binary, not text.
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -159,7 +158,9 @@ export function isActiveContent(contentType: string): boolean {
     base === 'application/xml' ||
     base === 'text/javascript' ||
     base === 'application/javascript' ||
-    base === 'application/ecmascript'
+    base === 'application/ecmascript' ||
+    // Any XML type (WHATWG MIME Sniffing): browsers render it, and XHTML-namespaced script runs.
+    base.endsWith('+xml')
   );
 }
 

@@ -45,10 +45,10 @@ const httpHeaders = [
   { name: 'If-None-Match', in: 'header', schema: { type: 'string' } },
   { name: 'If-Range', in: 'header', schema: { type: 'string' } },
 ];
-const blobGet = (summary: string, idParam: string) => ({
+const blobGet = (summary: string, ...pathParams: string[]) => ({
   summary,
   parameters: [
-    { name: idParam, in: 'path', required: true, schema: { type: 'string' } },
+    ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
     ...readQuery,
     ...httpHeaders,
   ],
@@ -94,8 +94,8 @@ export function openApiDocument(version: string) {
         head: blobGet('Headers of a quilt patch.', 'quilt_patch_id'),
       },
       '/v1/blobs/by-quilt-id/{quilt_id}/{identifier}': {
-        get: blobGet('Retrieve a quilt patch by quilt ID and identifier.', 'quilt_id'),
-        head: blobGet('Headers of a quilt patch.', 'quilt_id'),
+        get: blobGet('Retrieve a quilt patch by quilt ID and identifier.', 'quilt_id', 'identifier'),
+        head: blobGet('Headers of a quilt patch.', 'quilt_id', 'identifier'),
       },
       '/v1/quilts/{quilt_id}/patches': {
         get: {

@@ -59,3 +59,10 @@ describe('content types', () => {
     expect(safeContentTypeHint('')).toBeUndefined();
   });
 });
+
+describe('sniffing text cut mid-character', () => {
+  it('still recognises UTF-8 text when the sample ends inside a multi-byte character', () => {
+    const text = new TextEncoder().encode('a'.repeat(511) + '€ and more text');
+    expect(sniffContentType(text.subarray(0, 512))).toBe('text/plain; charset=utf-8');
+  });
+});

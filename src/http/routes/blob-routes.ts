@@ -5,6 +5,7 @@ import { InvalidIdError, parseBlobId } from '../../protocol/blob-id.ts';
 import { IMMUTABLE, REVALIDATE, consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
 import { blobSource } from '../body-source.ts';
 import { respondWithBody } from '../blob-responder.ts';
+import { safeContentTypeHint } from '../content-type.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
 import { releaseWhenSent } from '../limiter.ts';
 
@@ -34,6 +35,7 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
         cacheControl: extra.cacheControl,
         declaredType: extra.declaredType,
         activeContent: deps.activeContent,
+        sniffedTypes: deps.sniffedTypes,
         headers: { 'x-cache': 'MISS', ...extra.headers },
       });
     });
@@ -63,8 +65,12 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
     let declaredType: string | undefined;
     for (const [name, value] of Object.entries(object.attributes)) {
       const header = name.toLowerCase();
-      if (!deps.attributeHeaders.includes(header) || /[\r\n]/.test(value)) continue;
-      if (header === 'content-type') declaredType = value;
+      // Only what a header value may hold (HTAB, SP, visible ASCII): anything else makes the Response
+      // (or Node's writeHead) throw, a 500 the blob's owner could cause at will.
+      if (!deps.attributeHeaders.includes(header) || /[^\t\x20-\x7e]/.test(value)) continue;
+      // A single well-formed media type only: `x/y, text/html` would be rendered as HTML by browsers
+      // (the last type of a list wins) while escaping the sandbox meant for active content.
+      if (header === 'content-type') declaredType = safeContentTypeHint(value);
       else headers[header] = value;
     }
     return serveBlob(c, object.blobId, { cacheControl: REVALIDATE, declaredType, headers });
@@ -97,15 +103,14 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
     return limited(c, deps, async () => {
       const meta = await deps.reader.metadata(blobId, c.req.raw.signal);
       if (meta.kind !== 'ok') return readFailureResponse(c, meta);
+      // 400, not 416: the official route answers INVALID_BYTE_RANGE as InvalidArgument, and its spec
+      // lists no 416 here (a client written for it expects 400).
       if (start + length > meta.size) {
         return errorResponse(
           c,
-          416,
+          400,
           'INVALID_BYTE_RANGE',
           `bytes [${start}, ${start + length}) exceed the blob's ${meta.size}`,
-          {
-            'content-range': `bytes */${meta.size}`,
-          },
         );
       }
       const result = await deps.reader.stream(meta, {

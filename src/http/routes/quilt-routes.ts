@@ -9,6 +9,7 @@ import type { ReadFailure } from '../../read/read-errors.ts';
 import { IMMUTABLE, type AggregatorDeps } from '../aggregator-deps.ts';
 import { bytesSource } from '../body-source.ts';
 import { respondWithBody } from '../blob-responder.ts';
+import { safeContentTypeHint } from '../content-type.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
 import { limited } from './blob-routes.ts';
 
@@ -20,7 +21,9 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
       source: bytesSource(patch.contents),
       etag: patch.patchId,
       cacheControl: IMMUTABLE,
-      declaredType: tagType && !/[\r\n]/.test(tagType) ? tagType : undefined,
+      // A single well-formed media type only: control bytes or non-ASCII would make the response throw
+      // (a 500), and a list such as `x/y, text/html` would be rendered as HTML outside the sandbox.
+      declaredType: safeContentTypeHint(tagType),
       name: patch.identifier,
       activeContent: deps.activeContent,
       headers: {
