@@ -1,6 +1,6 @@
 // One cold read in a fresh process, so its timing and peak memory are its own: `ours` (BlobReader with
 // the worker codec pool and undici pools) or `sdk` (@mysten/walrus readBlob through the Sui stand-in).
-// Prints one JSON line: ttfbMs, totalMs, bytes, sha256, baseline and peak RSS.
+// Prints one JSON line: ttfbMs, totalMs, bytes, sha256, baseline and peak RSS and ArrayBuffer bytes.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WalrusClient } from '@mysten/walrus';
@@ -36,8 +36,15 @@ async function sliverRequests(): Promise<number> {
   return all.reduce((sum, r) => sum + (r.sliver ?? 0), 0);
 }
 
+// RSS includes heap growth a long-running process would reuse; ArrayBuffer bytes are the live data.
 let peakRss = 0;
-const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage.rss()));
+let peakBuffers = 0;
+let baselineBuffers = 0;
+const sample = () => {
+  const usage = process.memoryUsage();
+  peakRss = Math.max(peakRss, usage.rss);
+  peakBuffers = Math.max(peakBuffers, usage.arrayBuffers);
+};
 const sampler = setInterval(sample, 2);
 
 async function readOurs(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
@@ -57,6 +64,7 @@ async function readOurs(): Promise<{ ttfbMs: number; bytes: number; sha256: stri
   global.gc?.();
   baseline = process.memoryUsage.rss();
   peakRss = baseline;
+  baselineBuffers = peakBuffers = process.memoryUsage().arrayBuffers;
   started = performance.now();
   const meta = await reader.metadata(blobId);
   if (meta.kind !== 'ok') throw new Error(`metadata: ${meta.kind} ${meta.message}`);
@@ -96,6 +104,7 @@ async function readSdk(): Promise<{ ttfbMs: number; bytes: number; sha256: strin
   global.gc?.();
   baseline = process.memoryUsage.rss();
   peakRss = baseline;
+  baselineBuffers = peakBuffers = process.memoryUsage().arrayBuffers;
   started = performance.now();
   const bytes = await client.readBlob({ blobId });
   const ttfbMs = performance.now() - started;
@@ -110,5 +119,15 @@ const totalMs = performance.now() - started;
 clearInterval(sampler);
 sample();
 const slivers = await sliverRequests();
-console.log(JSON.stringify({ impl, ...result, totalMs, baselineRss: baseline, peakRss, slivers }));
+console.log(
+  JSON.stringify({
+    impl,
+    ...result,
+    totalMs,
+    baselineRss: baseline,
+    peakRss,
+    extraBuffers: peakBuffers - baselineBuffers,
+    slivers,
+  }),
+);
 process.exit(0);

@@ -72,6 +72,7 @@ interface One {
   sha256: string;
   baselineRss: number;
   peakRss: number;
+  extraBuffers: number;
   slivers: number;
 }
 
@@ -106,6 +107,7 @@ try {
         `${ours.slivers} (${(ours.slivers / P).toFixed(2)}×P)`,
         fmtMiB(ours.peakRss - ours.baselineRss),
         `${((ours.peakRss - ours.baselineRss) / size).toFixed(2)}×`,
+        `${fmtMiB(ours.extraBuffers)} (${(ours.extraBuffers / size).toFixed(2)}×)`,
       ]);
       rows.push([
         '',
@@ -115,6 +117,7 @@ try {
         `${sdk.slivers} (${(sdk.slivers / P).toFixed(2)}×P)`,
         fmtMiB(sdk.peakRss - sdk.baselineRss),
         `${((sdk.peakRss - sdk.baselineRss) / size).toFixed(2)}×`,
+        `${fmtMiB(sdk.extraBuffers)} (${(sdk.extraBuffers / size).toFixed(2)}×)`,
       ]);
       rows.push([
         '',
@@ -122,6 +125,7 @@ try {
         '',
         `${(ours.totalMs / sdk.totalMs).toFixed(3)}`,
         `${(ours.slivers / sdk.slivers).toFixed(2)}`,
+        '',
         '',
         '',
       ]);
@@ -132,7 +136,16 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const header = ['blob', 'reader', 'first byte', 'last byte', 'sliver requests', 'peak extra RSS', 'RSS/blob'];
+const header = [
+  'blob',
+  'reader',
+  'first byte',
+  'last byte',
+  'sliver requests',
+  'peak extra RSS',
+  'RSS/blob',
+  'peak live buffers',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 console.log(
