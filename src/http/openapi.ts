@@ -150,8 +150,16 @@ export function openApiDocument(version: string) {
         get: { summary: 'Blocked IDs (Bearer ADMIN_TOKEN).', responses: { '200': { description: 'IDs.' } } },
       },
       '/v1/admin/blocklist/{id}': {
-        put: { summary: 'Block an ID.', responses: { '200': { description: 'Blocked.' } } },
-        delete: { summary: 'Unblock an ID.', responses: { '204': { description: 'Unblocked.' } } },
+        put: {
+          summary: 'Block an ID.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'Blocked.' }, ...errors(400) },
+        },
+        delete: {
+          summary: 'Unblock an ID.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '204': { description: 'Unblocked.' } },
+        },
       },
     },
     components: {

@@ -55,7 +55,17 @@ export class QuiltReader {
     }
     const meta = await this.#blobs.metadata(formatBlobId(parsed.quiltId), signal);
     if (meta.kind !== 'ok') return meta;
-    return this.#patch(meta, parsed.startIndex, parsed.endIndex, patchId, signal);
+    // The patch ID must name a patch of the quilt's index: a forged one could point at the index
+    // columns themselves. Index and patch columns are fetched side by side.
+    const [index, patch] = await Promise.all([
+      this.#index(meta, signal),
+      this.#patch(meta, parsed.startIndex, parsed.endIndex, patchId, signal),
+    ]);
+    if (!Array.isArray(index)) return index;
+    if (!index.some((p) => p.startIndex === parsed.startIndex && p.endIndex === parsed.endIndex)) {
+      return failure('not-found', 'the quilt has no patch with those columns');
+    }
+    return patch;
   }
 
   async patchByIdentifier(

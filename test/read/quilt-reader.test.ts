@@ -95,3 +95,19 @@ describe('QuiltReader', () => {
     expect(await quilts.patches(blobId)).toMatchObject({ kind: 'not-found' });
   });
 });
+
+describe('QuiltReader against forged patch IDs', () => {
+  it('refuses a patch ID that points at the index columns or straddles two patches', async () => {
+    const first = layout.index.patches[0]!;
+    const second = layout.index.patches[1]!;
+    const quilt = parseBlobId(quiltId);
+    const intoIndex = formatQuiltPatchId({ quiltId: quilt, startIndex: 0, endIndex: first.startIndex });
+    const straddling = formatQuiltPatchId({
+      quiltId: quilt,
+      startIndex: first.startIndex,
+      endIndex: second.endIndex,
+    });
+    expect(await quilts.patchById(intoIndex)).toMatchObject({ kind: 'not-found' });
+    expect(await quilts.patchById(straddling)).toMatchObject({ kind: 'not-found' });
+  });
+});
