@@ -107,6 +107,17 @@ describe('devnet storage nodes', () => {
     }).toBytes();
     response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, short);
     expect(await errorReason(response)).toBe('INVALID_SLIVER');
+    // Right framing and length, one wrong byte: it does not hash to the metadata's entry.
+    const tampered = encoded.primary[pair]!.slice();
+    tampered[5] = tampered[5]! ^ 1;
+    response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, tampered);
+    expect(response.status).toBe(400);
+    expect(await errorReason(response)).toBe('INVALID_SLIVER');
+    // The genuine sliver is accepted; so is the secondary of the same pair.
+    response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/primary`, encoded.primary[pair]);
+    expect(response.status).toBe(201);
+    response = await put(`${node.url}/v1/blobs/${blobId}/slivers/${pair}/secondary`, encoded.secondary[pair]);
+    expect(response.status).toBe(201);
 
     // No confirmation until every sliver of the node's shards is there.
     response = await fetch(`${node.url}/v1/blobs/${blobId}/confirmation/permanent`);

@@ -8,7 +8,14 @@ import { InvalidIdError, parseBlobId } from '../../protocol/blob-id.ts';
 import { blsSign } from '../../protocol/bls.ts';
 import { confirmationMessage, type Persistence } from '../../protocol/confirmation.ts';
 import { sliverLengths } from '../../protocol/encoding.ts';
-import { InvalidMetadataError, metadataMatchesBlobId, parseMetadata } from '../../protocol/metadata.ts';
+import {
+  InvalidMetadataError,
+  metadataMatchesBlobId,
+  parseMetadata,
+  type ParsedMetadata,
+} from '../../protocol/metadata.ts';
+import { verifySliver } from '../../protocol/sliver-hash.ts';
+import { LRUCache } from 'lru-cache';
 import { pairForShard, shardForPair, sliverIndex, type SliverType } from '../../protocol/sliver-layout.ts';
 import { apiError, apiSuccess } from '../../protocol/status.ts';
 import type { BlobObject, BlobStatus } from '../chain/types.ts';
@@ -63,7 +70,8 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
   let fault: Fault = { mode: 'ok', delayMs: 0 };
   /** Blobs whose slivers for all our shards are on disk (checked once, then remembered). */
   const complete = new Set<string>();
-  const lengths = new Map<string, number>();
+  /** Parsed metadata of recently written blobs: every sliver upload is checked against it. */
+  const metadataCache = new LRUCache<string, ParsedMetadata>({ max: 256 });
 
   const app = new Hono();
 
@@ -188,7 +196,7 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
       throw new NodeError(400, 'INVALID_METADATA', 'metadata does not derive to the blob ID');
     }
     await store.writeMetadata(blobId, body);
-    lengths.set(blobId, parsed.unencodedLength);
+    metadataCache.set(blobId, parsed);
     return c.json(apiSuccess('metadata successfully stored', 201), 201);
   });
 
@@ -197,7 +205,8 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     const { blobId, bytes } = requireBlob(c);
     const { pair, type } = requireOwnSliver(c, bytes);
     requireRegistered(blobId);
-    const length = await unencodedLength(blobId);
+    const metadata = await parsedMetadata(blobId);
+    const length = metadata.unencodedLength;
     const body = new Uint8Array(await c.req.arrayBuffer());
     let sliver;
     try {
@@ -218,6 +227,15 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
         400,
         'INVALID_SLIVER',
         `expected ${expected[type]} bytes in symbols of ${expected.symbolSize}`,
+      );
+    }
+    // Like a real node: a sliver must hash (RS-expanded, Merkle root) to its entry in the metadata.
+    const hashes = metadata.hashes[pair]!;
+    if (!verifySliver(sliver.symbols.data, expected.symbolSize, type, nShards, hashes[type])) {
+      throw new NodeError(
+        400,
+        'INVALID_SLIVER',
+        `the ${type} sliver of pair ${pair} does not match the blob's metadata`,
       );
     }
     if (await store.hasSliver(blobId, pair, type))
@@ -311,15 +329,15 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     return metadata;
   }
 
-  async function unencodedLength(blobId: string): Promise<number> {
-    const known = lengths.get(blobId);
-    if (known !== undefined) return known;
+  async function parsedMetadata(blobId: string): Promise<ParsedMetadata> {
+    const known = metadataCache.get(blobId);
+    if (known) return known;
     const metadata = await store.readMetadata(blobId);
     if (!metadata)
       throw new NodeError(400, 'METADATA_NOT_FOUND', 'store the blob metadata before its slivers');
-    const length = parseMetadata(metadata).unencodedLength;
-    lengths.set(blobId, length);
-    return length;
+    const parsed = parseMetadata(metadata);
+    metadataCache.set(blobId, parsed);
+    return parsed;
   }
 
   async function requireAllSlivers(blobId: string, blobIdBytes: Uint8Array): Promise<void> {
