@@ -76,7 +76,7 @@ interface One {
   slivers: number;
 }
 
-async function readOnce(impl: 'ours' | 'sdk', blobId: string): Promise<One> {
+async function readOnce(impl: 'ours' | 'sdk', blobId: string, warmupId: string): Promise<One> {
   const args = ['--expose-gc', join(root, 'bench/read-one.ts'), impl, info.committee, blobId, warmupId];
   const { stdout } = await run(process.execPath, args, {
     maxBuffer: 1 << 20,
@@ -88,14 +88,16 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${m
 const fmtMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const label = (size: number) => (size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`);
 const rows: string[][] = [];
-const { blobId: warmupId } = await putRandom(64 * 1024 + 1);
 
 try {
   for (const size of sizes) {
     const { blobId, sha256: expected } = await putRandom(size);
+    // Warm-up: another blob of the same size, read first by the same process (JIT, connections, wasm,
+    // heap grown as in a long-running service); the measured blob itself is cold.
+    const { blobId: warmupId } = await putRandom(size);
     for (let r = 0; r < runs; r++) {
-      const ours = await readOnce('ours', blobId);
-      const sdk = await readOnce('sdk', blobId);
+      const ours = await readOnce('ours', blobId, warmupId);
+      const sdk = await readOnce('sdk', blobId, warmupId);
       for (const one of [ours, sdk]) {
         if (one.sha256 !== expected) throw new Error(`${one.impl} returned wrong bytes for ${label(size)}`);
       }
