@@ -1,0 +1,65 @@
+// L1: whole blobs in process memory, an LRU bounded in bytes with a per-object cap, so one huge blob
+// cannot evict the hot set. Entries carry when they were stored (for Age) and may carry an expiry.
+import { LRUCache } from 'lru-cache';
+
+export interface CachedBlob {
+  bytes: Uint8Array;
+  /** ms since 1970, for the Age header. */
+  storedAt: number;
+  /** ms since 1970 after which the entry must not be served (the blob's end of life), if known. */
+  expiresAt?: number;
+}
+
+export interface MemoryTierOptions {
+  maxBytes: number;
+  maxEntryBytes: number;
+}
+
+export class MemoryTier {
+  readonly maxEntryBytes: number;
+  readonly #lru: LRUCache<string, CachedBlob>;
+  #hits = 0;
+  #misses = 0;
+
+  constructor({ maxBytes, maxEntryBytes }: MemoryTierOptions) {
+    this.maxEntryBytes = Math.min(maxEntryBytes, maxBytes);
+    this.#lru = new LRUCache<string, CachedBlob>({
+      maxSize: maxBytes,
+      maxEntrySize: this.maxEntryBytes,
+      // Zero-length blobs still cost an entry.
+      sizeCalculation: (blob) => Math.max(1, blob.bytes.length),
+    });
+  }
+
+  get(blobId: string, now = Date.now()): CachedBlob | undefined {
+    const blob = this.#lru.get(blobId);
+    if (blob && blob.expiresAt !== undefined && blob.expiresAt <= now) {
+      this.#lru.delete(blobId);
+      this.#misses++;
+      return undefined;
+    }
+    if (blob) this.#hits++;
+    else this.#misses++;
+    return blob;
+  }
+
+  /** False when the blob is larger than one entry may be. */
+  set(blobId: string, blob: CachedBlob): boolean {
+    if (blob.bytes.length > this.maxEntryBytes) return false;
+    this.#lru.set(blobId, blob);
+    return true;
+  }
+
+  delete(blobId: string): boolean {
+    return this.#lru.delete(blobId);
+  }
+
+  stats() {
+    return {
+      entries: this.#lru.size,
+      bytes: this.#lru.calculatedSize,
+      hits: this.#hits,
+      misses: this.#misses,
+    };
+  }
+}
