@@ -1,5 +1,6 @@
 // What a blob-like response is served from: a blob reconstructed from storage nodes, or bytes already in
 // hand (a quilt patch). The responder asks for sizes, the first bytes (to sniff a type) and ranges.
+import { readAllBytes } from '../protocol/bytes.ts';
 import type { BlobMetadataResult, BlobReader, Consistency } from '../read/blob-reader.ts';
 import type { ReadFailure } from '../read/read-errors.ts';
 
@@ -26,7 +27,7 @@ export function blobSource(
         consistency: 'skip',
       });
       if (result.kind !== 'ok') return result;
-      return collect(result.body);
+      return readAllBytes(result.body);
     },
     async range(start, end, signal) {
       // A partial read checks only the slivers it fetches (as the official aggregator documents).
@@ -54,20 +55,4 @@ export function bytesSource(bytes: Uint8Array): BodySource {
         },
       }),
   };
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

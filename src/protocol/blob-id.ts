@@ -19,6 +19,17 @@ export function parseBlobId(text: string): BlobIdBytes {
   return parseId32(text, 'blob ID');
 }
 
+/** True when `text` is a valid blob (or quilt) ID string. */
+export function isBlobId(text: string): boolean {
+  try {
+    parseBlobId(text);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidIdError) return false;
+    throw error;
+  }
+}
+
 /** Strict parser for any 32-byte ID in unpadded base64url (blob IDs and quilt IDs). */
 export function parseId32(text: string, what: string): BlobIdBytes {
   if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(text)) {

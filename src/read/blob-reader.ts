@@ -4,6 +4,7 @@
 import { parseBlobId, InvalidIdError } from '../protocol/blob-id.ts';
 import { encodingParams, sliverLengths } from '../protocol/encoding.ts';
 import { SliverData } from '../protocol/bcs.ts';
+import { concatBytes } from '../protocol/bytes.ts';
 import { pairForSliver, shardForPair } from '../protocol/sliver-layout.ts';
 import { nodeIndexByShard } from '../network/committee.ts';
 import type { ParsedMetadata } from '../protocol/metadata.ts';
@@ -206,7 +207,7 @@ export class BlobReader {
 
     const summary = collection.then(async (outcome): Promise<ReadSummary> => {
       if (outcome.kind === 'ok' && whole) {
-        const blob = outcome.decodedBlob ?? concat(held, size);
+        const blob = outcome.decodedBlob ?? concatBytes(held);
         const derived = await this.#options.codec.blobIdOf(blob, n);
         const expected = parseBlobId(meta.blobId);
         if (!derived.every((b, i) => b === expected[i])) {
@@ -348,17 +349,6 @@ export class BlobReader {
     } catch {
       return failure('unavailable', 'the read failed part-way');
     }
-    return { kind: 'ok', bytes: concat(chunks, result.end - result.start), summary: await result.summary };
+    return { kind: 'ok', bytes: concatBytes(chunks), summary: await result.summary };
   }
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]!.length === length) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

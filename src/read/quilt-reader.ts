@@ -4,6 +4,7 @@
 // identifier ‖ [u16 LE tags size ‖ BCS tags] ‖ contents. Reading a patch fetches only its columns.
 import { bcs } from '@mysten/bcs';
 import { QuiltIndexV1 } from '../protocol/bcs.ts';
+import { concatBytes } from '../protocol/bytes.ts';
 import { formatQuiltPatchId, parseQuiltPatchId } from '../protocol/quilt-id.ts';
 import { encodingParams, sliverLengths } from '../protocol/encoding.ts';
 import { InvalidIdError, formatBlobId, parseBlobId } from '../protocol/blob-id.ts';
@@ -97,7 +98,7 @@ export class QuiltReader {
     if (columns > 1) {
       const rest = await this.#blobs.columns(meta, 1, columns, signal);
       if (!Array.isArray(rest)) return rest;
-      bytes = concat([head, ...rest]);
+      bytes = concatBytes([head, ...rest]);
     }
     let index;
     try {
@@ -137,7 +138,7 @@ export class QuiltReader {
         ? failure('not-found', 'the quilt has no patch at those columns')
         : columns;
     }
-    const bytes = concat(columns);
+    const bytes = concatBytes(columns);
     try {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const version = view.getUint8(0);
@@ -169,14 +170,4 @@ export class QuiltReader {
 
 function notAQuilt(): ReadFailure {
   return failure('not-found', 'the blob is not a quilt (no valid quilt index)');
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

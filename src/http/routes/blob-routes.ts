@@ -1,7 +1,7 @@
 // GET|HEAD /v1/blobs/{blobId}, /v1/blobs/{blobId}/byte-range, /v1/blobs/by-object-id/{objectId} and
 // /v1alpha/blobs/{blobId}/stream.
 import type { Context, Hono } from 'hono';
-import { InvalidIdError, parseBlobId } from '../../protocol/blob-id.ts';
+import { isBlobId } from '../../protocol/blob-id.ts';
 import { IMMUTABLE, REVALIDATE, consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
 import { blobSource } from '../body-source.ts';
 import { respondWithBody } from '../blob-responder.ts';
@@ -17,7 +17,7 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
     blobId: string,
     extra: { cacheControl: string; declaredType?: string; headers?: Record<string, string> },
   ) => {
-    if (!validBlobId(blobId))
+    if (!isBlobId(blobId))
       return errorResponse(c, 400, 'INVALID_BLOB_ID', 'the blob ID must be 43 unpadded base64url characters');
     const choice = consistencyFrom(
       c.req.query('strict_consistency_check'),
@@ -86,7 +86,7 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
   // The official byte-range route: [start, start + length), answered 206 like a Range request.
   app.get('/v1/blobs/:blobId/byte-range', async (c) => {
     const blobId = c.req.param('blobId');
-    if (!validBlobId(blobId))
+    if (!isBlobId(blobId))
       return errorResponse(c, 400, 'INVALID_BLOB_ID', 'the blob ID must be 43 unpadded base64url characters');
     const start = Number(c.req.query('start'));
     const length = Number(c.req.query('length'));
@@ -158,16 +158,6 @@ export async function limited(
     return releaseWhenSent(await work(), release);
   } catch (error) {
     release();
-    throw error;
-  }
-}
-
-function validBlobId(text: string): boolean {
-  try {
-    parseBlobId(text);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidIdError) return false;
     throw error;
   }
 }

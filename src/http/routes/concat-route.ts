@@ -2,7 +2,7 @@
 // time. Every ID is resolved and its metadata checked before the first byte, so a bad ID is a clean error.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { InvalidIdError, parseBlobId } from '../../protocol/blob-id.ts';
+import { isBlobId } from '../../protocol/blob-id.ts';
 import type { BlobMetadataResult } from '../../read/blob-reader.ts';
 import { consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
@@ -107,11 +107,5 @@ async function resolve(
     const object = await deps.objects?.get(id.toLowerCase(), signal);
     return object?.live ? object.blobId : undefined;
   }
-  try {
-    parseBlobId(id);
-    return id;
-  } catch (error) {
-    if (error instanceof InvalidIdError) return null;
-    throw error;
-  }
+  return isBlobId(id) ? id : null;
 }

@@ -2,7 +2,7 @@
 // and /v1/quilts/{quiltId}/patches. A patch's ETag is its own patch ID (not the quilt's, as the
 // official aggregator sends), and its type comes from its tags or its identifier's extension.
 import type { Context, Hono } from 'hono';
-import { InvalidIdError, formatBlobId, parseBlobId } from '../../protocol/blob-id.ts';
+import { InvalidIdError, formatBlobId, isBlobId } from '../../protocol/blob-id.ts';
 import { parseQuiltPatchId } from '../../protocol/quilt-id.ts';
 import type { QuiltPatch } from '../../read/quilt-reader.ts';
 import type { ReadFailure } from '../../read/read-errors.ts';
@@ -54,7 +54,7 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
   app.on(['GET', 'HEAD'], '/v1/blobs/by-quilt-id/:quiltId/:identifier{.+}', async (c) => {
     const quiltId = c.req.param('quiltId');
     const identifier = c.req.param('identifier');
-    if (!validId(quiltId))
+    if (!isBlobId(quiltId))
       return errorResponse(
         c,
         400,
@@ -70,7 +70,7 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
 
   app.get('/v1/quilts/:quiltId/patches', async (c) => {
     const quiltId = c.req.param('quiltId');
-    if (!validId(quiltId))
+    if (!isBlobId(quiltId))
       return errorResponse(
         c,
         400,
@@ -89,14 +89,4 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
       );
     });
   });
-}
-
-function validId(text: string): boolean {
-  try {
-    parseBlobId(text);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidIdError) return false;
-    throw error;
-  }
 }
