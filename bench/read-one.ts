@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WalrusClient } from '@mysten/walrus';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { codecPool } from '../src/codec/codec-pool.ts';
 import { createSuiStandIn } from '../src/devnet/sui-standin.ts';
 import { CommitteeSchema } from '../src/network/committee.ts';
@@ -21,15 +22,20 @@ const [impl, committeePath, blobId, warmupId] = process.argv.slice(2) as [
 ];
 const committee = CommitteeSchema.parse(JSON.parse(readFileSync(committeePath, 'utf8')));
 
-/** Devnet request counters, reset after the warm-up so they count the measured read alone. */
+/**
+ * Devnet request counters, reset after the warm-up so they count the measured read alone. Their own
+ * agent: a keep-alive socket left over from a read the SDK aborted may already be closing.
+ */
+const statsAgent = new Agent({ pipelining: 0 });
+const control = (url: string, method = 'GET') => undiciFetch(url, { method, dispatcher: statsAgent });
 async function resetNodeStats() {
-  await Promise.all(committee.nodes.map((n) => fetch(`${n.url}/_devnet/stats/reset`, { method: 'POST' })));
+  await Promise.all(committee.nodes.map((n) => control(`${n.url}/_devnet/stats/reset`, 'POST')));
 }
 async function sliverRequests(): Promise<number> {
   const all = await Promise.all(
     committee.nodes.map(
       async (n) =>
-        ((await (await fetch(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
+        ((await (await control(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
           .requests,
     ),
   );
