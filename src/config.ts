@@ -28,6 +28,16 @@ const ConfigSchema = z.object({
   HEDGE_DELAY_MS: z.coerce.number().int().positive().default(300),
   MAX_CONCURRENT_RECONSTRUCTIONS: z.coerce.number().int().positive().default(32),
   MAX_QUEUED_RECONSTRUCTIONS: z.coerce.number().int().nonnegative().default(256),
+  /** Memory for hot blobs (0 = a quarter of the machine's memory, at most 2 GiB). */
+  CACHE_MEMORY_BYTES: z.coerce.number().int().nonnegative().default(0),
+  /** Larger blobs are streamed, never held in memory. */
+  CACHE_MAX_OBJECT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  /** How long "not found" is remembered (a just-uploaded blob is hidden at most this long). */
+  NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(5_000),
   /** Worker threads for sliver checks and decoding (0 = one per core). */
   CODEC_WORKERS: z.coerce.number().int().nonnegative().default(0),
   /** HTML, SVG, XML, JavaScript blobs: served with a sandboxing CSP, as attachments, or as is. */

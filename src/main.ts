@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
+import { totalmem } from 'node:os';
 import { LRUCache } from 'lru-cache';
+import { BlobCache } from './cache/blob-cache.ts';
+import { MemoryTier } from './cache/memory-tier.ts';
+import { NegativeCache } from './cache/negative-cache.ts';
+import { devnetBlobLifetimes } from './network/blob-lifetimes.ts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
@@ -117,6 +122,21 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
     config.BLOCKLIST_FILE ? resolve(config.BLOCKLIST_FILE) : join(dataDir, 'blocklist.txt'),
   );
   const chainUrl = view?.committee.chainUrl;
+  const chain = chainUrl ? new DevnetChainClient(chainUrl) : undefined;
+  // The cache needs to know when blobs end (and hear of deletions); on Sui that arrives with the
+  // caching work, so there the edge reconstructs every time for now.
+  const cache = chain
+    ? new BlobCache({
+        reader,
+        memory: new MemoryTier({
+          maxBytes: config.CACHE_MEMORY_BYTES || Math.min(2 ** 31, Math.floor(totalmem() / 4)),
+          maxEntryBytes: config.CACHE_MAX_OBJECT_BYTES,
+        }),
+        negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
+        lifetimes: devnetBlobLifetimes(chain),
+      })
+    : undefined;
+  const stopFollowing = cache?.start();
 
   const app = createEdgeApp({
     version: VERSION,
@@ -128,7 +148,8 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
     aggregator: {
       reader,
       quilts: new QuiltReader(reader),
-      objects: chainUrl ? devnetBlobObjects(new DevnetChainClient(chainUrl)) : undefined,
+      objects: chain ? devnetBlobObjects(chain) : undefined,
+      cache,
       blocklist,
       limiter: reconstructionLimiter(
         config.MAX_CONCURRENT_RECONSTRUCTIONS,
@@ -158,6 +179,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
         server.closeAllConnections();
       });
       source.close();
+      stopFollowing?.();
       blocklist.close();
       await transport.close();
       await codec.close();

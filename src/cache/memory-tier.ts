@@ -8,6 +8,8 @@ export interface CachedBlob {
   storedAt: number;
   /** ms since 1970 after which the entry must not be served (the blob's end of life), if known. */
   expiresAt?: number;
+  /** The epoch at which the blob expires on chain (exclusive), if known. */
+  endEpoch?: number;
 }
 
 export interface MemoryTierOptions {
@@ -52,6 +54,13 @@ export class MemoryTier {
 
   delete(blobId: string): boolean {
     return this.#lru.delete(blobId);
+  }
+
+  /** Drops every entry the predicate selects; returns how many. */
+  purgeWhere(predicate: (blobId: string, blob: CachedBlob) => boolean): number {
+    const doomed = [...this.#lru.entries()].filter(([id, blob]) => predicate(id, blob)).map(([id]) => id);
+    for (const id of doomed) this.#lru.delete(id);
+    return doomed.length;
   }
 
   stats() {

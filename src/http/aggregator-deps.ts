@@ -1,4 +1,5 @@
 // What the aggregator routes need, handed in by the composition root.
+import type { BlobCache } from '../cache/blob-cache.ts';
 import type { BlobObjectSource } from '../network/blob-objects.ts';
 import type { BlobReader, Consistency } from '../read/blob-reader.ts';
 import type { QuiltReader } from '../read/quilt-reader.ts';
@@ -15,6 +16,8 @@ export interface AggregatorDeps {
   activeContent: ActiveContentPolicy;
   /** Blob attributes (by-object-id) that become response headers, lower-case. */
   attributeHeaders: readonly string[];
+  /** Hot blobs, single-flight and negative caching; absent = every request reconstructs. */
+  cache?: BlobCache;
   /** Content types sniffed so far, by blob or patch ID (bounded). */
   sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
 }

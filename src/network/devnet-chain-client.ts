@@ -23,6 +23,13 @@ export interface ChainBlobObject {
   attributes: Record<string, string>;
 }
 
+export interface ChainEvent {
+  seq: number;
+  type: 'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
+  epoch: number;
+  data: { blobId?: string; objectId?: string; endEpoch?: number; epoch?: number };
+}
+
 export class ChainRequestError extends Error {
   override name = 'ChainRequestError';
   readonly status: number;
@@ -109,6 +116,11 @@ export class DevnetChainClient {
 
   setAttributes(objectId: string, sender: string, set: Record<string, string>, remove: string[] = []) {
     return this.#call<ChainBlobObject>('PUT', `/v1/blobs/${objectId}/attributes`, { sender, set, remove });
+  }
+
+  /** Events with a sequence number above `after`, oldest first. */
+  events(after: number, limit = 1000) {
+    return this.#call<{ events: ChainEvent[] }>('GET', `/v1/events?after=${after}&limit=${limit}`);
   }
 
   advanceEpoch() {

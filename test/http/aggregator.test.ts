@@ -1245,25 +1245,28 @@ describe('overload and unavailability (dedicated edge)', () => {
 
   it('answers 503 BLOB_UNAVAILABLE when metadata is fine but no sliver verifies', async () => {
     const base = busy.edge.url;
+    // A blob this edge has never read: a cached one would (rightly) be served from memory.
+    const fresh = await storeOnDevnet(busy.devnet, randomBytes(9_000, 91));
     await faultAll(busy.devnet, 'corrupt-slivers');
     try {
       for (const range of [undefined, 'bytes=100-199', 'bytes=0-9,2000-2009']) {
-        const answer = await call(base, `/v1/blobs/${stored.blobId}`, { headers: range ? { range } : {} });
+        const answer = await call(base, `/v1/blobs/${fresh.blobId}`, { headers: range ? { range } : {} });
         expectError(answer, 503, 'BLOB_UNAVAILABLE');
         expect(answer.headers.get('cache-control')).toBe('no-store');
       }
     } finally {
       await faultAll(busy.devnet, 'ok');
     }
-    const healed = await call(base, `/v1/blobs/${stored.blobId}`);
-    expect(Buffer.from(healed.body).equals(Buffer.from(stored.bytes))).toBe(true);
+    const healed = await call(base, `/v1/blobs/${fresh.blobId}`);
+    expect(Buffer.from(healed.body).equals(Buffer.from(randomBytes(9_000, 91)))).toBe(true);
   });
 
   it('answers 503 BLOB_UNAVAILABLE, never cached, when the nodes are down', async () => {
     const base = busy.edge.url;
+    const fresh = await storeOnDevnet(busy.devnet, randomBytes(9_000, 93));
     await faultAll(busy.devnet, 'down');
     try {
-      for (const path of [`/v1/blobs/${stored.blobId}`, `/v1/blobs/by-quilt-id/${stored.blobId}/x`]) {
+      for (const path of [`/v1/blobs/${fresh.blobId}`, `/v1/blobs/by-quilt-id/${fresh.blobId}/x`]) {
         const answer = await call(base, path);
         expectError(answer, 503, 'BLOB_UNAVAILABLE');
         expect(answer.headers.get('cache-control')).toBe('no-store');
@@ -1272,7 +1275,7 @@ describe('overload and unavailability (dedicated edge)', () => {
     } finally {
       await faultAll(busy.devnet, 'ok');
     }
-    expect((await call(base, `/v1/blobs/${stored.blobId}`)).status).toBe(200);
+    expect((await call(base, `/v1/blobs/${fresh.blobId}`)).status).toBe(200);
   });
 });
 

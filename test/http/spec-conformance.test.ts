@@ -363,11 +363,14 @@ describe('status codes and error bodies against the official spec', () => {
   });
 
   it('answers 503 where the spec lists it when the storage nodes are down', async () => {
+    // Blobs this edge has never read: cached ones are (rightly) served from memory.
+    const fresh = await storeOnDevnet(t.devnet, randomBytes(7_000, 95));
+    const freshObject = await storeOnDevnet(t.devnet, randomBytes(7_000, 97));
     await faultAll(t.devnet, 'down');
     try {
       for (const [op, path] of [
-        [GET_BLOB, `/v1/blobs/${blob.blobId}`],
-        [BY_OBJECT, `/v1/blobs/by-object-id/${blob.objectId}`],
+        [GET_BLOB, `/v1/blobs/${fresh.blobId}`],
+        [BY_OBJECT, `/v1/blobs/by-object-id/${freshObject.objectId}`],
         [BY_IDENTIFIER, `/v1/blobs/by-quilt-id/${quiltId}/a.txt`],
         [BY_PATCH, `/v1/blobs/by-quilt-patch-id/${patchId}`],
         [PATCHES, `/v1/quilts/${quiltId}/patches`],

@@ -3,7 +3,8 @@
 import type { Context, Hono } from 'hono';
 import { isBlobId } from '../../protocol/blob-id.ts';
 import { IMMUTABLE, REVALIDATE, consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
-import { blobSource } from '../body-source.ts';
+import { blobSource, bytesSource, type BodySource } from '../body-source.ts';
+import { failure } from '../../read/read-errors.ts';
 import { respondWithBody } from '../blob-responder.ts';
 import { safeContentTypeHint } from '../content-type.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
@@ -26,18 +27,52 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
     if (!choice.ok) return errorResponse(c, 400, 'INVALID_CONSISTENCY_OPTIONS', choice.message);
     if (deps.blocklist.has(blobId))
       return errorResponse(c, 451, 'FORBIDDEN_BLOB', 'this blob is blocked on this edge');
-    return limited(c, deps, async () => {
-      const meta = await deps.reader.metadata(blobId, c.req.raw.signal);
-      if (meta.kind !== 'ok') return readFailureResponse(c, meta);
-      return respondWithBody(c, {
-        source: blobSource(deps.reader, meta, choice.consistency),
+    const respond = (source: BodySource, cacheHeaders: Record<string, string>) =>
+      respondWithBody(c, {
+        source,
         etag: blobId,
         cacheControl: extra.cacheControl,
         declaredType: extra.declaredType,
         activeContent: deps.activeContent,
         sniffedTypes: deps.sniffedTypes,
-        headers: { 'x-cache': 'MISS', ...extra.headers },
+        headers: { ...cacheHeaders, ...extra.headers },
       });
+    // The cache holds blobs read with the default consistency; other modes always reconstruct.
+    const cache = choice.consistency === 'default' ? deps.cache : undefined;
+    const hit = cache?.hit(blobId);
+    if (hit) {
+      const age = String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000)));
+      return respond(bytesSource(hit.bytes), { 'x-cache': 'HIT-MEMORY', age });
+    }
+    if (cache?.knownMissing(blobId)) {
+      return errorResponse(c, 404, 'BLOB_NOT_FOUND', 'the blob was not found moments ago', {
+        'x-cache': 'HIT-NEGATIVE',
+      });
+    }
+    return limited(c, deps, async () => {
+      // While this request queued, another one may have filled the cache.
+      const filled = cache?.hit(blobId);
+      if (filled) return respond(bytesSource(filled.bytes), { 'x-cache': 'HIT-MEMORY', age: '0' });
+      const meta = await deps.reader.metadata(blobId, c.req.raw.signal);
+      if (meta.kind !== 'ok') {
+        if (meta.kind === 'not-found') cache?.noteMissing(blobId);
+        return readFailureResponse(c, meta);
+      }
+      let source = blobSource(deps.reader, meta, choice.consistency);
+      if (cache?.cacheable(meta.size) && c.req.method === 'GET') {
+        if (c.req.header('range') === undefined) {
+          // A whole-blob miss: one reconstruction for every concurrent request, then served from bytes.
+          const bytes = await cache
+            .fill(meta, c.req.raw.signal)
+            .catch(() => failure('unavailable', 'cancelled'));
+          if (!(bytes instanceof Uint8Array)) return readFailureResponse(c, bytes);
+          source = bytesSource(bytes);
+        } else {
+          // A range miss is served at once from the slivers it needs; the whole blob fills behind it.
+          cache.fillInBackground(meta);
+        }
+      }
+      return respond(source, { 'x-cache': 'MISS', age: '0' });
     });
   };
 

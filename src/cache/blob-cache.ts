@@ -1,0 +1,126 @@
+// The edge's blob cache: hot blobs served from memory (L1), one reconstruction per blob however many
+// requests miss at once (single-flight, abort-safe), "not found" remembered briefly, and entries that
+// never outlive the blob: each carries its end epoch, and chain events purge deleted and expired ones.
+import { readAllBytes } from '../protocol/bytes.ts';
+import type { BlobLifetimes } from '../network/blob-lifetimes.ts';
+import type { BlobMetadataResult, BlobReader } from '../read/blob-reader.ts';
+import { failure, type ReadFailure } from '../read/read-errors.ts';
+import type { CachedBlob, MemoryTier } from './memory-tier.ts';
+import type { NegativeCache } from './negative-cache.ts';
+import { SingleFlight } from './single-flight.ts';
+
+export interface BlobCacheOptions {
+  reader: BlobReader;
+  memory: MemoryTier;
+  negative: NegativeCache;
+  /** Without it nothing is cached: an entry must know when its blob ends. */
+  lifetimes: BlobLifetimes;
+  /** Background fills (after a range miss) at once; more are skipped, not queued. */
+  maxBackgroundFills?: number;
+}
+
+export class BlobCache {
+  readonly memory: MemoryTier;
+  readonly #negative: NegativeCache;
+  readonly #reader: BlobReader;
+  readonly #lifetimes: BlobLifetimes;
+  readonly #flights = new SingleFlight<Uint8Array | ReadFailure>();
+  readonly #maxBackgroundFills: number;
+  #backgroundFills = 0;
+  #epoch: number | undefined;
+  #fills = 0;
+
+  constructor(options: BlobCacheOptions) {
+    this.memory = options.memory;
+    this.#negative = options.negative;
+    this.#reader = options.reader;
+    this.#lifetimes = options.lifetimes;
+    this.#maxBackgroundFills = options.maxBackgroundFills ?? 4;
+  }
+
+  /** Follows chain events (deletions, epoch changes) until the returned function is called. */
+  start(): () => void {
+    return this.#lifetimes.follow({
+      deleted: (blobId) => this.purge(blobId),
+      // A blob certified just now must not stay hidden behind a remembered "not found".
+      certified: (blobId) => this.#negative.delete(blobId),
+      epoch: (epoch) => {
+        this.#epoch = epoch;
+        this.memory.purgeWhere((_id, blob) => blob.endEpoch !== undefined && blob.endEpoch <= epoch);
+      },
+    });
+  }
+
+  hit(blobId: string): CachedBlob | undefined {
+    const blob = this.memory.get(blobId);
+    if (blob && this.#epoch !== undefined && blob.endEpoch !== undefined && blob.endEpoch <= this.#epoch) {
+      this.memory.delete(blobId);
+      return undefined;
+    }
+    return blob;
+  }
+
+  knownMissing(blobId: string): boolean {
+    return this.#negative.has(blobId);
+  }
+
+  noteMissing(blobId: string): void {
+    this.#negative.add(blobId);
+  }
+
+  cacheable(size: number): boolean {
+    return size <= this.memory.maxEntryBytes;
+  }
+
+  purge(blobId: string): void {
+    this.memory.delete(blobId);
+    this.#negative.delete(blobId);
+  }
+
+  /** Reconstructions this cache has started (each fill of a blob counts once, however many waited). */
+  get fills(): number {
+    return this.#fills;
+  }
+
+  /**
+   * The whole blob through one reconstruction, shared by every concurrent caller; stored in memory
+   * when it fits and its end epoch is known. A caller that aborts stops waiting; the work goes on for
+   * the others and stops only when none is left.
+   */
+  fill(meta: BlobMetadataResult, signal?: AbortSignal): Promise<Uint8Array | ReadFailure> {
+    return this.#flights.run(
+      meta.blobId,
+      async (flightSignal) => {
+        // A flight that finished a moment ago may already have stored it.
+        const stored = this.hit(meta.blobId);
+        if (stored) return stored.bytes;
+        this.#fills++;
+        const [result, endEpoch] = await Promise.all([
+          this.#reader.stream(meta, { signal: flightSignal }),
+          this.#lifetimes.endEpoch(meta.blobId).catch(() => undefined),
+        ]);
+        if (result.kind !== 'ok') return result;
+        let bytes: Uint8Array;
+        try {
+          bytes = await readAllBytes(result.body);
+        } catch {
+          return failure('unavailable', 'the reconstruction failed part-way');
+        }
+        if (endEpoch !== undefined && (this.#epoch === undefined || endEpoch > this.#epoch)) {
+          this.memory.set(meta.blobId, { bytes, storedAt: Date.now(), endEpoch });
+        }
+        return bytes;
+      },
+      signal,
+    );
+  }
+
+  /** Fills in the background (after a range miss), if a slot is free; never blocks the caller. */
+  fillInBackground(meta: BlobMetadataResult): void {
+    if (this.#backgroundFills >= this.#maxBackgroundFills || !this.cacheable(meta.size)) return;
+    this.#backgroundFills++;
+    void this.fill(meta)
+      .catch(() => undefined)
+      .finally(() => this.#backgroundFills--);
+  }
+}

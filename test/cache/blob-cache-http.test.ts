@@ -1,0 +1,148 @@
+// The memory tier behind the HTTP routes, on a real devnet: one reconstruction for a crowd of misses,
+// hits with X-Cache and Age, not-found remembered briefly, and no cached blob outliving its deletion
+// or its end epoch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeBlob } from '../../src/codec/blob-encoder.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { formatBlobId } from '../../src/protocol/blob-id.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+
+let edge: RunningEdge;
+const dir = tempDir('cache-http');
+const N = 100;
+
+beforeAll(async () => {
+  edge = await startEdge(
+    loadConfig({
+      PORT: '0',
+      DATA_DIR: dir.path,
+      DEVNET_SHARDS: String(N),
+      DEVNET_NODES: '11',
+      LOG_LEVEL: 'silent',
+      NEGATIVE_CACHE_TTL_MS: '3000',
+    }),
+  );
+});
+afterAll(async () => {
+  await edge?.stop();
+  dir.remove();
+});
+
+async function sliverRequests(): Promise<number> {
+  const all = await Promise.all(
+    edge.devnet!.committee.nodes.map(
+      async (n) =>
+        ((await (await fetch(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
+          .requests,
+    ),
+  );
+  return all.reduce((sum, r) => sum + (r.sliver ?? 0), 0);
+}
+
+const eventually = async (check: () => Promise<boolean>, ms = 4_000) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+};
+
+describe('the memory cache behind /v1/blobs', () => {
+  it('turns 100 concurrent cold requests into one reconstruction, then serves hits', async () => {
+    const data = randomBytes(300_000, 61);
+    const { blobId } = await storeOnDevnet(edge.devnet!, data);
+    const before = await sliverRequests();
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, () => fetch(`${edge.url}/v1/blobs/${blobId}`)),
+    );
+    const bodies = await Promise.all(responses.map(async (r) => new Uint8Array(await r.arrayBuffer())));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(bodies.every((b) => Buffer.from(b).equals(Buffer.from(data)))).toBe(true);
+    // 300 kB at n=100 needs 34 systematic slivers; a second reconstruction would double that.
+    const used = (await sliverRequests()) - before;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThanOrEqual(34 + 2);
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    const hit = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    expect(hit.headers.get('x-cache')).toBe('HIT-MEMORY');
+    expect(Number(hit.headers.get('age'))).toBeGreaterThanOrEqual(1);
+    expect(Buffer.from(await hit.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    expect(await sliverRequests()).toBe(before + used);
+    // Ranges of a cached blob come from memory too.
+    const range = await fetch(`${edge.url}/v1/blobs/${blobId}`, { headers: { range: 'bytes=10-19' } });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('x-cache')).toBe('HIT-MEMORY');
+    expect(new Uint8Array(await range.arrayBuffer())).toEqual(data.subarray(10, 20));
+  });
+
+  it('fills the whole blob behind a range miss', async () => {
+    const data = randomBytes(200_000, 63);
+    const { blobId } = await storeOnDevnet(edge.devnet!, data);
+    const range = await fetch(`${edge.url}/v1/blobs/${blobId}`, { headers: { range: 'bytes=100-199' } });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('x-cache')).toBe('MISS');
+    expect(new Uint8Array(await range.arrayBuffer())).toEqual(data.subarray(100, 200));
+    expect(
+      await eventually(async () => {
+        const r = await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' });
+        return r.headers.get('x-cache') === 'HIT-MEMORY';
+      }),
+    ).toBe(true);
+  });
+
+  it('remembers not-found briefly, and forgets it as soon as the blob is certified', async () => {
+    const data = randomBytes(5_000, 65);
+    const blobId = formatBlobId(encodeBlob(data, N).blobId);
+    const first = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    expect(first.status).toBe(404);
+    expect(first.headers.get('x-cache')).toBeNull();
+    const again = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    expect(again.status).toBe(404);
+    expect(again.headers.get('x-cache')).toBe('HIT-NEGATIVE');
+    expect(again.headers.get('cache-control')).toMatch(/max-age=[1-9]/);
+    // The certification event clears the remembered 404 well before its 3 s TTL would.
+    await storeOnDevnet(edge.devnet!, data);
+    const certifiedAt = Date.now();
+    expect(
+      await eventually(async () => (await fetch(`${edge.url}/v1/blobs/${blobId}`)).status === 200, 2_500),
+    ).toBe(true);
+    expect(Date.now() - certifiedAt).toBeLessThan(2_500);
+  });
+
+  it('never serves a deleted blob from the cache', async () => {
+    const data = randomBytes(20_000, 67);
+    const stored = await storeOnDevnet(edge.devnet!, data, { deletable: true });
+    const url = `${edge.url}/v1/blobs/${stored.blobId}`;
+    await (await fetch(url)).arrayBuffer();
+    expect((await fetch(url)).headers.get('x-cache')).toBe('HIT-MEMORY');
+    await stored.chain.deleteBlob(stored.objectId, stored.sender);
+    expect(await eventually(async () => (await fetch(url)).status === 404)).toBe(true);
+  });
+
+  it('never serves a blob past its end epoch', async () => {
+    const data = randomBytes(20_000, 69);
+    const stored = await storeOnDevnet(edge.devnet!, data, { epochs: 1 });
+    const url = `${edge.url}/v1/blobs/${stored.blobId}`;
+    const first = await fetch(url);
+    expect([first.status, await first.text().then((t) => t.slice(0, 200))]).toEqual([
+      200,
+      expect.any(String),
+    ]);
+    expect((await fetch(url)).headers.get('x-cache')).toBe('HIT-MEMORY');
+    edge.devnet!.ledger.advanceEpoch();
+    expect(await eventually(async () => (await fetch(url)).status === 404)).toBe(true);
+  });
+
+  it('bypasses the cache for strict and skip consistency reads', async () => {
+    const data = randomBytes(10_000, 71);
+    const { blobId } = await storeOnDevnet(edge.devnet!, data);
+    await (await fetch(`${edge.url}/v1/blobs/${blobId}`)).arrayBuffer();
+    const strict = await fetch(`${edge.url}/v1/blobs/${blobId}?strict_consistency_check=true`);
+    expect(strict.headers.get('x-cache')).toBe('MISS');
+    expect(new Uint8Array(await strict.arrayBuffer())).toEqual(data);
+  });
+});
