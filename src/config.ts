@@ -38,6 +38,10 @@ const ConfigSchema = z.object({
     .default(64 * 1024 * 1024),
   /** How long "not found" is remembered (a just-uploaded blob is hidden at most this long). */
   NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /** Redis for the shared second cache tier (redis://host:port/db); unset = memory only. */
+  REDIS_URL: z.string().url().optional(),
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  REDIS_PREFIX: z.string().default('walrus-edge:'),
   /** Worker threads for sliver checks and decoding (0 = one per core). */
   CODEC_WORKERS: z.coerce.number().int().nonnegative().default(0),
   /** HTML, SVG, XML, JavaScript blobs: served with a sandboxing CSP, as attachments, or as is. */

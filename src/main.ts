@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { BlobCache } from './cache/blob-cache.ts';
 import { MemoryTier } from './cache/memory-tier.ts';
 import { NegativeCache } from './cache/negative-cache.ts';
+import { RedisTier } from './cache/redis-tier.ts';
 import { devnetBlobLifetimes } from './network/blob-lifetimes.ts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -125,6 +126,10 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   const chain = chainUrl ? new DevnetChainClient(chainUrl) : undefined;
   // The cache needs to know when blobs end (and hear of deletions); on Sui that arrives with the
   // caching work, so there the edge reconstructs every time for now.
+  const redis =
+    chain && config.REDIS_URL
+      ? new RedisTier({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX })
+      : undefined;
   const cache = chain
     ? new BlobCache({
         reader,
@@ -134,6 +139,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
         }),
         negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
         lifetimes: devnetBlobLifetimes(chain),
+        redis,
       })
     : undefined;
   const stopFollowing = cache?.start();
@@ -180,6 +186,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
       });
       source.close();
       stopFollowing?.();
+      await redis?.close();
       blocklist.close();
       await transport.close();
       await codec.close();

@@ -7,6 +7,7 @@ import type { BlobMetadataResult, BlobReader } from '../read/blob-reader.ts';
 import { failure, type ReadFailure } from '../read/read-errors.ts';
 import type { CachedBlob, MemoryTier } from './memory-tier.ts';
 import type { NegativeCache } from './negative-cache.ts';
+import type { RedisTier } from './redis-tier.ts';
 import { SingleFlight } from './single-flight.ts';
 
 export interface BlobCacheOptions {
@@ -17,13 +18,18 @@ export interface BlobCacheOptions {
   lifetimes: BlobLifetimes;
   /** Background fills (after a range miss) at once; more are skipped, not queued. */
   maxBackgroundFills?: number;
+  /** L2, shared by edge instances and kept across restarts; absent = memory only. */
+  redis?: RedisTier;
 }
+
+export type CacheTier = 'HIT-MEMORY' | 'HIT-REDIS';
 
 export class BlobCache {
   readonly memory: MemoryTier;
   readonly #negative: NegativeCache;
   readonly #reader: BlobReader;
   readonly #lifetimes: BlobLifetimes;
+  readonly #redis: RedisTier | undefined;
   readonly #flights = new SingleFlight<Uint8Array | ReadFailure>();
   readonly #maxBackgroundFills: number;
   #backgroundFills = 0;
@@ -35,6 +41,7 @@ export class BlobCache {
     this.#negative = options.negative;
     this.#reader = options.reader;
     this.#lifetimes = options.lifetimes;
+    this.#redis = options.redis;
     this.#maxBackgroundFills = options.maxBackgroundFills ?? 4;
   }
 
@@ -60,6 +67,16 @@ export class BlobCache {
     return blob;
   }
 
+  /** Memory first, then Redis (promoting what it finds into memory). */
+  async lookup(blobId: string): Promise<{ blob: CachedBlob; tier: CacheTier } | undefined> {
+    const inMemory = this.hit(blobId);
+    if (inMemory) return { blob: inMemory, tier: 'HIT-MEMORY' };
+    const inRedis = await this.#redis?.get(blobId, this.#epoch);
+    if (!inRedis) return undefined;
+    this.memory.set(blobId, inRedis);
+    return { blob: inRedis, tier: 'HIT-REDIS' };
+  }
+
   knownMissing(blobId: string): boolean {
     return this.#negative.has(blobId);
   }
@@ -75,6 +92,7 @@ export class BlobCache {
   purge(blobId: string): void {
     this.memory.delete(blobId);
     this.#negative.delete(blobId);
+    void this.#redis?.delete(blobId);
   }
 
   /** Reconstructions this cache has started (each fill of a blob counts once, however many waited). */
@@ -91,9 +109,9 @@ export class BlobCache {
     return this.#flights.run(
       meta.blobId,
       async (flightSignal) => {
-        // A flight that finished a moment ago may already have stored it.
-        const stored = this.hit(meta.blobId);
-        if (stored) return stored.bytes;
+        // A flight that finished a moment ago, here or on another instance, may already have stored it.
+        const stored = await this.lookup(meta.blobId);
+        if (stored) return stored.blob.bytes;
         this.#fills++;
         const [result, endEpoch] = await Promise.all([
           this.#reader.stream(meta, { signal: flightSignal }),
@@ -107,7 +125,9 @@ export class BlobCache {
           return failure('unavailable', 'the reconstruction failed part-way');
         }
         if (endEpoch !== undefined && (this.#epoch === undefined || endEpoch > this.#epoch)) {
-          this.memory.set(meta.blobId, { bytes, storedAt: Date.now(), endEpoch });
+          const entry = { bytes, storedAt: Date.now(), endEpoch };
+          this.memory.set(meta.blobId, entry);
+          if (this.cacheable(bytes.length)) void this.#redis?.set(meta.blobId, entry);
         }
         return bytes;
       },

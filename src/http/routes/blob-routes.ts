@@ -39,10 +39,10 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
       });
     // The cache holds blobs read with the default consistency; other modes always reconstruct.
     const cache = choice.consistency === 'default' ? deps.cache : undefined;
-    const hit = cache?.hit(blobId);
+    const hit = await cache?.lookup(blobId);
     if (hit) {
-      const age = String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000)));
-      return respond(bytesSource(hit.bytes), { 'x-cache': 'HIT-MEMORY', age });
+      const age = String(Math.max(0, Math.floor((Date.now() - hit.blob.storedAt) / 1000)));
+      return respond(bytesSource(hit.blob.bytes), { 'x-cache': hit.tier, age });
     }
     if (cache?.knownMissing(blobId)) {
       return errorResponse(c, 404, 'BLOB_NOT_FOUND', 'the blob was not found moments ago', {

@@ -1,0 +1,165 @@
+// L2: blobs in Redis, shared by every edge instance and kept across restarts. A blob is stored as 1 MiB
+// chunks plus a small record (size, chunk count, when stored, end epoch), so a large blob never sits in
+// one value and a range reads only its chunks. Redis trouble never fails a request: every call has a
+// short timeout, and after a failure the tier stays out of the way for a while (circuit breaker).
+import { Redis, type RedisOptions } from 'ioredis';
+import type { CachedBlob } from './memory-tier.ts';
+
+export const CHUNK_BYTES = 1024 * 1024;
+
+export interface RedisTierOptions {
+  url: string;
+  /** Key prefix, so several edges or tests can share one Redis without meeting. */
+  prefix?: string;
+  /** Upper bound of an entry's life in Redis; events and end epochs usually end it sooner. */
+  ttlSeconds?: number;
+  /** Per-command deadline: a slow Redis is treated as a missing one. */
+  commandTimeoutMs?: number;
+  /** How long to skip Redis after a failure. */
+  breakerMs?: number;
+  redisOptions?: RedisOptions;
+}
+
+interface Record {
+  size: number;
+  chunks: number;
+  storedAt: number;
+  endEpoch?: number;
+}
+
+export class RedisTier {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #ttl: number;
+  readonly #breakerMs: number;
+  #openUntil = 0;
+  #failures = 0;
+  /** Resolves on the first connection: a just-started edge waits a moment for it instead of missing. */
+  readonly #firstConnection: Promise<void>;
+  #everReady = false;
+  #waitedOnce = false;
+
+  constructor(options: RedisTierOptions) {
+    this.#prefix = options.prefix ?? 'walrus-edge:';
+    this.#ttl = options.ttlSeconds ?? 7 * 24 * 3600;
+    this.#breakerMs = options.breakerMs ?? 5_000;
+    this.#redis = new Redis(options.url, {
+      lazyConnect: false,
+      // Fail fast instead of queueing commands while disconnected: the origin is always a fallback.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 250,
+      retryStrategy: (attempt) => Math.min(2_000, 100 * attempt),
+      ...options.redisOptions,
+    });
+    // Connection errors are expected while Redis is away; the breaker handles them.
+    this.#redis.on('error', () => {});
+    this.#firstConnection = new Promise((resolve) =>
+      this.#redis.once('ready', () => {
+        this.#everReady = true;
+        resolve();
+      }),
+    );
+  }
+
+  /** Failures since start (for metrics and /readyz). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** Usable right now: connected and the breaker closed. */
+  get available(): boolean {
+    return this.#redis.status === 'ready' && Date.now() >= this.#openUntil;
+  }
+
+  async get(blobId: string, currentEpoch?: number): Promise<CachedBlob | undefined> {
+    return this.#guard(async () => {
+      const record = await this.#record(blobId);
+      if (!record) return undefined;
+      if (record.endEpoch !== undefined && currentEpoch !== undefined && record.endEpoch <= currentEpoch) {
+        await this.delete(blobId);
+        return undefined;
+      }
+      const keys = Array.from({ length: record.chunks }, (_, i) => this.#chunkKey(blobId, i));
+      const chunks = keys.length ? await this.#redis.mgetBuffer(...keys) : [];
+      if (chunks.some((chunk) => chunk === null)) return undefined; // partly evicted: a miss
+      const bytes = new Uint8Array(record.size);
+      let offset = 0;
+      for (const chunk of chunks as Buffer[]) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+      }
+      if (offset !== record.size) return undefined;
+      return { bytes, storedAt: record.storedAt, endEpoch: record.endEpoch };
+    });
+  }
+
+  async set(blobId: string, blob: CachedBlob): Promise<boolean> {
+    const done = await this.#guard(async () => {
+      const chunks = Math.ceil(blob.bytes.length / CHUNK_BYTES);
+      const record: Record = {
+        size: blob.bytes.length,
+        chunks,
+        storedAt: blob.storedAt,
+        endEpoch: blob.endEpoch,
+      };
+      const pipeline = this.#redis.multi();
+      // Chunks first, record last: a reader that sees the record finds every chunk.
+      for (let i = 0; i < chunks; i++) {
+        const part = blob.bytes.subarray(i * CHUNK_BYTES, Math.min(blob.bytes.length, (i + 1) * CHUNK_BYTES));
+        pipeline.set(
+          this.#chunkKey(blobId, i),
+          Buffer.from(part.buffer, part.byteOffset, part.byteLength),
+          'EX',
+          this.#ttl,
+        );
+      }
+      pipeline.set(this.#recordKey(blobId), JSON.stringify(record), 'EX', this.#ttl);
+      await pipeline.exec();
+      return true;
+    });
+    return done === true;
+  }
+
+  async delete(blobId: string): Promise<void> {
+    await this.#guard(async () => {
+      const record = await this.#record(blobId);
+      const keys = [this.#recordKey(blobId)];
+      for (let i = 0; i < (record?.chunks ?? 0); i++) keys.push(this.#chunkKey(blobId, i));
+      await this.#redis.del(...keys);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+  }
+
+  async #record(blobId: string): Promise<Record | undefined> {
+    const text = await this.#redis.get(this.#recordKey(blobId));
+    return text ? (JSON.parse(text) as Record) : undefined;
+  }
+
+  /** Runs a Redis operation unless the breaker is open; any failure opens it and reads as a miss. */
+  async #guard<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    if (!this.#everReady && !this.#waitedOnce) {
+      this.#waitedOnce = true;
+      await Promise.race([this.#firstConnection, new Promise((resolve) => setTimeout(resolve, 250))]);
+    }
+    if (!this.available) return undefined;
+    try {
+      return await operation();
+    } catch {
+      this.#failures++;
+      this.#openUntil = Date.now() + this.#breakerMs;
+      return undefined;
+    }
+  }
+
+  #recordKey(blobId: string): string {
+    return `${this.#prefix}blob:${blobId}`;
+  }
+
+  #chunkKey(blobId: string, index: number): string {
+    return `${this.#prefix}blob:${blobId}:${index}`;
+  }
+}

@@ -1,0 +1,185 @@
+// The Redis tier against the real Redis (127.0.0.1:6379, as CI provides): shared between edges, kept
+// across restarts, and never the reason a request fails — not even when its Redis server dies mid-load.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const prefix = `walrus-edge-test:${process.pid}:${Date.now()}:`;
+
+// Leave the shared Redis as we found it.
+afterAll(async () => {
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function connected(tier: RedisTier, ms = 3_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (tier.available) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+describe('RedisTier', () => {
+  it('round-trips a multi-chunk blob and keeps its record', async () => {
+    const tier = new RedisTier({ url: REDIS_URL, prefix });
+    try {
+      expect(await connected(tier)).toBe(true);
+      const bytes = randomBytes(2 * CHUNK_BYTES + 12_345, 81);
+      expect(await tier.set('blob-a', { bytes, storedAt: 1234, endEpoch: 9 })).toBe(true);
+      const back = await tier.get('blob-a', 3);
+      expect(back?.storedAt).toBe(1234);
+      expect(back?.endEpoch).toBe(9);
+      expect(Buffer.from(back!.bytes).equals(Buffer.from(bytes))).toBe(true);
+      // Past its end epoch it is gone, and stays gone.
+      expect(await tier.get('blob-a', 9)).toBeUndefined();
+      expect(await tier.get('blob-a', 3)).toBeUndefined();
+    } finally {
+      await tier.close();
+    }
+  });
+
+  it('reads as a miss, quickly, when its Redis is unreachable', async () => {
+    const tier = new RedisTier({ url: `redis://127.0.0.1:${await freePort()}`, prefix });
+    try {
+      const started = performance.now();
+      expect(await tier.get('x')).toBeUndefined();
+      expect(await tier.set('x', { bytes: new Uint8Array(3), storedAt: 0 })).toBe(false);
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      await tier.close();
+    }
+  });
+});
+
+describe('edges sharing Redis', () => {
+  const dirs = [tempDir('redis-a'), tempDir('redis-b')];
+  let a: RunningEdge;
+  let b: RunningEdge;
+  beforeAll(async () => {
+    const common = {
+      PORT: '0',
+      DEVNET_SHARDS: '100',
+      DEVNET_NODES: '11',
+      LOG_LEVEL: 'silent',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+    };
+    a = await startEdge(loadConfig({ ...common, DATA_DIR: dirs[0]!.path }));
+    // The second edge reads the first one's devnet, as two instances in front of one network would.
+    b = await startEdge(loadConfig({ ...common, DATA_DIR: dirs[1]!.path, DEVNET_DIR: a.devnet!.dir }));
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    for (const dir of dirs) dir.remove();
+  });
+
+  it('serves from Redis what another edge reconstructed, and what it had before a restart', async () => {
+    const data = randomBytes(150_000, 83);
+    const { blobId } = await storeOnDevnet(a.devnet!, data);
+    const first = await fetch(`${a.url}/v1/blobs/${blobId}`);
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    await first.arrayBuffer();
+    // The Redis write is fire-and-forget: give it a moment.
+    await new Promise((r) => setTimeout(r, 300));
+    const other = await fetch(`${b.url}/v1/blobs/${blobId}`);
+    expect(other.headers.get('x-cache')).toBe('HIT-REDIS');
+    expect(new Uint8Array(await other.arrayBuffer())).toEqual(data);
+    // Now in b's memory.
+    expect((await fetch(`${b.url}/v1/blobs/${blobId}`, { method: 'HEAD' })).headers.get('x-cache')).toBe(
+      'HIT-MEMORY',
+    );
+
+    // A restarted edge has an empty memory but finds the blob in Redis.
+    await b.stop();
+    b = await startEdge(
+      loadConfig({
+        PORT: '0',
+        DATA_DIR: dirs[1]!.path,
+        DEVNET_DIR: a.devnet!.dir,
+        LOG_LEVEL: 'silent',
+        REDIS_URL,
+        REDIS_PREFIX: prefix,
+      }),
+    );
+    const afterRestart = await fetch(`${b.url}/v1/blobs/${blobId}`);
+    expect(afterRestart.headers.get('x-cache')).toBe('HIT-REDIS');
+    expect(new Uint8Array(await afterRestart.arrayBuffer())).toEqual(data);
+  });
+});
+
+describe('an edge whose Redis dies mid-load', () => {
+  let redis: ChildProcess;
+  let edge: RunningEdge;
+  const dir = tempDir('redis-dies');
+  beforeAll(async () => {
+    const port = await freePort();
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    edge = await startEdge(
+      loadConfig({
+        PORT: '0',
+        DATA_DIR: dir.path,
+        DEVNET_SHARDS: '100',
+        DEVNET_NODES: '11',
+        LOG_LEVEL: 'silent',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        // Small memory tier, so most requests need Redis or the storage nodes.
+        CACHE_MEMORY_BYTES: '1',
+      }),
+    );
+  });
+  afterAll(async () => {
+    redis?.kill('SIGKILL');
+    await edge?.stop();
+    dir.remove();
+  });
+
+  it('loses no request', async () => {
+    const blobs = [];
+    for (let i = 0; i < 3; i++) {
+      const data = randomBytes(40_000, 85 + 2 * i);
+      blobs.push({ data, ...(await storeOnDevnet(edge.devnet!, data)) });
+    }
+    const results: boolean[] = [];
+    const load = (async () => {
+      for (let round = 0; round < 30; round++) {
+        const responses = await Promise.all(blobs.map((b) => fetch(`${edge.url}/v1/blobs/${b.blobId}`)));
+        for (const [i, response] of responses.entries()) {
+          const body = new Uint8Array(await response.arrayBuffer());
+          results.push(response.status === 200 && Buffer.from(body).equals(Buffer.from(blobs[i]!.data)));
+        }
+        if (round === 10) redis.kill('SIGKILL');
+      }
+    })();
+    await load;
+    expect(results).toHaveLength(90);
+    expect(results.every(Boolean)).toBe(true);
+  });
+});
