@@ -54,15 +54,8 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
   app.on(['GET', 'HEAD'], '/v1/blobs/by-quilt-id/:quiltId/:identifier{.+}', async (c) => {
     const quiltId = c.req.param('quiltId');
     const identifier = c.req.param('identifier');
-    if (!isBlobId(quiltId))
-      return errorResponse(
-        c,
-        400,
-        'INVALID_BLOB_ID',
-        'the quilt ID must be 43 unpadded base64url characters',
-      );
-    if (deps.blocklist.has(quiltId))
-      return errorResponse(c, 451, 'FORBIDDEN_BLOB', 'this quilt is blocked on this edge');
+    const rejected = rejectQuiltId(c, deps, quiltId);
+    if (rejected) return rejected;
     return limited(c, deps, async () =>
       servePatch(c, await deps.quilts.patchByIdentifier(quiltId, identifier, c.req.raw.signal)),
     );
@@ -70,15 +63,8 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
 
   app.get('/v1/quilts/:quiltId/patches', async (c) => {
     const quiltId = c.req.param('quiltId');
-    if (!isBlobId(quiltId))
-      return errorResponse(
-        c,
-        400,
-        'INVALID_BLOB_ID',
-        'the quilt ID must be 43 unpadded base64url characters',
-      );
-    if (deps.blocklist.has(quiltId))
-      return errorResponse(c, 451, 'FORBIDDEN_BLOB', 'this quilt is blocked on this edge');
+    const rejected = rejectQuiltId(c, deps, quiltId);
+    if (rejected) return rejected;
     return limited(c, deps, async () => {
       const patches = await deps.quilts.patches(quiltId, c.req.raw.signal);
       if (!Array.isArray(patches)) return readFailureResponse(c, patches);
@@ -89,4 +75,14 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
       );
     });
   });
+}
+
+/** 400 for a malformed quilt ID, 451 for a blocked one; undefined when the ID may be served. */
+function rejectQuiltId(c: Context, deps: AggregatorDeps, quiltId: string): Response | undefined {
+  if (!isBlobId(quiltId)) {
+    return errorResponse(c, 400, 'INVALID_BLOB_ID', 'the quilt ID must be 43 unpadded base64url characters');
+  }
+  if (deps.blocklist.has(quiltId))
+    return errorResponse(c, 451, 'FORBIDDEN_BLOB', 'this quilt is blocked on this edge');
+  return undefined;
 }
