@@ -24,6 +24,9 @@ export interface BlobCacheOptions {
 
 export type CacheTier = 'HIT-MEMORY' | 'HIT-REDIS';
 
+/** How long a reconstruction claim holds, and how long others wait on it before trying themselves. */
+const CLAIM_MS = 30_000;
+
 export class BlobCache {
   readonly memory: MemoryTier;
   readonly #negative: NegativeCache;
@@ -34,6 +37,8 @@ export class BlobCache {
   readonly #maxBackgroundFills: number;
   #backgroundFills = 0;
   #epoch: number | undefined;
+  /** Names this instance's claims in Redis. */
+  readonly #instance = crypto.randomUUID();
   #fills = 0;
 
   constructor(options: BlobCacheOptions) {
@@ -112,27 +117,47 @@ export class BlobCache {
         // A flight that finished a moment ago, here or on another instance, may already have stored it.
         const stored = await this.lookup(meta.blobId);
         if (stored) return stored.blob.bytes;
-        this.#fills++;
-        const [result, endEpoch] = await Promise.all([
-          this.#reader.stream(meta, { signal: flightSignal }),
-          this.#lifetimes.endEpoch(meta.blobId).catch(() => undefined),
-        ]);
-        if (result.kind !== 'ok') return result;
-        let bytes: Uint8Array;
+        // Across instances: one claims the reconstruction in Redis, the others wait for its result.
+        const claimed = this.cacheable(meta.size)
+          ? await this.#redis?.claim(meta.blobId, this.#instance, CLAIM_MS)
+          : undefined;
+        if (claimed === false) {
+          const landed = await this.#redis!.waitFor(meta.blobId, flightSignal, CLAIM_MS, this.#epoch);
+          if (landed) {
+            this.memory.set(meta.blobId, landed);
+            return landed.bytes;
+          }
+        }
         try {
-          bytes = await readAllBytes(result.body);
-        } catch {
-          return failure('unavailable', 'the reconstruction failed part-way');
+          return await this.#reconstruct(meta, flightSignal);
+        } finally {
+          if (claimed) void this.#redis!.release(meta.blobId, this.#instance);
         }
-        if (endEpoch !== undefined && (this.#epoch === undefined || endEpoch > this.#epoch)) {
-          const entry = { bytes, storedAt: Date.now(), endEpoch };
-          this.memory.set(meta.blobId, entry);
-          if (this.cacheable(bytes.length)) void this.#redis?.set(meta.blobId, entry);
-        }
-        return bytes;
       },
       signal,
     );
+  }
+
+  async #reconstruct(meta: BlobMetadataResult, flightSignal: AbortSignal): Promise<Uint8Array | ReadFailure> {
+    this.#fills++;
+    const [result, endEpoch] = await Promise.all([
+      this.#reader.stream(meta, { signal: flightSignal }),
+      this.#lifetimes.endEpoch(meta.blobId).catch(() => undefined),
+    ]);
+    if (result.kind !== 'ok') return result;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readAllBytes(result.body);
+    } catch {
+      return failure('unavailable', 'the reconstruction failed part-way');
+    }
+    if (endEpoch !== undefined && (this.#epoch === undefined || endEpoch > this.#epoch)) {
+      const entry = { bytes, storedAt: Date.now(), endEpoch };
+      this.memory.set(meta.blobId, entry);
+      // Awaited: instances waiting on our claim look for it the moment the claim is released.
+      if (this.cacheable(bytes.length)) await this.#redis?.set(meta.blobId, entry);
+    }
+    return bytes;
   }
 
   /** Fills in the background (after a range miss), if a slot is free; never blocks the caller. */

@@ -130,6 +130,46 @@ export class RedisTier {
     });
   }
 
+  /**
+   * Claims the right to reconstruct a blob for every instance sharing this Redis (SET NX with a
+   * deadline, so a crashed holder cannot block the others for long). Undefined: Redis is unusable,
+   * reconstruct locally.
+   */
+  async claim(blobId: string, holder: string, ttlMs: number): Promise<boolean | undefined> {
+    return this.#guard(
+      async () => (await this.#redis.set(this.#lockKey(blobId), holder, 'PX', ttlMs, 'NX')) === 'OK',
+    );
+  }
+
+  /** Gives a claim back (only if still ours). */
+  async release(blobId: string, holder: string): Promise<void> {
+    await this.#guard(async () => {
+      if ((await this.#redis.get(this.#lockKey(blobId))) === holder)
+        await this.#redis.del(this.#lockKey(blobId));
+    });
+  }
+
+  /**
+   * Waits for another instance's reconstruction to land in Redis: the blob, or undefined once its
+   * claim is gone without it (the holder failed or died), the deadline passes, or the caller aborts.
+   */
+  async waitFor(
+    blobId: string,
+    signal: AbortSignal,
+    deadlineMs: number,
+    currentEpoch?: number,
+  ): Promise<CachedBlob | undefined> {
+    const until = Date.now() + deadlineMs;
+    while (!signal.aborted && Date.now() < until) {
+      const blob = await this.get(blobId, currentEpoch);
+      if (blob) return blob;
+      const claimed = await this.#guard(async () => (await this.#redis.exists(this.#lockKey(blobId))) === 1);
+      if (!claimed) return this.get(blobId, currentEpoch);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.#redis.disconnect();
   }
@@ -157,6 +197,10 @@ export class RedisTier {
 
   #recordKey(blobId: string): string {
     return `${this.#prefix}blob:${blobId}`;
+  }
+
+  #lockKey(blobId: string): string {
+    return `${this.#prefix}fill:${blobId}`;
   }
 
   #chunkKey(blobId: string, index: number): string {
