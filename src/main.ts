@@ -34,6 +34,7 @@ import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './http/limiter.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { readMetrics } from './http/read-metrics.ts';
+import { registerCacheMetrics } from './http/cache-metrics.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -143,6 +144,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
       })
     : undefined;
   const stopFollowing = cache?.start();
+  if (cache) registerCacheMetrics(registry, cache);
 
   const app = createEdgeApp({
     version: VERSION,

@@ -160,6 +160,32 @@ export class BlobCache {
     return bytes;
   }
 
+  /**
+   * The operator's warm-up: reconstructs the blob now (once, shared with any concurrent miss) and
+   * keeps it, pinned in memory if asked. Resolves to what happened.
+   */
+  async warm(
+    meta: BlobMetadataResult,
+    pin: boolean,
+  ): Promise<'cached' | 'pinned' | 'too-large' | ReadFailure['kind']> {
+    if (!this.cacheable(meta.size) && !pin) return 'too-large';
+    const bytes = await this.fill(meta);
+    if (!(bytes instanceof Uint8Array)) return bytes.kind;
+    if (!pin) return 'cached';
+    const entry = this.memory.get(meta.blobId) ?? { bytes, storedAt: Date.now() };
+    this.memory.pin(meta.blobId, entry);
+    return 'pinned';
+  }
+
+  stats() {
+    return {
+      memory: this.memory.stats(),
+      redis: this.#redis ? { available: this.#redis.available, failures: this.#redis.failures } : null,
+      fills: this.#fills,
+      epoch: this.#epoch ?? null,
+    };
+  }
+
   /** Fills in the background (after a range miss), if a slot is free; never blocks the caller. */
   fillInBackground(meta: BlobMetadataResult): void {
     if (this.#backgroundFills >= this.#maxBackgroundFills || !this.cacheable(meta.size)) return;

@@ -20,6 +20,8 @@ export interface MemoryTierOptions {
 export class MemoryTier {
   readonly maxEntryBytes: number;
   readonly #lru: LRUCache<string, CachedBlob>;
+  /** Pinned by the operator: never evicted, outside the LRU's budget. */
+  readonly #pinned = new Map<string, CachedBlob>();
   #hits = 0;
   #misses = 0;
 
@@ -34,9 +36,9 @@ export class MemoryTier {
   }
 
   get(blobId: string, now = Date.now()): CachedBlob | undefined {
-    const blob = this.#lru.get(blobId);
+    const blob = this.#pinned.get(blobId) ?? this.#lru.get(blobId);
     if (blob && blob.expiresAt !== undefined && blob.expiresAt <= now) {
-      this.#lru.delete(blobId);
+      this.delete(blobId);
       this.#misses++;
       return undefined;
     }
@@ -53,20 +55,31 @@ export class MemoryTier {
   }
 
   delete(blobId: string): boolean {
-    return this.#lru.delete(blobId);
+    const pinned = this.#pinned.delete(blobId);
+    return this.#lru.delete(blobId) || pinned;
+  }
+
+  /** Keeps a blob in memory until it is purged or expires, whatever the LRU decides. */
+  pin(blobId: string, blob: CachedBlob): void {
+    this.#lru.delete(blobId);
+    this.#pinned.set(blobId, blob);
   }
 
   /** Drops every entry the predicate selects; returns how many. */
   purgeWhere(predicate: (blobId: string, blob: CachedBlob) => boolean): number {
-    const doomed = [...this.#lru.entries()].filter(([id, blob]) => predicate(id, blob)).map(([id]) => id);
-    for (const id of doomed) this.#lru.delete(id);
+    const doomed = [...this.#lru.entries(), ...this.#pinned.entries()]
+      .filter(([id, blob]) => predicate(id, blob))
+      .map(([id]) => id);
+    for (const id of doomed) this.delete(id);
     return doomed.length;
   }
 
   stats() {
+    const pinnedBytes = [...this.#pinned.values()].reduce((sum, blob) => sum + blob.bytes.length, 0);
     return {
-      entries: this.#lru.size,
-      bytes: this.#lru.calculatedSize,
+      entries: this.#lru.size + this.#pinned.size,
+      bytes: this.#lru.calculatedSize + pinnedBytes,
+      pinned: this.#pinned.size,
       hits: this.#hits,
       misses: this.#misses,
     };

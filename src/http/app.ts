@@ -81,6 +81,19 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     });
   });
   app.get('/v1/api', (c) => c.json(openApiDocument(deps.version)));
+  // Readiness: the committee is known (reads can work). Redis is reported, not required: without it
+  // the edge still serves from memory and the storage nodes.
+  app.get('/readyz', (c) => {
+    const committee = deps.committee();
+    const redis = deps.aggregator?.cache?.stats().redis;
+    const body = {
+      ready: committee !== undefined,
+      committee: committee ? { epoch: committee.epoch, nodes: committee.nodes.length } : null,
+      redis: redis ? (redis.available ? 'up' : 'down') : 'not configured',
+    };
+    return c.json(body, committee ? 200 : 503, { 'cache-control': 'no-store' });
+  });
+  app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'cache-control': 'no-store' }));
 
   if (deps.metrics) {
     const registry = deps.metrics.registry;
@@ -93,7 +106,12 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     blobRoutes(app, deps.aggregator);
     quiltRoutes(app, deps.aggregator);
     concatRoute(app, deps.aggregator);
-    adminRoutes(app, { adminToken: deps.adminToken, blocklist: deps.aggregator.blocklist });
+    adminRoutes(app, {
+      adminToken: deps.adminToken,
+      blocklist: deps.aggregator.blocklist,
+      cache: deps.aggregator.cache,
+      reader: deps.aggregator.reader,
+    });
   }
   return app;
 }

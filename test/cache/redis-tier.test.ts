@@ -125,6 +125,8 @@ describe('edges sharing Redis', () => {
     const afterRestart = await fetch(`${b.url}/v1/blobs/${blobId}`);
     expect(afterRestart.headers.get('x-cache')).toBe('HIT-REDIS');
     expect(new Uint8Array(await afterRestart.arrayBuffer())).toEqual(data);
+    expect(await (await fetch(`${b.url}/readyz`)).json()).toMatchObject({ ready: true, redis: 'up' });
+    expect(await (await fetch(`${b.url}/metrics`)).text()).toMatch(/walrus_edge_cache_redis_up 1/);
   });
 });
 
@@ -181,6 +183,11 @@ describe('an edge whose Redis dies mid-load', () => {
     await load;
     expect(results).toHaveLength(90);
     expect(results.every(Boolean)).toBe(true);
+    // Redis is gone: reported, not fatal.
+    const ready = await fetch(`${edge.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, redis: 'down' });
+    expect(await (await fetch(`${edge.url}/metrics`)).text()).toMatch(/walrus_edge_cache_redis_up 0/);
   });
 });
 

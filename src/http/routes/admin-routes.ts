@@ -3,10 +3,19 @@ import type { Context, Hono } from 'hono';
 import { timingSafeEqual } from '../timing-safe.ts';
 import type { Blocklist } from '../blocklist.ts';
 import { errorResponse } from '../errors.ts';
+import { z } from 'zod';
+import type { BlobCache } from '../../cache/blob-cache.ts';
+import { isBlobId } from '../../protocol/blob-id.ts';
+import type { BlobReader } from '../../read/blob-reader.ts';
 
 const BLOCKABLE_ID = /^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{50}|0x[0-9a-f]{64})$/;
 
-export function adminRoutes(app: Hono, deps: { adminToken?: string; blocklist: Blocklist }): void {
+const WarmBody = z.object({ ids: z.array(z.string()).min(1).max(100), pin: z.boolean().default(false) });
+
+export function adminRoutes(
+  app: Hono,
+  deps: { adminToken?: string; blocklist: Blocklist; cache?: BlobCache; reader: BlobReader },
+): void {
   const authorized = (c: Context): Response | undefined => {
     if (!deps.adminToken)
       return errorResponse(c, 403, 'ADMIN_DISABLED', 'set ADMIN_TOKEN to enable the admin API');
@@ -29,6 +38,43 @@ export function adminRoutes(app: Hono, deps: { adminToken?: string; blocklist: B
       return errorResponse(c, 400, 'INVALID_ID', 'expected a blob, quilt, patch or object ID');
     await deps.blocklist.add(id);
     return c.json({ blocked: id });
+  });
+  app.get('/v1/admin/cache', (c) => {
+    const denied = authorized(c);
+    if (denied) return denied;
+    return c.json(deps.cache ? deps.cache.stats() : { enabled: false });
+  });
+  app.delete('/v1/admin/cache/:blobId', (c) => {
+    const denied = authorized(c);
+    if (denied) return denied;
+    const blobId = c.req.param('blobId');
+    if (!isBlobId(blobId)) return errorResponse(c, 400, 'INVALID_BLOB_ID', 'expected a blob ID');
+    deps.cache?.purge(blobId);
+    return c.body(null, 204);
+  });
+  // Warm (and optionally pin) a list of blob or quilt IDs: each is reconstructed once and kept.
+  app.post('/v1/admin/cache/warm', async (c) => {
+    const denied = authorized(c);
+    if (denied) return denied;
+    if (!deps.cache) return errorResponse(c, 409, 'CACHE_DISABLED', 'this edge runs without a cache');
+    const parsed = WarmBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success)
+      return errorResponse(
+        c,
+        400,
+        'INVALID_REQUEST',
+        'expected {"ids": [...1 to 100 blob IDs], "pin": bool}',
+      );
+    const cache = deps.cache;
+    const results = await Promise.all(
+      parsed.data.ids.map(async (id) => {
+        if (!isBlobId(id)) return { id, result: 'invalid-id' };
+        const meta = await deps.reader.metadata(id, c.req.raw.signal);
+        if (meta.kind !== 'ok') return { id, result: meta.kind };
+        return { id, result: await cache.warm(meta, parsed.data.pin) };
+      }),
+    );
+    return c.json({ results });
   });
   app.delete('/v1/admin/blocklist/:id', async (c) => {
     const denied = authorized(c);
