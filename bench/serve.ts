@@ -51,7 +51,14 @@ try {
   // The edge on an embedded devnet (100 shards keeps start-up and uploads quick; hits never touch it).
   const edgePort = await freePort();
   const edge = spawn(process.execPath, [join(root, 'src/main.ts')], {
-    env: { ...process.env, PORT: String(edgePort), DATA_DIR: join(dir, 'edge'), DEVNET_SHARDS: '100', DEVNET_NODES: '11', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(edgePort),
+      DATA_DIR: join(dir, 'edge'),
+      DEVNET_SHARDS: '100',
+      DEVNET_NODES: '11',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(edge);
@@ -65,7 +72,13 @@ try {
   ] as const) {
     const file = join(dir, `${size}.bin`);
     writeFileSync(file, randomFile(size));
-    const { stdout } = await run(process.execPath, [join(root, 'src/cli.ts'), 'put', file, '--devnet-dir', join(dir, 'edge', 'devnet')]);
+    const { stdout } = await run(process.execPath, [
+      join(root, 'src/cli.ts'),
+      'put',
+      file,
+      '--devnet-dir',
+      join(dir, 'edge', 'devnet'),
+    ]);
     blobs.push({ label, id: (JSON.parse(stdout) as { blobId: string }).blobId });
   }
 
@@ -106,7 +119,9 @@ http {
 }
 `,
   );
-  const nginx = spawn(NGINX, ['-c', join(dir, 'nginx', 'nginx.conf'), '-p', join(dir, 'nginx')], { stdio: 'inherit' });
+  const nginx = spawn(NGINX, ['-c', join(dir, 'nginx', 'nginx.conf'), '-p', join(dir, 'nginx')], {
+    stdio: 'inherit',
+  });
   children.push(nginx);
   const nginxUrl = `http://127.0.0.1:${nginxPort}`;
 
@@ -136,13 +151,22 @@ http {
     for (const [name, r] of Object.entries(results)) {
       rows.push([label, name, r.rps.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, `${r.mbps.toFixed(0)} MB/s`]);
     }
-    rows.push(['', 'ratio edge/nginx', (ours.rps / nginxResult.rps).toFixed(2), (ours.p50 / Math.max(1, nginxResult.p50)).toFixed(2), (ours.p99 / Math.max(1, nginxResult.p99)).toFixed(2), '']);
+    rows.push([
+      '',
+      'ratio edge/nginx',
+      (ours.rps / nginxResult.rps).toFixed(2),
+      (ours.p50 / Math.max(1, nginxResult.p50)).toFixed(2),
+      (ours.p99 / Math.max(1, nginxResult.p99)).toFixed(2),
+      '',
+    ]);
   }
 
   const header = ['blob', 'server', 'req/s', 'p50', 'p99', 'throughput'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`\ncache hits, ${values.connections} connections, ${values.seconds} s each (${WRK ? 'wrk' : 'autocannon'} in its own process)\n`);
+  console.log(
+    `\ncache hits, ${values.connections} connections, ${values.seconds} s each (${WRK ? 'wrk' : 'autocannon'} in its own process)\n`,
+  );
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
@@ -152,11 +176,18 @@ http {
 }
 
 /** Requests/s, latency percentiles (ms) and throughput (MB/s) of one load run. */
-async function load(url: string, name: string): Promise<{ rps: number; p50: number; p99: number; mbps: number }> {
+async function load(
+  url: string,
+  name: string,
+): Promise<{ rps: number; p50: number; p99: number; mbps: number }> {
   if (WRK) {
-    const { stdout } = await run(WRK, ['-t2', `-c${values.connections}`, `-d${values.seconds}s`, '--latency', url], {
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await run(
+      WRK,
+      ['-t2', `-c${values.connections}`, `-d${values.seconds}s`, '--timeout', '10s', '--latency', url],
+      {
+        maxBuffer: 1 << 20,
+      },
+    );
     const ms = (text: string) => {
       const m = /([\d.]+)(us|ms|s)/.exec(text)!;
       return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
@@ -175,7 +206,15 @@ async function load(url: string, name: string): Promise<{ rps: number; p50: numb
   }
   const { stdout } = await run(
     process.execPath,
-    [join(root, 'node_modules/autocannon/autocannon.js'), '--json', '-c', values.connections, '-d', values.seconds, url],
+    [
+      join(root, 'node_modules/autocannon/autocannon.js'),
+      '--json',
+      '-c',
+      values.connections,
+      '-d',
+      values.seconds,
+      url,
+    ],
     { maxBuffer: 64 << 20 },
   );
   const r = JSON.parse(stdout) as {
@@ -186,7 +225,12 @@ async function load(url: string, name: string): Promise<{ rps: number; p50: numb
     errors: number;
   };
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, mbps: r.throughput.average / 1e6 };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    mbps: r.throughput.average / 1e6,
+  };
 }
 
 function randomFile(size: number): Uint8Array {
