@@ -1,6 +1,7 @@
 // The edge's blob cache: hot blobs served from memory (L1), one reconstruction per blob however many
 // requests miss at once (single-flight, abort-safe), "not found" remembered briefly, and entries that
 // never outlive the blob: each carries its end epoch, and chain events purge deleted and expired ones.
+import { LRUCache } from 'lru-cache';
 import { readAllBytes } from '../protocol/bytes.ts';
 import type { BlobLifetimes } from '../network/blob-lifetimes.ts';
 import type { BlobMetadataResult, BlobReader } from '../read/blob-reader.ts';
@@ -20,6 +21,11 @@ export interface BlobCacheOptions {
   maxBackgroundFills?: number;
   /** L2, shared by edge instances and kept across restarts; absent = memory only. */
   redis?: RedisTier;
+  /**
+   * Blobs up to this size enter memory on their first read; larger ones only on their second (a
+   * doorkeeper), so one scan of cold large blobs cannot flush the hot set. Default 256 KiB.
+   */
+  admitAtOnceBytes?: number;
 }
 
 export type CacheTier = 'HIT-MEMORY' | 'HIT-REDIS';
@@ -35,6 +41,9 @@ export class BlobCache {
   readonly #redis: RedisTier | undefined;
   readonly #flights = new SingleFlight<Uint8Array | ReadFailure>();
   readonly #maxBackgroundFills: number;
+  readonly #admitAtOnceBytes: number;
+  /** Misses per blob ID lately (the doorkeeper): a large blob is admitted once asked for twice. */
+  readonly #misses = new LRUCache<string, number>({ max: 100_000 });
   #backgroundFills = 0;
   #epoch: number | undefined;
   /** Names this instance's claims in Redis. */
@@ -48,6 +57,7 @@ export class BlobCache {
     this.#lifetimes = options.lifetimes;
     this.#redis = options.redis;
     this.#maxBackgroundFills = options.maxBackgroundFills ?? 4;
+    this.#admitAtOnceBytes = options.admitAtOnceBytes ?? 256 * 1024;
   }
 
   /** Follows chain events (deletions, epoch changes) until the returned function is called. */
@@ -72,8 +82,14 @@ export class BlobCache {
     return blob;
   }
 
-  /** Memory first, then Redis (promoting what it finds into memory). */
+  /** A request's lookup: memory first, then Redis (promoting what it finds); a miss is counted. */
   async lookup(blobId: string): Promise<{ blob: CachedBlob; tier: CacheTier } | undefined> {
+    const found = await this.#find(blobId);
+    if (!found) this.#misses.set(blobId, (this.#misses.get(blobId) ?? 0) + 1);
+    return found;
+  }
+
+  async #find(blobId: string): Promise<{ blob: CachedBlob; tier: CacheTier } | undefined> {
     const inMemory = this.hit(blobId);
     if (inMemory) return { blob: inMemory, tier: 'HIT-MEMORY' };
     const inRedis = await this.#redis?.get(blobId, this.#epoch);
@@ -115,7 +131,7 @@ export class BlobCache {
       meta.blobId,
       async (flightSignal) => {
         // A flight that finished a moment ago, here or on another instance, may already have stored it.
-        const stored = await this.lookup(meta.blobId);
+        const stored = await this.#find(meta.blobId);
         if (stored) return stored.blob.bytes;
         // Across instances: one claims the reconstruction in Redis, the others wait for its result.
         const claimed = this.cacheable(meta.size)
@@ -153,7 +169,7 @@ export class BlobCache {
     }
     if (endEpoch !== undefined && (this.#epoch === undefined || endEpoch > this.#epoch)) {
       const entry = { bytes, storedAt: Date.now(), endEpoch };
-      this.memory.set(meta.blobId, entry);
+      if (this.#admit(meta.blobId, bytes.length)) this.memory.set(meta.blobId, entry);
       // Awaited: instances waiting on our claim look for it the moment the claim is released.
       if (this.cacheable(bytes.length)) await this.#redis?.set(meta.blobId, entry);
     }
@@ -169,6 +185,8 @@ export class BlobCache {
     pin: boolean,
   ): Promise<'cached' | 'pinned' | 'too-large' | ReadFailure['kind']> {
     if (!this.cacheable(meta.size) && !pin) return 'too-large';
+    // The operator asked for it: past the doorkeeper at once.
+    this.#misses.set(meta.blobId, 2);
     const bytes = await this.fill(meta);
     if (!(bytes instanceof Uint8Array)) return bytes.kind;
     if (!pin) return 'cached';
@@ -184,6 +202,10 @@ export class BlobCache {
       fills: this.#fills,
       epoch: this.#epoch ?? null,
     };
+  }
+
+  #admit(blobId: string, size: number): boolean {
+    return size <= this.#admitAtOnceBytes || (this.#misses.get(blobId) ?? 0) >= 2;
   }
 
   /** Fills in the background (after a range miss), if a slot is free; never blocks the caller. */

@@ -1,0 +1,54 @@
+// Admission keeps the hot set: one scan of cold large blobs must not flush it, while a large blob that
+// is asked for again does get cached.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+
+let edge: RunningEdge;
+const dir = tempDir('admission');
+
+beforeAll(async () => {
+  edge = await startEdge(
+    loadConfig({
+      PORT: '0',
+      DATA_DIR: dir.path,
+      DEVNET_SHARDS: '100',
+      DEVNET_NODES: '11',
+      LOG_LEVEL: 'silent',
+      CACHE_MEMORY_BYTES: '1500000',
+    }),
+  );
+});
+afterAll(async () => {
+  await edge?.stop();
+  dir.remove();
+});
+
+const get = async (blobId: string) => {
+  const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+  await response.arrayBuffer();
+  return response.headers.get('x-cache');
+};
+
+describe('cache admission', () => {
+  it('survives a scan of large cold blobs with its hot set intact', async () => {
+    const hot: string[] = [];
+    for (let i = 0; i < 5; i++)
+      hot.push((await storeOnDevnet(edge.devnet!, randomBytes(100_000, 301 + 2 * i))).blobId);
+    const large: string[] = [];
+    for (let i = 0; i < 4; i++)
+      large.push((await storeOnDevnet(edge.devnet!, randomBytes(400_000, 401 + 2 * i))).blobId);
+
+    for (const id of hot) expect(await get(id)).toBe('MISS');
+    for (const id of hot) expect(await get(id)).toBe('HIT-MEMORY');
+    // One pass over 1.6 MB of large blobs: more than the whole 1.5 MB budget.
+    for (const id of large) expect(await get(id)).toBe('MISS');
+    for (const id of hot) expect(await get(id)).toBe('HIT-MEMORY');
+
+    // Asked for again, a large blob is admitted.
+    expect(await get(large[0]!)).toBe('MISS');
+    expect(await get(large[0]!)).toBe('HIT-MEMORY');
+  });
+});
