@@ -8,16 +8,6 @@ export interface Blocklist {
   list(): string[];
 }
 
-export function memoryBlocklist(ids: Iterable<string> = []): Blocklist {
-  const set = new Set(ids);
-  return {
-    has: (id) => set.has(id),
-    add: async (id) => void set.add(id),
-    remove: async (id) => void set.delete(id),
-    list: () => [...set].sort(),
-  };
-}
-
 /** One ID per line; blank lines and `#` comments ignored. */
 export function parseBlocklist(text: string): string[] {
   return text

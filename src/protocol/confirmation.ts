@@ -44,8 +44,3 @@ export function parseConfirmationMessage(bytes: Uint8Array): ParsedConfirmation 
 export function isQuorum(shardWeight: number, n: number): boolean {
   return shardWeight >= 2 * encodingParams(n).f + 1;
 }
-
-/** More than f shards: at least one honest shard is among them. */
-export function isAboveValidity(shardWeight: number, n: number): boolean {
-  return shardWeight > encodingParams(n).f;
-}

@@ -56,7 +56,7 @@ function addMod(x: number, y: number): number {
 }
 
 /** x · exp(logM) in the field, with the tables' conventions (x = 0 → 0). */
-export function gfMulLog(x: number, logM: number, t: GfTables = gfTables()): number {
+function gfMulLog(x: number, logM: number, t: GfTables = gfTables()): number {
   return x === 0 ? 0 : t.exp[addMod(t.log[x]!, logM)]!;
 }
 

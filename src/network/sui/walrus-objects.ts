@@ -237,12 +237,6 @@ export function innerStateFieldId(parentId: string, version: bigint | number | s
   return deriveDynamicFieldID(parentId, 'u64', bcs.u64().serialize(version).toBytes());
 }
 
-/** ID of the dynamic field holding a Blob object's attributes (key: the bytes `metadata`). */
-export function blobAttributesFieldId(blobObjectId: string): string {
-  const key = bcs.byteVector().serialize(new TextEncoder().encode('metadata')).toBytes();
-  return deriveDynamicFieldID(blobObjectId, 'vector<u8>', key);
-}
-
 // Nodes advertise (and sign with) 48-byte compressed G1 keys; the contracts store them uncompressed.
 
 /** 48-byte compressed BLS12-381 G1 key → the 96-byte form `Element<UncompressedG1>` holds. */
