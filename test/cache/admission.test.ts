@@ -1,29 +1,20 @@
 // Admission keeps the hot set: one scan of cold large blobs must not flush it, while a large blob that
 // is asked for again does get cached.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { storeOnDevnet } from '../support/devnet.ts';
 
 let edge: RunningEdge;
-const dir = tempDir('admission');
+let testEdge: TestEdge;
 
 beforeAll(async () => {
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dir.path,
-      DEVNET_SHARDS: '100',
-      DEVNET_NODES: '11',
-      LOG_LEVEL: 'silent',
-      CACHE_MEMORY_BYTES: '1500000',
-    }),
-  );
+  testEdge = await startTestEdge({ CACHE_MEMORY_BYTES: '1500000' });
+  edge = testEdge.edge;
 });
 afterAll(async () => {
-  await edge?.stop();
-  dir.remove();
+  await testEdge?.stop();
 });
 
 const get = async (blobId: string) => {

@@ -3,43 +3,23 @@
 // or its end epoch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBlob } from '../../src/codec/blob-encoder.ts';
-import { loadConfig } from '../../src/config.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { formatBlobId } from '../../src/protocol/blob-id.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { nodeRequests, storeOnDevnet } from '../support/devnet.ts';
 
-let edge: RunningEdge;
-const dir = tempDir('cache-http');
 const N = 100;
+let edge: RunningEdge;
+let testEdge: TestEdge;
 
 beforeAll(async () => {
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dir.path,
-      DEVNET_SHARDS: String(N),
-      DEVNET_NODES: '11',
-      LOG_LEVEL: 'silent',
-      NEGATIVE_CACHE_TTL_MS: '3000',
-    }),
-  );
+  testEdge = await startTestEdge({ NEGATIVE_CACHE_TTL_MS: '3000' });
+  edge = testEdge.edge;
 });
 afterAll(async () => {
-  await edge?.stop();
-  dir.remove();
+  await testEdge?.stop();
 });
-
-async function sliverRequests(): Promise<number> {
-  const all = await Promise.all(
-    edge.devnet!.committee.nodes.map(
-      async (n) =>
-        ((await (await fetch(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
-          .requests,
-    ),
-  );
-  return all.reduce((sum, r) => sum + (r.sliver ?? 0), 0);
-}
 
 const eventually = async (check: () => Promise<boolean>, ms = 4_000) => {
   const until = Date.now() + ms;
@@ -54,7 +34,7 @@ describe('the memory cache behind /v1/blobs', () => {
   it('turns 100 concurrent cold requests into one reconstruction, then serves hits', async () => {
     const data = randomBytes(300_000, 61);
     const { blobId } = await storeOnDevnet(edge.devnet!, data);
-    const before = await sliverRequests();
+    const before = await nodeRequests(edge.devnet!, 'sliver');
     const responses = await Promise.all(
       Array.from({ length: 100 }, () => fetch(`${edge.url}/v1/blobs/${blobId}`)),
     );
@@ -62,7 +42,7 @@ describe('the memory cache behind /v1/blobs', () => {
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(bodies.every((b) => Buffer.from(b).equals(Buffer.from(data)))).toBe(true);
     // 300 kB at n=100 needs 34 systematic slivers; a second reconstruction would double that.
-    const used = (await sliverRequests()) - before;
+    const used = (await nodeRequests(edge.devnet!, 'sliver')) - before;
     expect(used).toBeGreaterThan(0);
     expect(used).toBeLessThanOrEqual(34 + 2);
 
@@ -71,7 +51,7 @@ describe('the memory cache behind /v1/blobs', () => {
     expect(hit.headers.get('x-cache')).toBe('HIT-MEMORY');
     expect(Number(hit.headers.get('age'))).toBeGreaterThanOrEqual(1);
     expect(Buffer.from(await hit.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
-    expect(await sliverRequests()).toBe(before + used);
+    expect(await nodeRequests(edge.devnet!, 'sliver')).toBe(before + used);
     // Ranges of a cached blob come from memory too.
     const range = await fetch(`${edge.url}/v1/blobs/${blobId}`, { headers: { range: 'bytes=10-19' } });
     expect(range.status).toBe(206);

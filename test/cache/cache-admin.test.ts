@@ -1,33 +1,26 @@
 // The operator's handles on the cache: stats, purge, warm and pin (Bearer ADMIN_TOKEN), /readyz and
 // the cache metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { storeOnDevnet } from '../support/devnet.ts';
 
 const TOKEN = 'test-admin-token-0123456789';
-let edge: RunningEdge;
-const dir = tempDir('cache-admin');
 const auth = { authorization: `Bearer ${TOKEN}` };
+let edge: RunningEdge;
+let testEdge: TestEdge;
 
 beforeAll(async () => {
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dir.path,
-      DEVNET_SHARDS: '100',
-      DEVNET_NODES: '11',
-      LOG_LEVEL: 'silent',
-      ADMIN_TOKEN: TOKEN,
-      // Room for one 60 kB blob at a time, so the LRU must evict and pinning must matter.
-      CACHE_MEMORY_BYTES: '100000',
-    }),
-  );
+  testEdge = await startTestEdge({
+    ADMIN_TOKEN: TOKEN,
+    // Room for one 60 kB blob at a time, so the LRU must evict and pinning must matter.
+    CACHE_MEMORY_BYTES: '100000',
+  });
+  edge = testEdge.edge;
 });
 afterAll(async () => {
-  await edge?.stop();
-  dir.remove();
+  await testEdge?.stop();
 });
 
 const xcache = async (blobId: string) =>

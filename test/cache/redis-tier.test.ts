@@ -8,7 +8,7 @@ import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { nodeRequests, storeOnDevnet, tempDir } from '../support/devnet.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `walrus-edge-test:${process.pid}:${Date.now()}:`;
@@ -212,17 +212,7 @@ describe('one reconstruction across instances', () => {
   it('turns concurrent cold requests at two edges sharing Redis into one reconstruction', async () => {
     const data = randomBytes(300_000, 89);
     const { blobId } = await storeOnDevnet(a.devnet!, data);
-    const slivers = async () => {
-      const all = await Promise.all(
-        a.devnet!.committee.nodes.map(
-          async (n) =>
-            ((await (await fetch(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
-              .requests,
-        ),
-      );
-      return all.reduce((sum, r) => sum + (r.sliver ?? 0), 0);
-    };
-    const before = await slivers();
+    const before = await nodeRequests(a.devnet!, 'sliver');
     const responses = await Promise.all(
       Array.from({ length: 40 }, (_, i) => fetch(`${(i % 2 ? a : b).url}/v1/blobs/${blobId}`)),
     );
@@ -230,6 +220,6 @@ describe('one reconstruction across instances', () => {
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(bodies.every((body) => body.equals(Buffer.from(data)))).toBe(true);
     // One reconstruction needs the 34 systematic slivers at n=100; two would need 68.
-    expect((await slivers()) - before).toBeLessThanOrEqual(34 + 2);
+    expect((await nodeRequests(a.devnet!, 'sliver')) - before).toBeLessThanOrEqual(34 + 2);
   });
 });

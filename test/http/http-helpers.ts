@@ -1,48 +1,26 @@
 // Shared by the aggregator HTTP tests: an edge on an embedded devnet, a fetch that keeps the body as
 // bytes, an AIP-193 checker, a multipart/byteranges parser, and the devnet nodes' fault and stats knobs.
 import { expect } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { formatBlobId } from '../../src/protocol/blob-id.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { postFault, tempDir } from '../support/devnet.ts';
+import { postFault } from '../support/devnet.ts';
+import { startTestEdge as startGenericTestEdge, type TestEdge } from '../support/edge.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-export interface TestEdge {
-  edge: RunningEdge;
-  devnet: RunningDevnet;
-  dir: string;
-  stop(): Promise<void>;
-}
+export type { TestEdge } from '../support/edge.ts';
+export { nodeRequests } from '../support/devnet.ts';
 
-/** An edge on its own small embedded devnet (11 nodes, 100 shards: fast to encode and to read). */
-export async function startTestEdge(env: Record<string, string> = {}): Promise<TestEdge> {
-  const dir = tempDir('http');
-  const edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dir.path,
-      DEVNET_SHARDS: '100',
-      DEVNET_NODES: '11',
-      LOG_LEVEL: 'silent',
-      ADMIN_TOKEN,
-      READ_DEADLINE_MS: '10000',
-      NODE_REQUEST_TIMEOUT_MS: '4000',
-      ...env,
-    }),
-  );
-  return {
-    edge,
-    devnet: edge.devnet!,
-    dir: dir.path,
-    stop: async () => {
-      await edge.stop();
-      dir.remove();
-    },
-  };
+/** The aggregator tests' edge: admin enabled, short deadlines so failures come back quickly. */
+export function startTestEdge(env: Record<string, string> = {}): Promise<TestEdge> {
+  return startGenericTestEdge({
+    ADMIN_TOKEN,
+    READ_DEADLINE_MS: '10000',
+    NODE_REQUEST_TIMEOUT_MS: '4000',
+    ...env,
+  });
 }
 
 export interface Answer {
@@ -172,19 +150,6 @@ export async function resetNodeStats(devnet: RunningDevnet): Promise<void> {
   await Promise.all(
     devnet.committee.nodes.map((node) => fetch(`${node.url}/_devnet/stats/reset`, { method: 'POST' })),
   );
-}
-
-/** Requests the devnet's nodes have counted for a route (`sliver`, `metadata`, ...) since the reset. */
-export async function nodeRequests(devnet: RunningDevnet, route: string): Promise<number> {
-  const counts = await Promise.all(
-    devnet.committee.nodes.map(async (node) => {
-      const stats = (await (await fetch(`${node.url}/_devnet/stats`)).json()) as {
-        requests: Record<string, number>;
-      };
-      return stats.requests[route] ?? 0;
-    }),
-  );
-  return counts.reduce((a, b) => a + b, 0);
 }
 
 /** A well-formed blob ID that nothing was stored under. */

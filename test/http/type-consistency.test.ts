@@ -1,27 +1,19 @@
 // The type of a blob must not depend on how it is asked for: GET, HEAD and every range agree (Safari
 // opens a <video> with `bytes=0-1`; caches keyed on the URL must not store two types for one blob).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
+import { storeOnDevnet } from '../support/devnet.ts';
 
 let edge: RunningEdge;
-const dir = tempDir('type-consistency');
+let testEdge: TestEdge;
 
 beforeAll(async () => {
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dir.path,
-      DEVNET_SHARDS: '100',
-      DEVNET_NODES: '11',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  testEdge = await startTestEdge();
+  edge = testEdge.edge;
 });
 afterAll(async () => {
-  await edge?.stop();
-  dir.remove();
+  await testEdge?.stop();
 });
 
 describe('content type across request shapes', () => {

@@ -5,7 +5,7 @@ import { BlobReader } from '../../src/read/blob-reader.ts';
 import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { shardForPair } from '../../src/protocol/sliver-layout.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { postFault, startTestDevnet, storeOnDevnet } from '../support/devnet.ts';
+import { nodeRequests, postFault, startTestDevnet, storeOnDevnet } from '../support/devnet.ts';
 
 let devnet: RunningDevnet;
 let reader: BlobReader;
@@ -78,17 +78,6 @@ describe('BlobReader', () => {
 });
 
 describe('BlobReader streaming, cancellation and checks', () => {
-  async function sliverCount(): Promise<number> {
-    const all = await Promise.all(
-      devnet.committee.nodes.map(
-        async (n) =>
-          ((await (await fetch(`${n.url}/_devnet/stats`)).json()) as { requests: Record<string, number> })
-            .requests,
-      ),
-    );
-    return all.reduce((sum, r) => sum + (r.sliver ?? 0), 0);
-  }
-
   it('sends the first bytes before the last sliver has arrived', async () => {
     const data = randomBytes(500_000, 24);
     const { blobId } = await storeOnDevnet(devnet, data);
@@ -125,7 +114,7 @@ describe('BlobReader streaming, cancellation and checks', () => {
     if (meta.kind !== 'ok') throw new Error(meta.kind);
     await Promise.all(devnet.committee.nodes.map((n) => postFault(n.url, 'slow', 800)));
     try {
-      const before = await sliverCount();
+      const before = await nodeRequests(devnet, 'sliver');
       const controller = new AbortController();
       const pending = reader.stream(meta, { signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
@@ -135,7 +124,7 @@ describe('BlobReader streaming, cancellation and checks', () => {
       expect(performance.now() - started).toBeLessThan(500);
       // The nodes saw every request dropped before they served a single sliver.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(await sliverCount()).toBe(before);
+      expect(await nodeRequests(devnet, 'sliver')).toBe(before);
     } finally {
       await Promise.all(devnet.committee.nodes.map((n) => postFault(n.url, 'ok')));
     }

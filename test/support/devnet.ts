@@ -98,3 +98,16 @@ export async function postFault(url: string, mode: string, delayMs?: number): Pr
     body: JSON.stringify({ mode, ...(delayMs === undefined ? {} : { delayMs }) }),
   });
 }
+
+/** Requests the devnet's nodes have counted for a route (`sliver`, `metadata`, ...) since start or reset. */
+export async function nodeRequests(devnet: { committee: Committee }, route: string): Promise<number> {
+  const counts = await Promise.all(
+    devnet.committee.nodes.map(async (node) => {
+      const stats = (await (await fetch(`${node.url}/_devnet/stats`)).json()) as {
+        requests: Record<string, number>;
+      };
+      return stats.requests[route] ?? 0;
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
