@@ -1,6 +1,7 @@
 // HTTP client for the devnet chain (src/devnet/chain/server.ts). The edge and the CLI use it; a Sui
 // client with the same role comes with the mainnet/testnet work.
 import { bytesToBase64 } from '../protocol/base64.ts';
+import { readApiErrorBody } from './api-error-body.ts';
 import type { Committee } from './committee.ts';
 
 export interface ChainAccount {
@@ -136,19 +137,12 @@ export class DevnetChainClient {
     });
     const text = await response.text();
     if (!response.ok) {
-      let reason: string | undefined;
-      let message = text;
-      try {
-        const parsed = JSON.parse(text) as { error: { message: string; details?: { reason?: string }[] } };
-        reason = parsed.error.details?.[0]?.reason;
-        message = parsed.error.message;
-      } catch {
-        // not AIP-193: keep the raw text
-      }
+      // Not AIP-193: the raw text is the message.
+      const parsed = readApiErrorBody(text);
       throw new ChainRequestError(
         response.status,
-        reason,
-        `${method} ${path}: ${response.status} ${message}`,
+        parsed?.reason,
+        `${method} ${path}: ${response.status} ${parsed?.message ?? text}`,
       );
     }
     return JSON.parse(text) as T;

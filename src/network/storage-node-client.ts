@@ -1,6 +1,7 @@
 // Talks to one storage node's REST API (DESIGN §2) through a NodeTransport. Failures come back as
 // StorageNodeError with the node's HTTP status and AIP-193 reason, or status 0 when the node said nothing.
 import { base64ToBytes } from '../protocol/base64.ts';
+import { readApiErrorBody } from './api-error-body.ts';
 import type { SliverType } from '../protocol/sliver-layout.ts';
 import { TransportError, fetchTransport, type NodeTransport } from './transport/node-transport.ts';
 
@@ -113,10 +114,7 @@ export class StorageNodeClient {
 
 function errorFrom(status: number, body: Uint8Array): StorageNodeError {
   const text = new TextDecoder().decode(body);
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: string; details?: { reason?: string }[] } };
-    return new StorageNodeError(status, parsed.error?.details?.[0]?.reason, parsed.error?.message ?? text);
-  } catch {
-    return new StorageNodeError(status, undefined, text.slice(0, 200) || `HTTP ${status}`);
-  }
+  const parsed = readApiErrorBody(text);
+  if (!parsed) return new StorageNodeError(status, undefined, text.slice(0, 200) || `HTTP ${status}`);
+  return new StorageNodeError(status, parsed.reason, parsed.message ?? text);
 }
