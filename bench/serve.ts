@@ -1,11 +1,12 @@
 // npm run bench:serve — cache hits under load: walrus-edge serving 64 KiB and 1 MiB blobs from its
 // memory cache, against the same bytes through nginx proxy_cache in front of it (the setup the
-// Walrus docs suggest for aggregators), measured in the same run with autocannon from a separate
-// process: wrk (Debian's wrk) where installed, else autocannon (slower as a client, so both servers
-// look alike). Needs Debian's nginx (apt-get install nginx wrk).
+// Walrus docs suggest for aggregators), measured in the same run from a separate process: wrk (Debian's
+// wrk) where installed, else autocannon (slower as a client, so the servers look alike). A third row,
+// the node:http floor (bench/node-floor-server.ts), is the most one Node process can do here.
+// Needs Debian's nginx (apt-get install nginx wrk).
 // Usage: node bench/serve.ts [--connections 64] [--seconds 10]
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ try {
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
   await waitFor(`${edgeUrl}/status`);
 
-  const blobs: { label: string; id: string }[] = [];
+  const blobs: { label: string; id: string; file: string }[] = [];
   for (const [label, size] of [
     ['64 KiB', 64 * 1024],
     ['1 MiB', 1024 * 1024],
@@ -79,8 +80,21 @@ try {
       '--devnet-dir',
       join(dir, 'edge', 'devnet'),
     ]);
-    blobs.push({ label, id: (JSON.parse(stdout) as { blobId: string }).blobId });
+    const id = (JSON.parse(stdout) as { blobId: string }).blobId;
+    blobs.push({ label, id, file: join(dir, id) });
+    writeFileSync(join(dir, id), readFileSync(file));
   }
+
+  // The floor: one Node process answering the same bytes with nothing else to do.
+  const floorPort = await freePort();
+  const floor = spawn(
+    process.execPath,
+    [join(root, 'bench/node-floor-server.ts'), String(floorPort), ...blobs.map((b) => b.file)],
+    { stdio: 'inherit' },
+  );
+  children.push(floor);
+  const floorUrl = `http://127.0.0.1:${floorPort}`;
+  await waitFor(`${floorUrl}/v1/blobs/${blobs[0]!.id}`);
 
   // nginx proxy_cache in front of the edge, as operators put it in front of the official aggregator.
   const nginxPort = await freePort();
@@ -143,7 +157,10 @@ http {
     for (const [name, base] of [
       ['walrus-edge', edgeUrl],
       ['nginx proxy_cache', nginxUrl],
+      ['node:http floor', floorUrl],
     ] as const) {
+      // A short untimed run first: JIT and connection set-up are not what is compared.
+      await load(`${base}/v1/blobs/${id}`, name, 1);
       results[name] = await load(`${base}/v1/blobs/${id}`, name);
     }
     const ours = results['walrus-edge']!;
@@ -179,17 +196,19 @@ http {
 async function load(
   url: string,
   name: string,
+  seconds = Number(values.seconds),
 ): Promise<{ rps: number; p50: number; p99: number; mbps: number }> {
   if (WRK) {
     const { stdout } = await run(
       WRK,
-      ['-t2', `-c${values.connections}`, `-d${values.seconds}s`, '--timeout', '10s', '--latency', url],
+      ['-t2', `-c${values.connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', url],
       {
         maxBuffer: 1 << 20,
       },
     );
     const ms = (text: string) => {
-      const m = /([\d.]+)(us|ms|s)/.exec(text)!;
+      const m = /([\d.]+)(us|ms|s)/.exec(text);
+      if (!m) throw new Error(`${name}: cannot read wrk output:\n${stdout}`);
       return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
     };
     const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout) ?? /Socket errors: .*/.exec(stdout);
@@ -212,7 +231,7 @@ async function load(
       '-c',
       values.connections,
       '-d',
-      values.seconds,
+      String(seconds),
       url,
     ],
     { maxBuffer: 64 << 20 },

@@ -3,8 +3,8 @@
 // serve` calls startEdge.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { totalmem } from 'node:os';
 import { LRUCache } from 'lru-cache';
 import { BlobCache } from './cache/blob-cache.ts';
@@ -29,6 +29,7 @@ import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
 import { BlobReader } from './read/blob-reader.ts';
 import { QuiltReader } from './read/quilt-reader.ts';
 import { createEdgeApp } from './http/app.ts';
+import { withFastHits } from './http/fast-hits.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './http/limiter.ts';
@@ -146,12 +147,16 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   const stopFollowing = cache?.start();
   if (cache) registerCacheMetrics(registry, cache);
 
+  const httpMetrics = createHttpMetrics(registry);
+  const corsOrigins =
+    config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
+  const sniffedTypes = new LRUCache<string, string>({ max: 100_000 });
   const app = createEdgeApp({
     version: VERSION,
     network: config.NETWORK,
     committee: committeeNow,
-    metrics: createHttpMetrics(registry),
-    corsOrigins: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    metrics: httpMetrics,
+    corsOrigins,
     adminToken: config.ADMIN_TOKEN,
     aggregator: {
       reader,
@@ -165,14 +170,26 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
       ),
       activeContent: config.ACTIVE_CONTENT,
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
-      sniffedTypes: new LRUCache<string, string>({ max: 100_000 }),
+      sniffedTypes,
     },
   });
-  const server = await new Promise<Server>((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
-      resolveServer(s as Server),
-    );
-  });
+  const appListener = getRequestListener(app.fetch);
+  const server = createServer(
+    cache
+      ? withFastHits(
+          {
+            cache,
+            blocklist,
+            sniffedTypes,
+            activeContent: config.ACTIVE_CONTENT,
+            corsOrigins,
+            record: httpMetrics.recordFastHit,
+          },
+          appListener,
+        )
+      : appListener,
+  );
+  await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;

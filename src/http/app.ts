@@ -1,9 +1,9 @@
 // The edge's Hono app. Web-standard APIs only, so the same app can run on Node and on Workers; what is
 // Node-specific (metrics registry, devnet, worker pools) is handed in by the composition root.
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import type { Committee } from '../network/committee.ts';
 import type { AggregatorDeps } from './aggregator-deps.ts';
+import { corsMiddleware } from './cors.ts';
 import { errorResponse } from './errors.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -24,42 +24,11 @@ export interface EdgeAppDeps {
   adminToken?: string;
 }
 
-/** Headers a browser script may read from our answers (CORS hides the rest). */
-const EXPOSED_HEADERS = [
-  'ETag',
-  'Content-Range',
-  'Content-Length',
-  'Content-Type',
-  'Content-Disposition',
-  'Accept-Ranges',
-  'X-Cache',
-  'Age',
-  'X-Quilt-Patch-Identifier',
-  'X-Walrus-Blob-Id',
-  'Retry-After',
-];
-
 export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono();
   const startedAt = Date.now();
   if (deps.metrics) app.use('*', deps.metrics.middleware);
-  app.use(
-    '*',
-    cors({
-      origin: deps.corsOrigins ?? '*',
-      allowMethods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
-      allowHeaders: [
-        'Range',
-        'If-None-Match',
-        'If-Range',
-        'If-Modified-Since',
-        'Content-Type',
-        'Authorization',
-      ],
-      exposeHeaders: EXPOSED_HEADERS,
-      maxAge: 86_400,
-    }),
-  );
+  app.use('*', corsMiddleware(deps.corsOrigins ?? '*'));
 
   app.onError((_error, c) => errorResponse(c, 500, 'INTERNAL', 'internal error'));
   app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));

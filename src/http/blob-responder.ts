@@ -189,7 +189,11 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === `"${etag}"`);
 }
 
-function presentationHeaders(contentType: string, policy: ActiveContentPolicy, download: string | undefined) {
+export function presentationHeaders(
+  contentType: string,
+  policy: ActiveContentPolicy,
+  download: string | undefined,
+) {
   const headers: Record<string, string> = {};
   const active = isActiveContent(contentType);
   if (download !== undefined) {
