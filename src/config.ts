@@ -14,6 +14,8 @@ const ConfigSchema = z.object({
   SUI_RPC_URL: z.string().url().optional(),
   DEVNET_NODES: z.coerce.number().int().min(1).optional(),
   DEVNET_SHARDS: z.coerce.number().int().min(4).max(65535).optional(),
+  /** Epoch length of a new embedded devnet (0 = epochs advance only on command). */
+  DEVNET_EPOCH_MS: z.coerce.number().int().nonnegative().default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Larger blobs get 403 BLOB_TOO_LARGE. */
   MAX_BLOB_SIZE: z.coerce

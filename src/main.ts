@@ -74,6 +74,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
       dir: join(dataDir, 'devnet'),
       nodes: config.DEVNET_NODES,
       shards: config.DEVNET_SHARDS,
+      chainParams: config.DEVNET_EPOCH_MS ? { epochDurationMs: config.DEVNET_EPOCH_MS } : undefined,
     });
     log.info(
       {

@@ -156,9 +156,9 @@ export class BlobCache {
 
   async #reconstruct(meta: BlobMetadataResult, flightSignal: AbortSignal): Promise<Uint8Array | ReadFailure> {
     this.#fills++;
-    const [result, endEpoch] = await Promise.all([
+    const [result, lifetime] = await Promise.all([
       this.#reader.stream(meta, { signal: flightSignal }),
-      this.#lifetimes.endEpoch(meta.blobId).catch(() => undefined),
+      this.#lifetimes.lifetime(meta.blobId).catch(() => undefined),
     ]);
     if (result.kind !== 'ok') return result;
     let bytes: Uint8Array;
@@ -167,8 +167,15 @@ export class BlobCache {
     } catch {
       return failure('unavailable', 'the reconstruction failed part-way');
     }
-    if (endEpoch !== undefined && (this.#epoch === undefined || endEpoch > this.#epoch)) {
-      const entry = { bytes, storedAt: Date.now(), endEpoch };
+    const now = Date.now();
+    const endEpoch = lifetime?.endEpoch;
+    if (
+      endEpoch !== undefined &&
+      (this.#epoch === undefined || endEpoch > this.#epoch) &&
+      (lifetime?.endsAtMs === undefined || lifetime.endsAtMs > now)
+    ) {
+      // Entries end with the blob: by epoch (events) and, where epochs follow a clock, by time too.
+      const entry: CachedBlob = { bytes, storedAt: now, endEpoch, expiresAt: lifetime?.endsAtMs };
       if (this.#admit(meta.blobId, bytes.length)) this.memory.set(meta.blobId, entry);
       // Awaited: instances waiting on our claim look for it the moment the claim is released.
       if (this.cacheable(bytes.length)) await this.#redis?.set(meta.blobId, entry);

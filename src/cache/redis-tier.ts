@@ -25,6 +25,7 @@ interface Record {
   chunks: number;
   storedAt: number;
   endEpoch?: number;
+  expiresAt?: number;
 }
 
 export class RedisTier {
@@ -90,11 +91,17 @@ export class RedisTier {
         offset += chunk.length;
       }
       if (offset !== record.size) return undefined;
-      return { bytes, storedAt: record.storedAt, endEpoch: record.endEpoch };
+      return { bytes, storedAt: record.storedAt, endEpoch: record.endEpoch, expiresAt: record.expiresAt };
     });
   }
 
   async set(blobId: string, blob: CachedBlob): Promise<boolean> {
+    // Redis forgets the entry when the blob ends (its end epoch's start), at the latest after the cap.
+    const ttlMs =
+      blob.expiresAt === undefined
+        ? this.#ttl * 1000
+        : Math.min(this.#ttl * 1000, blob.expiresAt - Date.now());
+    if (ttlMs <= 0) return false;
     const done = await this.#guard(async () => {
       const chunks = Math.ceil(blob.bytes.length / CHUNK_BYTES);
       const record: Record = {
@@ -102,6 +109,7 @@ export class RedisTier {
         chunks,
         storedAt: blob.storedAt,
         endEpoch: blob.endEpoch,
+        expiresAt: blob.expiresAt,
       };
       const pipeline = this.#redis.multi();
       // Chunks first, record last: a reader that sees the record finds every chunk.
@@ -110,11 +118,11 @@ export class RedisTier {
         pipeline.set(
           this.#chunkKey(blobId, i),
           Buffer.from(part.buffer, part.byteOffset, part.byteLength),
-          'EX',
-          this.#ttl,
+          'PX',
+          ttlMs,
         );
       }
-      pipeline.set(this.#recordKey(blobId), JSON.stringify(record), 'EX', this.#ttl);
+      pipeline.set(this.#recordKey(blobId), JSON.stringify(record), 'PX', ttlMs);
       await pipeline.exec();
       return true;
     });

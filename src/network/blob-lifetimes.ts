@@ -2,9 +2,16 @@
 // blob past its end epoch or after its deletion (the official aggregator's docs admit it does).
 import type { DevnetChainClient } from './devnet-chain-client.ts';
 
+export interface BlobLifetime {
+  /** The latest end epoch (exclusive) of the blob's live objects. */
+  endEpoch: number;
+  /** When that epoch begins (ms since 1970), if the chain's epochs follow a clock. */
+  endsAtMs?: number;
+}
+
 export interface BlobLifetimes {
-  /** The latest end epoch (exclusive) of the blob's live objects, or undefined if none is live. */
-  endEpoch(blobId: string): Promise<number | undefined>;
+  /** How long the blob lives, or undefined if none of its objects is live. */
+  lifetime(blobId: string): Promise<BlobLifetime | undefined>;
   /** Calls back on deletions and epoch changes until the returned stop function is called. */
   follow(handlers: {
     deleted(blobId: string): void;
@@ -22,13 +29,17 @@ function schedule(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
 
 export function devnetBlobLifetimes(chain: DevnetChainClient, pollMs = 1000): BlobLifetimes {
   return {
-    async endEpoch(blobId) {
-      const { objects } = await chain.blobsById(blobId);
-      const { epoch } = await chain.state();
+    async lifetime(blobId) {
+      const [{ objects }, state] = await Promise.all([chain.blobsById(blobId), chain.state()]);
       const live = objects.filter(
-        (o) => !o.deleted && o.certifiedEpoch !== null && o.storage.endEpoch > epoch,
+        (o) => !o.deleted && o.certifiedEpoch !== null && o.storage.endEpoch > state.epoch,
       );
-      return live.length ? Math.max(...live.map((o) => o.storage.endEpoch)) : undefined;
+      if (!live.length) return undefined;
+      const endEpoch = Math.max(...live.map((o) => o.storage.endEpoch));
+      const epochMs = Number(state.params.epochDurationMs ?? 0);
+      // Epochs that advance only on command (the default devnet) have no end time: events end entries.
+      const endsAtMs = epochMs > 0 ? state.epochStartedAtMs + (endEpoch - state.epoch) * epochMs : undefined;
+      return { endEpoch, endsAtMs };
     },
     follow(handlers) {
       let after = -1;

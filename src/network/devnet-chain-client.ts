@@ -50,7 +50,10 @@ export class DevnetChainClient {
   }
 
   state() {
-    return this.#call<{ epoch: number; params: Record<string, unknown> }>('GET', '/v1/state');
+    return this.#call<{ epoch: number; epochStartedAtMs: number; params: Record<string, unknown> }>(
+      'GET',
+      '/v1/state',
+    );
   }
 
   committee() {

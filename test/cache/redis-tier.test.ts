@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { nodeRequests, storeOnDevnet, tempDir } from '../support/devnet.ts';
 
@@ -54,6 +55,34 @@ describe('RedisTier', () => {
       expect(await tier.get('blob-a', 9)).toBeUndefined();
       expect(await tier.get('blob-a', 3)).toBeUndefined();
     } finally {
+      await tier.close();
+    }
+  });
+
+  it('lets Redis forget an entry when its blob ends, not later', async () => {
+    const tier = new RedisTier({ url: REDIS_URL, prefix });
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await connected(tier)).toBe(true);
+      const bytes = randomBytes(CHUNK_BYTES + 10, 82);
+      const expiresAt = Date.now() + 1_500;
+      expect(await tier.set('blob-t', { bytes, storedAt: Date.now(), endEpoch: 5, expiresAt })).toBe(true);
+      for (const key of [`${prefix}blob:blob-t`, `${prefix}blob:blob-t:0`, `${prefix}blob:blob-t:1`]) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(1_000);
+        expect(ttl).toBeLessThanOrEqual(1_500);
+      }
+      expect((await tier.get('blob-t'))?.expiresAt).toBe(expiresAt);
+      // A blob already ended is not stored at all.
+      expect(await tier.set('blob-u', { bytes, storedAt: Date.now(), expiresAt: Date.now() - 1 })).toBe(
+        false,
+      );
+      expect(await redis.exists(`${prefix}blob:blob-u`)).toBe(0);
+      // Without an end time the cap applies (7 days by default).
+      expect(await tier.set('blob-v', { bytes: bytes.subarray(0, 10), storedAt: Date.now() })).toBe(true);
+      expect(await redis.ttl(`${prefix}blob:blob-v`)).toBeGreaterThan(6 * 24 * 3600);
+    } finally {
+      redis.disconnect();
       await tier.close();
     }
   });
@@ -221,5 +250,57 @@ describe('one reconstruction across instances', () => {
     expect(bodies.every((body) => body.equals(Buffer.from(data)))).toBe(true);
     // One reconstruction needs the 34 systematic slivers at n=100; two would need 68.
     expect((await nodeRequests(a.devnet!, 'sliver')) - before).toBeLessThanOrEqual(34 + 2);
+  });
+});
+
+describe('an edge on a devnet whose epochs follow a clock', () => {
+  const dir = tempDir('redis-clock');
+  const clockPrefix = `${prefix}clock:`;
+  let edge: RunningEdge;
+  beforeAll(async () => {
+    edge = await startEdge(
+      loadConfig({
+        PORT: '0',
+        DATA_DIR: dir.path,
+        DEVNET_SHARDS: '100',
+        DEVNET_NODES: '11',
+        DEVNET_EPOCH_MS: '2500',
+        LOG_LEVEL: 'silent',
+        REDIS_URL,
+        REDIS_PREFIX: clockPrefix,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    dir.remove();
+  });
+
+  it('keeps a blob in Redis and memory until its end epoch begins, and not a moment longer', async () => {
+    const { blobId } = await storeOnDevnet(edge.devnet!, randomBytes(20_000, 86), { epochs: 2 });
+    const first = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    await first.arrayBuffer();
+
+    const chain = new DevnetChainClient(edge.devnet!.chainUrl);
+    const [state, { objects }] = await Promise.all([chain.state(), chain.blobsById(blobId)]);
+    const endEpoch = Math.max(...objects.map((o) => o.storage.endEpoch));
+    const endsAt = state.epochStartedAtMs + (endEpoch - state.epoch) * 2_500;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const ttl = await redis.pttl(`${clockPrefix}blob:${blobId}`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(Math.abs(Date.now() + ttl - endsAt)).toBeLessThan(1_000);
+    } finally {
+      redis.disconnect();
+    }
+    expect((await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' })).headers.get('x-cache')).toBe(
+      'HIT-MEMORY',
+    );
+
+    // Past the end, before any epoch event can have arrived: the entry is gone by its clock alone.
+    await new Promise((r) => setTimeout(r, endsAt - Date.now() + 20));
+    const after = await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' });
+    expect(after.headers.get('x-cache')).not.toMatch(/^HIT/);
   });
 });

@@ -93,6 +93,11 @@ export class DevnetLedger {
     return this.#state.epoch;
   }
 
+  /** When the current epoch began (ms since 1970): with the duration, when later epochs begin. */
+  get epochStartedAtMs(): number {
+    return this.#state.epochStartedAtMs;
+  }
+
   get params(): ChainParams {
     return this.#state.params;
   }

@@ -57,7 +57,9 @@ export function createChainApp(ledger: DevnetLedger): Hono {
     c.json(apiError(404, 'ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, {}, DOMAIN), 404),
   );
 
-  app.get('/v1/state', (c) => c.json({ epoch: ledger.epoch, params: ledger.params }));
+  app.get('/v1/state', (c) =>
+    c.json({ epoch: ledger.epoch, epochStartedAtMs: ledger.epochStartedAtMs, params: ledger.params }),
+  );
   app.get('/v1/committee', (c) => c.json(ledger.committee));
   app.get('/v1/quote', (c) => {
     const size = z.coerce.number().int().nonnegative().parse(c.req.query('size'));
