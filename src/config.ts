@@ -1,6 +1,7 @@
 // The edge's configuration, from the environment (or CLI flags mapped onto the same names), validated
 // once at start-up so a typo fails loudly instead of half-working.
 import { z } from 'zod';
+import { parseRedisUrl } from './cache/redis-connection.ts';
 
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -40,8 +41,17 @@ const ConfigSchema = z.object({
     .default(64 * 1024 * 1024),
   /** How long "not found" is remembered (a just-uploaded blob is hidden at most this long). */
   NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(5_000),
-  /** Redis for the shared second cache tier (redis://host:port/db); unset = memory only. */
-  REDIS_URL: z.string().url().optional(),
+  /** Redis for the shared second cache tier: one server, Sentinels or a Cluster (redis-connection.ts). */
+  REDIS_URL: z
+    .string()
+    .optional()
+    .superRefine((url, context) => {
+      try {
+        if (url !== undefined) parseRedisUrl(url);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   REDIS_PREFIX: z.string().default('walrus-edge:'),
   /** Worker threads for sliver checks and decoding (0 = one per core). */

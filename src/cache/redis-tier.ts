@@ -2,12 +2,14 @@
 // chunks plus a small record (size, chunk count, when stored, end epoch), so a large blob never sits in
 // one value and a range reads only its chunks. Redis trouble never fails a request: every call has a
 // short timeout, and after a failure the tier stays out of the way for a while (circuit breaker).
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { CachedBlob } from './memory-tier.ts';
+import { connectRedis, type RedisClient } from './redis-connection.ts';
 
 export const CHUNK_BYTES = 1024 * 1024;
 
 export interface RedisTierOptions {
+  /** A single server, Sentinels or a Cluster (see redis-connection.ts). */
   url: string;
   /** Key prefix, so several edges or tests can share one Redis without meeting. */
   prefix?: string;
@@ -29,7 +31,7 @@ interface Record {
 }
 
 export class RedisTier {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #ttl: number;
   readonly #breakerMs: number;
@@ -44,7 +46,7 @@ export class RedisTier {
     this.#prefix = options.prefix ?? 'walrus-edge:';
     this.#ttl = options.ttlSeconds ?? 7 * 24 * 3600;
     this.#breakerMs = options.breakerMs ?? 5_000;
-    this.#redis = new Redis(options.url, {
+    this.#redis = connectRedis(options.url, {
       lazyConnect: false,
       // Fail fast instead of queueing commands while disconnected: the origin is always a fallback.
       enableOfflineQueue: false,
@@ -203,15 +205,17 @@ export class RedisTier {
     }
   }
 
+  // The {blobId} hash tag puts a blob's record, chunks and claim in one Redis Cluster slot, so the
+  // multi-key reads and transactions above stay legal there.
   #recordKey(blobId: string): string {
-    return `${this.#prefix}blob:${blobId}`;
+    return `${this.#prefix}blob:{${blobId}}`;
   }
 
   #lockKey(blobId: string): string {
-    return `${this.#prefix}fill:${blobId}`;
+    return `${this.#prefix}fill:{${blobId}}`;
   }
 
   #chunkKey(blobId: string, index: number): string {
-    return `${this.#prefix}blob:${blobId}:${index}`;
+    return `${this.#prefix}blob:{${blobId}}:${index}`;
   }
 }

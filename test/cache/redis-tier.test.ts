@@ -1,7 +1,5 @@
 // The Redis tier against the real Redis (127.0.0.1:6379, as CI provides): shared between edges, kept
 // across restarts, and never the reason a request fails — not even when its Redis server dies mid-load.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
@@ -10,6 +8,7 @@ import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { nodeRequests, storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { freePort, startRedisServer, type RedisServer } from '../support/redis-servers.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `walrus-edge-test:${process.pid}:${Date.now()}:`;
@@ -21,15 +20,6 @@ afterAll(async () => {
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function connected(tier: RedisTier, ms = 3_000): Promise<boolean> {
   const until = Date.now() + ms;
@@ -67,7 +57,7 @@ describe('RedisTier', () => {
       const bytes = randomBytes(CHUNK_BYTES + 10, 82);
       const expiresAt = Date.now() + 1_500;
       expect(await tier.set('blob-t', { bytes, storedAt: Date.now(), endEpoch: 5, expiresAt })).toBe(true);
-      for (const key of [`${prefix}blob:blob-t`, `${prefix}blob:blob-t:0`, `${prefix}blob:blob-t:1`]) {
+      for (const key of [`${prefix}blob:{blob-t}`, `${prefix}blob:{blob-t}:0`, `${prefix}blob:{blob-t}:1`]) {
         const ttl = await redis.pttl(key);
         expect(ttl).toBeGreaterThan(1_000);
         expect(ttl).toBeLessThanOrEqual(1_500);
@@ -77,10 +67,10 @@ describe('RedisTier', () => {
       expect(await tier.set('blob-u', { bytes, storedAt: Date.now(), expiresAt: Date.now() - 1 })).toBe(
         false,
       );
-      expect(await redis.exists(`${prefix}blob:blob-u`)).toBe(0);
+      expect(await redis.exists(`${prefix}blob:{blob-u}`)).toBe(0);
       // Without an end time the cap applies (7 days by default).
       expect(await tier.set('blob-v', { bytes: bytes.subarray(0, 10), storedAt: Date.now() })).toBe(true);
-      expect(await redis.ttl(`${prefix}blob:blob-v`)).toBeGreaterThan(6 * 24 * 3600);
+      expect(await redis.ttl(`${prefix}blob:{blob-v}`)).toBeGreaterThan(6 * 24 * 3600);
     } finally {
       redis.disconnect();
       await tier.close();
@@ -160,19 +150,12 @@ describe('edges sharing Redis', () => {
 });
 
 describe('an edge whose Redis dies mid-load', () => {
-  let redis: ChildProcess;
+  let redis: RedisServer;
   let edge: RunningEdge;
   const dir = tempDir('redis-dies');
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    await new Promise((r) => setTimeout(r, 300));
+    redis = await startRedisServer(dir.path);
+    const port = redis.port;
     edge = await startEdge(
       loadConfig({
         PORT: '0',
@@ -187,7 +170,7 @@ describe('an edge whose Redis dies mid-load', () => {
     );
   });
   afterAll(async () => {
-    redis?.kill('SIGKILL');
+    redis?.kill();
     await edge?.stop();
     dir.remove();
   });
@@ -206,7 +189,7 @@ describe('an edge whose Redis dies mid-load', () => {
           const body = new Uint8Array(await response.arrayBuffer());
           results.push(response.status === 200 && Buffer.from(body).equals(Buffer.from(blobs[i]!.data)));
         }
-        if (round === 10) redis.kill('SIGKILL');
+        if (round === 10) redis.kill();
       }
     })();
     await load;
@@ -288,7 +271,7 @@ describe('an edge on a devnet whose epochs follow a clock', () => {
     const endsAt = state.epochStartedAtMs + (endEpoch - state.epoch) * 2_500;
     const redis = new Redis(REDIS_URL);
     try {
-      const ttl = await redis.pttl(`${clockPrefix}blob:${blobId}`);
+      const ttl = await redis.pttl(`${clockPrefix}blob:{${blobId}}`);
       expect(ttl).toBeGreaterThan(0);
       expect(Math.abs(Date.now() + ttl - endsAt)).toBeLessThan(1_000);
     } finally {
@@ -301,6 +284,7 @@ describe('an edge on a devnet whose epochs follow a clock', () => {
     // Past the end, before any epoch event can have arrived: the entry is gone by its clock alone.
     await new Promise((r) => setTimeout(r, endsAt - Date.now() + 20));
     const after = await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' });
-    expect(after.headers.get('x-cache')).not.toMatch(/^HIT/);
+    // (The storage nodes may stop serving it too: then a 404 without X-Cache.)
+    expect(after.headers.get('x-cache') ?? 'none').not.toMatch(/^HIT/);
   });
 });
