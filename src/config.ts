@@ -54,6 +54,8 @@ const ConfigSchema = z.object({
     }),
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   REDIS_PREFIX: z.string().default('walrus-edge:'),
+  /** A Redis command slower than this counts as a failure (the request goes to the storage nodes). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(250),
   /** Worker threads for sliver checks and decoding (0 = one per core). */
   CODEC_WORKERS: z.coerce.number().int().nonnegative().default(0),
   /** HTML, SVG, XML, JavaScript blobs: served with a sandboxing CSP, as attachments, or as is. */

@@ -27,7 +27,8 @@ import { pinsFromNodes } from './network/transport/pinned-tls.ts';
 import { undiciTransport } from './network/transport/undici-transport.ts';
 import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
 import { BlobReader } from './read/blob-reader.ts';
-import { QuiltReader } from './read/quilt-reader.ts';
+import { QuiltReader, nodeQuiltOpener } from './read/quilt-reader.ts';
+import { cachedQuiltOpener } from './cache/cached-quilts.ts';
 import { createEdgeApp } from './http/app.ts';
 import { withFastHits } from './http/fast-hits.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
@@ -131,7 +132,11 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   // caching work, so there the edge reconstructs every time for now.
   const redis =
     chain && config.REDIS_URL
-      ? new RedisTier({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX })
+      ? new RedisTier({
+          url: config.REDIS_URL,
+          prefix: config.REDIS_PREFIX,
+          commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+        })
       : undefined;
   const cache = chain
     ? new BlobCache({
@@ -161,7 +166,11 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
     adminToken: config.ADMIN_TOKEN,
     aggregator: {
       reader,
-      quilts: new QuiltReader(reader),
+      quilts: new QuiltReader(
+        cache
+          ? cachedQuiltOpener(cache, reader, async () => (await committeeFor()).nShards)
+          : nodeQuiltOpener(reader),
+      ),
       objects: chain ? devnetBlobObjects(chain) : undefined,
       cache,
       blocklist,

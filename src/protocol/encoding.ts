@@ -82,3 +82,19 @@ function requireSymbolSize(length: number, n: number): number {
   }
   return symbolSize;
 }
+
+/**
+ * Column `column` of a blob's matrix (its secondary sliver's data before encoding) cut out of the
+ * blob's own bytes: the matrix is the blob row-major, zero-padded, one symbol per cell.
+ */
+export function columnOfBlob(bytes: Uint8Array, n: number, column: number): Uint8Array {
+  const size = bytes.length;
+  const { secondary: columnBytes, symbolSize } = sliverLengths(size, n);
+  const rowBytes = encodingParams(n).secondarySymbols * symbolSize;
+  const out = new Uint8Array(columnBytes);
+  for (let row = 0; row * symbolSize < columnBytes; row++) {
+    const at = row * rowBytes + column * symbolSize;
+    if (at < size) out.set(bytes.subarray(at, Math.min(size, at + symbolSize)), row * symbolSize);
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // primary slivers covering the requested bytes (each verified), streamed in order as they arrive.
 // Every failure is a value (ReadFailure) and every read ends within its deadline.
 import { parseBlobId, InvalidIdError } from '../protocol/blob-id.ts';
-import { encodingParams, sliverLengths } from '../protocol/encoding.ts';
+import { columnOfBlob, encodingParams, sliverLengths } from '../protocol/encoding.ts';
 import { SliverData } from '../protocol/bcs.ts';
 import { concatBytes } from '../protocol/bytes.ts';
 import { pairForSliver, shardForPair } from '../protocol/sliver-layout.ts';
@@ -319,16 +319,7 @@ export class BlobReader {
     } catch {
       return failure('unavailable', 'the read failed part-way');
     }
-    const rowBytes = S * symbolSize;
-    return wanted.map((column, i) => {
-      if (direct[i]) return direct[i]!;
-      const out = new Uint8Array(columnBytes);
-      for (let row = 0; row * symbolSize < columnBytes; row++) {
-        const at = row * rowBytes + column * symbolSize;
-        if (at < size) out.set(bytes.subarray(at, Math.min(size, at + symbolSize)), row * symbolSize);
-      }
-      return out;
-    });
+    return wanted.map((column, i) => direct[i] ?? columnOfBlob(bytes, n, column));
   }
 
   /** The whole blob (or a range) as bytes: for cache fills, the CLI and tests. */

@@ -6,7 +6,7 @@ import { bcs } from '@mysten/bcs';
 import { QuiltIndexV1 } from '../protocol/bcs.ts';
 import { concatBytes } from '../protocol/bytes.ts';
 import { formatQuiltPatchId, parseQuiltPatchId } from '../protocol/quilt-id.ts';
-import { encodingParams, sliverLengths } from '../protocol/encoding.ts';
+import { columnOfBlob, encodingParams, sliverLengths } from '../protocol/encoding.ts';
 import { InvalidIdError, formatBlobId, parseBlobId } from '../protocol/blob-id.ts';
 import type { BlobMetadataResult, BlobReader } from './blob-reader.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
@@ -30,20 +30,80 @@ export interface QuiltPatch {
   identifier: string;
   tags: Record<string, string>;
   contents: Uint8Array;
+  /** Where the quilt's bytes came from (X-Cache), and how long they have been there (Age, seconds). */
+  source: QuiltSource;
+  age: number;
+}
+
+export type QuiltSource = 'MISS' | 'HIT-MEMORY' | 'HIT-REDIS';
+
+/** A quilt ready to read: what its layout depends on, and its matrix columns (verified or cached). */
+export interface OpenQuilt {
+  quiltId: string;
+  size: number;
+  nShards: number;
+  source: QuiltSource;
+  age: number;
+  columns(from: number, to: number, signal?: AbortSignal): Promise<Uint8Array[] | ReadFailure>;
+}
+
+/** Finds a quilt: on the storage nodes, or (wrapped by a cache) in bytes already at hand. */
+export type QuiltOpener = (quiltId: string, signal?: AbortSignal) => Promise<OpenQuilt | ReadFailure>;
+
+/** The storage nodes: verified metadata, then only the columns asked for. */
+export function nodeQuiltOpener(blobs: BlobReader): QuiltOpener {
+  return async (quiltId, signal) => {
+    const meta = await blobs.metadata(quiltId, signal);
+    return meta.kind === 'ok' ? quiltOnNodes(blobs, meta) : meta;
+  };
+}
+
+/** A quilt whose verified metadata is known; each column is fetched and verified when asked for. */
+export function quiltOnNodes(blobs: BlobReader, meta: BlobMetadataResult): OpenQuilt {
+  return {
+    quiltId: meta.blobId,
+    size: meta.size,
+    nShards: meta.committee.nShards,
+    source: 'MISS',
+    age: 0,
+    columns: (from, to, signal) => blobs.columns(meta, from, to, signal),
+  };
+}
+
+/** A quilt whose whole bytes are at hand (a cache hit): columns are cut out of them, no I/O. */
+export function quiltFromBytes(
+  quiltId: string,
+  bytes: Uint8Array,
+  nShards: number,
+  source: QuiltSource,
+  age: number,
+): OpenQuilt {
+  return {
+    quiltId,
+    size: bytes.length,
+    nShards,
+    source,
+    age,
+    columns: async (from, to) => {
+      if (from < 0 || to > encodingParams(nShards).secondarySymbols || from >= to)
+        return failure('invalid-range', `columns [${from}, ${to}) do not exist`, { size: bytes.length });
+      return Array.from({ length: to - from }, (_, i) => columnOfBlob(bytes, nShards, from + i));
+    },
+  };
 }
 
 export class QuiltReader {
-  readonly #blobs: BlobReader;
+  readonly #open: QuiltOpener;
 
-  constructor(blobs: BlobReader) {
-    this.#blobs = blobs;
+  constructor(open: QuiltOpener) {
+    this.#open = open;
   }
 
   /** The quilt's patches, from its index columns only. */
   async patches(quiltId: string, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
-    const meta = await this.#blobs.metadata(quiltId, signal);
-    if (meta.kind !== 'ok') return meta;
-    return this.#index(meta, signal);
+    const quilt = await this.#open(quiltId, signal);
+    if ('kind' in quilt) return quilt;
+    return this.#index(quilt, signal);
   }
 
   async patchById(patchId: string, signal?: AbortSignal): Promise<QuiltPatch | ReadFailure> {
@@ -54,13 +114,13 @@ export class QuiltReader {
       if (error instanceof InvalidIdError) return failure('not-found', error.message);
       throw error;
     }
-    const meta = await this.#blobs.metadata(formatBlobId(parsed.quiltId), signal);
-    if (meta.kind !== 'ok') return meta;
+    const quilt = await this.#open(formatBlobId(parsed.quiltId), signal);
+    if ('kind' in quilt) return quilt;
     // The patch ID must name a patch of the quilt's index: a forged one could point at the index
     // columns themselves. Index and patch columns are fetched side by side.
     const [index, patch] = await Promise.all([
-      this.#index(meta, signal),
-      this.#patch(meta, parsed.startIndex, parsed.endIndex, patchId, signal),
+      this.#index(quilt, signal),
+      this.#patch(quilt, parsed.startIndex, parsed.endIndex, patchId, signal),
     ]);
     if (!Array.isArray(index)) return index;
     if (!index.some((p) => p.startIndex === parsed.startIndex && p.endIndex === parsed.endIndex)) {
@@ -74,29 +134,29 @@ export class QuiltReader {
     identifier: string,
     signal?: AbortSignal,
   ): Promise<QuiltPatch | ReadFailure> {
-    const meta = await this.#blobs.metadata(quiltId, signal);
-    if (meta.kind !== 'ok') return meta;
-    const index = await this.#index(meta, signal);
+    const quilt = await this.#open(quiltId, signal);
+    if ('kind' in quilt) return quilt;
+    const index = await this.#index(quilt, signal);
     if (!Array.isArray(index)) return index;
     const entry = index.find((p) => p.identifier === identifier);
     if (!entry) return failure('not-found', `the quilt has no patch named ${JSON.stringify(identifier)}`);
-    return this.#patch(meta, entry.startIndex, entry.endIndex, entry.patchId, signal);
+    return this.#patch(quilt, entry.startIndex, entry.endIndex, entry.patchId, signal);
   }
 
-  async #index(meta: BlobMetadataResult, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
-    const columnBytes = sliverLengths(meta.size, meta.committee.nShards).secondary;
-    const first = await this.#blobs.columns(meta, 0, 1, signal);
+  async #index(quilt: OpenQuilt, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
+    const columnBytes = sliverLengths(quilt.size, quilt.nShards).secondary;
+    const first = await quilt.columns(0, 1, signal);
     if (!Array.isArray(first)) return first;
     const head = first[0]!;
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     if (head.length < INDEX_PREFIX || view.getUint8(0) !== 1) return notAQuilt();
     const indexLength = view.getUint32(1, true);
     const columns = Math.ceil((INDEX_PREFIX + indexLength) / columnBytes);
-    if (columns > MAX_INDEX_COLUMNS || columns > encodingParams(meta.committee.nShards).secondarySymbols)
+    if (columns > MAX_INDEX_COLUMNS || columns > encodingParams(quilt.nShards).secondarySymbols)
       return notAQuilt();
     let bytes = head;
     if (columns > 1) {
-      const rest = await this.#blobs.columns(meta, 1, columns, signal);
+      const rest = await quilt.columns(1, columns, signal);
       if (!Array.isArray(rest)) return rest;
       bytes = concatBytes([head, ...rest]);
     }
@@ -107,7 +167,7 @@ export class QuiltReader {
       return notAQuilt();
     }
     let start = columns;
-    const quiltId = meta.blobId;
+    const quiltId = quilt.quiltId;
     return index.patches.map((patch) => {
       const info = {
         patchId: formatQuiltPatchId({
@@ -126,13 +186,13 @@ export class QuiltReader {
   }
 
   async #patch(
-    meta: BlobMetadataResult,
+    quilt: OpenQuilt,
     startIndex: number,
     endIndex: number,
     patchId: string,
     signal?: AbortSignal,
   ): Promise<QuiltPatch | ReadFailure> {
-    const columns = await this.#blobs.columns(meta, startIndex, endIndex, signal);
+    const columns = await quilt.columns(startIndex, endIndex, signal);
     if (!Array.isArray(columns)) {
       return columns.kind === 'invalid-range'
         ? failure('not-found', 'the quilt has no patch at those columns')
@@ -161,7 +221,14 @@ export class QuiltReader {
       }
       const end = PATCH_HEADER + length;
       if (offset > end) throw new Error('bad header');
-      return { patchId, identifier, tags, contents: bytes.subarray(offset, end) };
+      return {
+        patchId,
+        identifier,
+        tags,
+        contents: bytes.subarray(offset, end),
+        source: quilt.source,
+        age: quilt.age,
+      };
     } catch {
       return failure('not-found', 'no quilt patch starts at those columns');
     }

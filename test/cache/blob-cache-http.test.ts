@@ -31,12 +31,12 @@ const eventually = async (check: () => Promise<boolean>, ms = 4_000) => {
 };
 
 describe('the memory cache behind /v1/blobs', () => {
-  it('turns 100 concurrent cold requests into one reconstruction, then serves hits', async () => {
+  it('turns 200 concurrent cold requests into one reconstruction, then serves hits', async () => {
     const data = randomBytes(300_000, 61);
     const { blobId } = await storeOnDevnet(edge.devnet!, data);
     const before = await nodeRequests(edge.devnet!, 'sliver');
     const responses = await Promise.all(
-      Array.from({ length: 100 }, () => fetch(`${edge.url}/v1/blobs/${blobId}`)),
+      Array.from({ length: 200 }, () => fetch(`${edge.url}/v1/blobs/${blobId}`)),
     );
     const bodies = await Promise.all(responses.map(async (r) => new Uint8Array(await r.arrayBuffer())));
     expect(responses.every((r) => r.status === 200)).toBe(true);

@@ -131,6 +131,8 @@ describe('Redis Cluster', () => {
         LOG_LEVEL: 'silent',
         REDIS_URL: `redis+cluster://127.0.0.1:${nodes[0]!.port}`,
         REDIS_PREFIX: 'edge:',
+        // 1 MiB chunk writes on a machine busy with the rest of the suite can take longer than 250 ms.
+        REDIS_COMMAND_TIMEOUT_MS: '3000',
       }),
     );
   });
@@ -142,7 +144,11 @@ describe('Redis Cluster', () => {
   });
 
   it('stores chunked blobs across the cluster and claims fills there', async () => {
-    const tier = new RedisTier({ url: `redis+cluster://127.0.0.1:${nodes[1]!.port}`, prefix: 'c:' });
+    const tier = new RedisTier({
+      url: `redis+cluster://127.0.0.1:${nodes[1]!.port}`,
+      prefix: 'c:',
+      commandTimeoutMs: 3_000,
+    });
     try {
       const blobs = Array.from({ length: 6 }, (_, i) => randomBytes(CHUNK_BYTES * 2 + i, 92 + i));
       for (const [i, bytes] of blobs.entries()) {
@@ -183,7 +189,11 @@ describe('Redis Cluster', () => {
     const first = await fetch(`${edge.url}/v1/blobs/${blobId}`);
     expect(first.headers.get('x-cache')).toBe('MISS');
     await first.arrayBuffer();
-    const tier = new RedisTier({ url: `redis+cluster://127.0.0.1:${nodes[2]!.port}`, prefix: 'edge:' });
+    const tier = new RedisTier({
+      url: `redis+cluster://127.0.0.1:${nodes[2]!.port}`,
+      prefix: 'edge:',
+      commandTimeoutMs: 3_000,
+    });
     try {
       const stored = await until(async () => (await tier.get(blobId)) !== undefined, 5_000);
       expect(stored).toBe(true);

@@ -366,14 +366,15 @@ describe('status codes and error bodies against the official spec', () => {
     // Blobs this edge has never read: cached ones are (rightly) served from memory.
     const fresh = await storeOnDevnet(t.devnet, randomBytes(7_000, 95));
     const freshObject = await storeOnDevnet(t.devnet, randomBytes(7_000, 97));
+    const freshQuilt = await storeQuilt([{ identifier: 'a.txt', contents: utf8('never read') }]);
     await faultAll(t.devnet, 'down');
     try {
       for (const [op, path] of [
         [GET_BLOB, `/v1/blobs/${fresh.blobId}`],
         [BY_OBJECT, `/v1/blobs/by-object-id/${freshObject.objectId}`],
-        [BY_IDENTIFIER, `/v1/blobs/by-quilt-id/${quiltId}/a.txt`],
-        [BY_PATCH, `/v1/blobs/by-quilt-patch-id/${patchId}`],
-        [PATCHES, `/v1/quilts/${quiltId}/patches`],
+        [BY_IDENTIFIER, `/v1/blobs/by-quilt-id/${freshQuilt.blobId}/a.txt`],
+        [BY_PATCH, `/v1/blobs/by-quilt-patch-id/${freshQuilt.patchId}`],
+        [PATCHES, `/v1/quilts/${freshQuilt.blobId}/patches`],
       ] as const) {
         const answer = await call(base, path);
         expect(answer.status, path).toBe(503);

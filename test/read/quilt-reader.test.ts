@@ -5,7 +5,7 @@ import { inlineCodec } from '../../src/codec/codec.ts';
 import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { formatQuiltPatchId } from '../../src/protocol/quilt-id.ts';
 import { BlobReader } from '../../src/read/blob-reader.ts';
-import { QuiltReader } from '../../src/read/quilt-reader.ts';
+import { QuiltReader, nodeQuiltOpener, quiltFromBytes } from '../../src/read/quilt-reader.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { postFault, startTestDevnet, storeOnDevnet } from '../support/devnet.ts';
 
@@ -27,14 +27,16 @@ beforeAll(async () => {
   layout = encodeQuilt({ blobs: files, numShards: N });
   ({ blobId: quiltId } = await storeOnDevnet(devnet, layout.quilt));
   quilts = new QuiltReader(
-    new BlobReader({
-      committeeFor: async () => devnet.committee,
-      codec: inlineCodec(),
-      maxBlobSize: 1 << 30,
-      deadlineMs: 10_000,
-      requestTimeoutMs: 2_000,
-      hedgeDelayMs: 300,
-    }),
+    nodeQuiltOpener(
+      new BlobReader({
+        committeeFor: async () => devnet.committee,
+        codec: inlineCodec(),
+        maxBlobSize: 1 << 30,
+        deadlineMs: 10_000,
+        requestTimeoutMs: 2_000,
+        hedgeDelayMs: 300,
+      }),
+    ),
   );
 });
 afterAll(async () => {
@@ -109,5 +111,21 @@ describe('QuiltReader against forged patch IDs', () => {
     });
     expect(await quilts.patchById(intoIndex)).toMatchObject({ kind: 'not-found' });
     expect(await quilts.patchById(straddling)).toMatchObject({ kind: 'not-found' });
+  });
+});
+
+describe('a quilt read from its bytes (a cache hit)', () => {
+  it('gives the same index and patches as the storage nodes, with the source it was given', async () => {
+    const fromBytes = new QuiltReader(async (id) => quiltFromBytes(id, layout.quilt, N, 'HIT-MEMORY', 7));
+    const index = await fromBytes.patches(quiltId);
+    expect(index).toEqual(await quilts.patches(quiltId));
+    for (const file of files) {
+      const patch = await fromBytes.patchByIdentifier(quiltId, file.identifier);
+      if ('kind' in patch) throw new Error(patch.message);
+      expect(patch.contents).toEqual(file.contents);
+      expect(patch).toMatchObject({ identifier: file.identifier, source: 'HIT-MEMORY', age: 7 });
+      const fromNodes = await quilts.patchById(patch.patchId);
+      expect(fromNodes).toMatchObject({ contents: file.contents, source: 'MISS', age: 0 });
+    }
   });
 });

@@ -28,7 +28,8 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
       activeContent: deps.activeContent,
       headers: {
         'x-quilt-patch-identifier': encodeURIComponent(patch.identifier),
-        'x-cache': 'MISS',
+        'x-cache': patch.source,
+        age: String(patch.age),
       },
     });
   };
