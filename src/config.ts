@@ -13,6 +13,8 @@ const ConfigSchema = z.object({
   DEVNET_DIR: z.string().min(1).optional(),
   /** Sui JSON-RPC endpoint for testnet/mainnet (default: the public full node of that network). */
   SUI_RPC_URL: z.string().url().optional(),
+  /** How often the cache asks Sui for Walrus events (deletions, epoch changes). */
+  SUI_EVENT_POLL_MS: z.coerce.number().int().positive().default(2_000),
   DEVNET_NODES: z.coerce.number().int().min(1).optional(),
   DEVNET_SHARDS: z.coerce.number().int().min(4).max(65535).optional(),
   /** Epoch length of a new embedded devnet (0 = epochs advance only on command). */

@@ -11,7 +11,13 @@ import { BlobCache } from './cache/blob-cache.ts';
 import { MemoryTier } from './cache/memory-tier.ts';
 import { NegativeCache } from './cache/negative-cache.ts';
 import { RedisTier } from './cache/redis-tier.ts';
-import { devnetBlobLifetimes } from './network/blob-lifetimes.ts';
+import {
+  devnetBlobLifetimes,
+  suiBlobLifetimes,
+  walrusEventsModule,
+  type SuiEventReader,
+} from './network/blob-lifetimes.ts';
+import { endEpochFromNodes } from './network/blob-status.ts';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
@@ -19,7 +25,12 @@ import { codecPool } from './codec/codec-pool.ts';
 import type { Committee } from './network/committee.ts';
 import { committeeForBlob, type CommitteeSource, type CommitteeView } from './network/committee-source.ts';
 import { devnetCommitteeSource } from './network/committees/devnet-committee.ts';
-import { WALRUS_MAINNET, WALRUS_TESTNET, suiCommitteeSource } from './network/committees/sui-committee.ts';
+import {
+  WALRUS_MAINNET,
+  WALRUS_TESTNET,
+  suiCommitteeSource,
+  type SuiObjectReader,
+} from './network/committees/sui-committee.ts';
 import { SuiJsonRpcClient, getJsonRpcFullnodeUrl } from '@mysten/sui/jsonRpc';
 import { devnetBlobObjects } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
@@ -48,23 +59,36 @@ export interface RunningEdge {
   stop(): Promise<void>;
 }
 
-export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
+/** What an embedding program (or a test) may hand in instead of what the configuration names. */
+export interface EdgeOverrides {
+  /**
+   * The Sui client and Walrus objects for NETWORK=testnet|mainnet, instead of JSON-RPC at
+   * SUI_RPC_URL: e.g. the devnet's Sui stand-in, whose nodes speak plain HTTP.
+   */
+  sui?: {
+    client: SuiObjectReader & SuiEventReader;
+    systemObjectId: string;
+    stakingObjectId: string;
+    urlScheme?: 'http' | 'https';
+  };
+}
+
+export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {}): Promise<RunningEdge> {
   const log = pino({ level: config.LOG_LEVEL });
   const dataDir = resolve(config.DATA_DIR);
 
   let devnet: RunningDevnet | undefined;
   let source: CommitteeSource;
+  let sui: (EdgeOverrides['sui'] & {}) | undefined;
   if (config.NETWORK !== 'devnet') {
     // Sui mainnet/testnet: the committee from the Walrus System, Staking and StakingPool objects.
     const network = config.NETWORK;
-    const client = new SuiJsonRpcClient({
-      url: config.SUI_RPC_URL ?? getJsonRpcFullnodeUrl(network),
-      network,
-    });
-    const ids = network === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET;
+    sui = overrides.sui ?? {
+      client: new SuiJsonRpcClient({ url: config.SUI_RPC_URL ?? getJsonRpcFullnodeUrl(network), network }),
+      ...(network === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET),
+    };
     source = suiCommitteeSource({
-      client,
-      ...ids,
+      ...sui,
       onError: (error) => log.warn({ err: error }, 'committee refresh failed'),
     });
   } else if (config.DEVNET_DIR) {
@@ -128,17 +152,37 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
   );
   const chainUrl = view?.committee.chainUrl;
   const chain = chainUrl ? new DevnetChainClient(chainUrl) : undefined;
-  // The cache needs to know when blobs end (and hear of deletions); on Sui that arrives with the
-  // caching work, so there the edge reconstructs every time for now.
+  // The cache must know when blobs end and hear of deletions: from the devnet chain, or from the
+  // storage nodes (end epochs) and the Walrus events on Sui.
+  const suiClient = sui?.client;
+  const systemObjectId = sui?.systemObjectId;
+  const lifetimes = chain
+    ? devnetBlobLifetimes(chain)
+    : suiClient && systemObjectId
+      ? suiBlobLifetimes({
+          client: suiClient,
+          eventsModule: () => walrusEventsModule(suiClient, systemObjectId),
+          endEpoch: async (blobId) => {
+            const current = await source.current();
+            return endEpochFromNodes({
+              committee: current.committee,
+              blobId,
+              epoch: current.epoch,
+              transport,
+            });
+          },
+          pollMs: config.SUI_EVENT_POLL_MS,
+        })
+      : undefined;
   const redis =
-    chain && config.REDIS_URL
+    lifetimes && config.REDIS_URL
       ? new RedisTier({
           url: config.REDIS_URL,
           prefix: config.REDIS_PREFIX,
           commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
         })
       : undefined;
-  const cache = chain
+  const cache = lifetimes
     ? new BlobCache({
         reader,
         memory: new MemoryTier({
@@ -146,7 +190,7 @@ export async function startEdge(config: EdgeConfig): Promise<RunningEdge> {
           maxEntryBytes: config.CACHE_MAX_OBJECT_BYTES,
         }),
         negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
-        lifetimes: devnetBlobLifetimes(chain),
+        lifetimes,
         redis,
       })
     : undefined;

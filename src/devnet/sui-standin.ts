@@ -10,6 +10,13 @@ import { bcs } from '@mysten/sui/bcs';
 import { BaseClient, CoreClient, ObjectError, type SuiClientTypes } from '@mysten/sui/client';
 import { deriveDynamicFieldID, normalizeSuiAddress, normalizeSuiObjectId, toBase58 } from '@mysten/sui/utils';
 import type { Committee, CommitteeNode } from '../network/committee.ts';
+import type { ChainEvent } from '../network/devnet-chain-client.ts';
+import {
+  BlobCertifiedEvent,
+  BlobDeletedEvent,
+  EpochEvent,
+  blobIdU256,
+} from '../network/sui/walrus-events.ts';
 import {
   Field,
   innerStateFieldId,
@@ -39,6 +46,11 @@ export interface SuiStandInOptions {
    * `committee` get StakingPool objects too, as nodes that left the committee keep theirs on chain.
    */
   previousCommittee?: Committee;
+  /**
+   * The devnet chain's events (e.g. `DevnetChainClient.events`), served by `core.listEvents` as the
+   * Walrus Move events Sui would carry; without it listEvents is unsupported.
+   */
+  chainEvents?: (after: number, limit: number) => Promise<ChainEvent[]>;
 }
 
 export interface SuiStandIn {
@@ -214,7 +226,7 @@ export function createSuiStandIn(committee: Committee, options: SuiStandInOption
     });
   });
 
-  const client = new SuiStandInClient(options.network ?? 'localnet', objects);
+  const client = new SuiStandInClient(options.network ?? 'localnet', objects, options.chainEvents);
   return { client, systemObjectId: SYSTEM_OBJECT_ID, stakingPoolId: STAKING_OBJECT_ID };
 }
 
@@ -295,9 +307,13 @@ function checkCommittee(committee: Committee): void {
 export class SuiStandInClient extends BaseClient {
   override core: SuiStandInCoreClient;
 
-  constructor(network: string, objects: ReadonlyMap<string, StoredObject>) {
+  constructor(
+    network: string,
+    objects: ReadonlyMap<string, StoredObject>,
+    chainEvents?: SuiStandInOptions['chainEvents'],
+  ) {
     super({ network });
-    this.core = new SuiStandInCoreClient({ network, base: this, cache: this.cache }, objects);
+    this.core = new SuiStandInCoreClient({ network, base: this, cache: this.cache }, objects, chainEvents);
   }
 }
 
@@ -309,13 +325,62 @@ function unsupported(method: string): Promise<never> {
 
 export class SuiStandInCoreClient extends CoreClient {
   #objects: ReadonlyMap<string, StoredObject>;
+  #chainEvents: SuiStandInOptions['chainEvents'];
 
   constructor(
     options: ConstructorParameters<typeof CoreClient>[0],
     objects: ReadonlyMap<string, StoredObject>,
+    chainEvents?: SuiStandInOptions['chainEvents'],
   ) {
     super(options);
     this.#objects = objects;
+    this.#chainEvents = chainEvents;
+  }
+
+  /** The chain's events as Walrus Move events; cursors are the chain's sequence numbers. */
+  override async listEvents(
+    options: SuiClientTypes.ListEventsOptions,
+  ): Promise<SuiClientTypes.ListEventsResponse> {
+    options.signal?.throwIfAborted();
+    const source = this.#chainEvents;
+    if (!source) return unsupported('listEvents without chain events');
+    const filter = options.filter as { eventType?: string } | undefined;
+    if (filter && !filter.eventType) return unsupported('listEvents filters other than eventType');
+    const limit = options.limit ?? 50;
+    const wanted = (entry: SuiClientTypes.EventEntry) =>
+      !filter?.eventType ||
+      entry.eventType === filter.eventType ||
+      entry.eventType.startsWith(`${filter.eventType}::`);
+    if (options.order === 'descending' || options.before !== undefined) {
+      // The newest ones (all the devnet has, read in pages): what a poller starts from.
+      const all: ChainEvent[] = [];
+      for (let after = -1; ;) {
+        const page = await source(after, 1000);
+        all.push(...page);
+        if (page.length < 1000) break;
+        after = page.at(-1)!.seq;
+      }
+      const before =
+        options.before === undefined || options.before === null ? Infinity : Number(options.before);
+      const older = all.filter((event) => event.seq < before);
+      const events = older.flatMap(moveEvent).filter(wanted).reverse().slice(0, limit);
+      return {
+        events,
+        hasNextPage: events.length === limit,
+        // Cursors are the chain's sequence numbers, so "after the newest" skips unmapped events too.
+        startCursor: older.length ? String(older.at(-1)!.seq) : null,
+        endCursor: events.length ? cursorOf(events.at(-1)!) : null,
+      };
+    }
+    const after = options.after === undefined || options.after === null ? -1 : Number(options.after);
+    const page = await source(after, limit);
+    const events = page.flatMap(moveEvent).filter(wanted);
+    return {
+      events,
+      hasNextPage: page.length === limit,
+      startCursor: page.length ? String(page[0]!.seq) : null,
+      endCursor: page.length ? String(page.at(-1)!.seq) : (options.after ?? null),
+    };
   }
 
   override async getObjects<Include extends SuiClientTypes.ObjectInclude = SuiClientTypes.ObjectInclude>(
@@ -368,7 +433,6 @@ export class SuiStandInCoreClient extends CoreClient {
   override getChainIdentifier = () => unsupported('getChainIdentifier');
   override listDynamicFields = () => unsupported('listDynamicFields');
   override listTransactions = () => unsupported('listTransactions');
-  override listEvents = () => unsupported('listEvents');
   override verifyZkLoginSignature = () => unsupported('verifyZkLoginSignature');
   override getMoveFunction = () => unsupported('getMoveFunction');
   override defaultNameServiceName = () => unsupported('defaultNameServiceName');
@@ -376,4 +440,59 @@ export class SuiStandInCoreClient extends CoreClient {
   override resolveTransactionPlugin = (): never => {
     throw new Error("the devnet's Sui stand-in cannot build transactions");
   };
+}
+
+const EVENTS = `${PACKAGE_ID}::events`;
+const cursors = new WeakMap<SuiClientTypes.EventEntry, string>();
+const cursorOf = (entry: SuiClientTypes.EventEntry) => cursors.get(entry)!;
+
+/** A devnet chain event as the Walrus contracts would emit it on Sui (none for events they lack). */
+function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry[] {
+  const { data } = event;
+  let type: string;
+  let content: Uint8Array;
+  switch (event.type) {
+    case 'BlobCertified':
+    case 'BlobExtended': // the contracts announce an extension as a certification with is_extension
+      type = 'BlobCertified';
+      content = BlobCertifiedEvent.serialize({
+        epoch: event.epoch,
+        blob_id: blobIdU256(data.blobId!),
+        end_epoch: data.endEpoch!,
+        deletable: data.deletable ?? false,
+        object_id: data.objectId!,
+        is_extension: event.type === 'BlobExtended',
+      }).toBytes();
+      break;
+    case 'BlobDeleted':
+      type = 'BlobDeleted';
+      content = BlobDeletedEvent.serialize({
+        epoch: event.epoch,
+        blob_id: blobIdU256(data.blobId!),
+        end_epoch: data.endEpoch ?? 0,
+        object_id: data.objectId!,
+        was_certified: true,
+      }).toBytes();
+      break;
+    case 'EpochChangeDone':
+      type = 'EpochChangeDone';
+      content = EpochEvent.serialize({ epoch: data.epoch ?? event.epoch }).toBytes();
+      break;
+    default:
+      return [];
+  }
+  const digest = toBase58(sha256(new TextEncoder().encode(`walrus-edge sui stand-in: event ${event.seq}`)));
+  const entry: SuiClientTypes.EventEntry = {
+    packageId: PACKAGE_ID,
+    module: 'events',
+    sender: normalizeSuiAddress('0x0'),
+    eventType: `${EVENTS}::${type}`,
+    bcs: content,
+    json: null,
+    checkpoint: null,
+    transactionDigest: digest,
+    eventIndex: 0,
+  };
+  cursors.set(entry, String(event.seq));
+  return [entry];
 }

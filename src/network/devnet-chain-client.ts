@@ -28,7 +28,7 @@ export interface ChainEvent {
   seq: number;
   type: 'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
   epoch: number;
-  data: { blobId?: string; objectId?: string; endEpoch?: number; epoch?: number };
+  data: { blobId?: string; objectId?: string; endEpoch?: number; epoch?: number; deletable?: boolean };
 }
 
 export class ChainRequestError extends Error {

@@ -67,6 +67,14 @@ export class StorageNodeClient {
     await this.#call('PUT', `/v1/blobs/${blobId}/slivers/${pair}/${type}`, sliver, UPLOAD, options);
   }
 
+  /** The node's view of a blob ID (its BlobStatus), as the node sent it. */
+  async getBlobStatus(blobId: string, options?: RequestOptions): Promise<unknown> {
+    const body = new TextDecoder().decode(
+      await this.#call('GET', `/v1/blobs/${blobId}/status`, undefined, {}, options),
+    );
+    return (JSON.parse(body) as { success?: { data?: unknown } }).success?.data;
+  }
+
   async getConfirmation(
     blobId: string,
     persistence: { kind: 'permanent' } | { kind: 'deletable'; objectId: string },

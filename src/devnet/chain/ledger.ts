@@ -285,6 +285,7 @@ export class DevnetLedger {
     this.#emit('BlobDeleted', {
       objectId: blob.id,
       blobId: blob.blobId,
+      endEpoch: blob.storage.endEpoch,
       wasCertified: blob.certifiedEpoch !== null,
     });
     this.#persist();

@@ -50,7 +50,7 @@ export interface SuiObjectReader {
       objectIds: string[];
       include: { content: true };
       signal?: AbortSignal;
-    }): Promise<{ objects: ({ objectId: string; content: Uint8Array } | Error)[] }>;
+    }): Promise<{ objects: ({ objectId: string; type: string; content: Uint8Array } | Error)[] }>;
   };
 }
 

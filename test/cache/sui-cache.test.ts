@@ -1,0 +1,111 @@
+// The cache on a Sui network (NETWORK=testnet), driven through the devnet's Sui stand-in: the committee
+// from the Walrus objects, end epochs from the storage nodes' blob status, deletions and epoch changes
+// from the Walrus events on Sui. Nothing here reads the devnet chain's own API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import type { RunningDevnet } from '../../src/devnet/devnet.ts';
+import { createSuiStandIn } from '../../src/devnet/sui-standin.ts';
+import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { endEpochFromNodes, lifeFromStatus } from '../../src/network/blob-status.ts';
+import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { waitFor } from '../http/http-helpers.ts';
+
+let devnet: RunningDevnet;
+let edge: RunningEdge;
+const dir = tempDir('sui-cache');
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ nodes: 11, shards: 100 });
+  const chain = new DevnetChainClient(devnet.chainUrl);
+  const standIn = createSuiStandIn(devnet.committee, {
+    chainEvents: async (after, limit) => (await chain.events(after, limit)).events,
+  });
+  edge = await startEdge(
+    loadConfig({
+      PORT: '0',
+      DATA_DIR: dir.path,
+      NETWORK: 'testnet',
+      LOG_LEVEL: 'silent',
+      SUI_EVENT_POLL_MS: '100',
+    }),
+    {
+      sui: {
+        client: standIn.client,
+        systemObjectId: standIn.systemObjectId,
+        stakingObjectId: standIn.stakingPoolId,
+        urlScheme: 'http',
+      },
+    },
+  );
+});
+afterAll(async () => {
+  await edge?.stop();
+  await devnet?.stop();
+  dir.remove();
+});
+
+const cacheOf = async (blobId: string) => {
+  const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+  await response.arrayBuffer();
+  return { status: response.status, tier: response.headers.get('x-cache') };
+};
+
+describe('lifetimes from the storage nodes', () => {
+  it('reads BlobStatus as nodes send it and as the spec writes it', () => {
+    const counts = { count_deletable_total: 1, count_deletable_certified: 1 };
+    expect(
+      lifeFromStatus({ permanent: { endEpoch: 9, isCertified: true, deletableCounts: counts } }),
+    ).toEqual({
+      kind: 'permanent',
+      endEpoch: 9,
+    });
+    expect(lifeFromStatus({ permanent: { end_epoch: 9, is_certified: true } })).toEqual({
+      kind: 'permanent',
+      endEpoch: 9,
+    });
+    expect(
+      lifeFromStatus({ permanent: { endEpoch: 9, isCertified: false, deletableCounts: counts } }),
+    ).toEqual({
+      kind: 'deletable',
+    });
+    expect(lifeFromStatus({ deletable: { deletable_counts: counts } })).toEqual({ kind: 'deletable' });
+    expect(
+      lifeFromStatus({ deletable: { deletableCounts: { ...counts, count_deletable_certified: 0 } } }),
+    ).toEqual({ kind: 'none' });
+    expect(lifeFromStatus('nonexistent')).toEqual({ kind: 'none' });
+  });
+
+  it('gives a permanent blob its end epoch and a deletable one the rest of this epoch', async () => {
+    const permanent = await storeOnDevnet(devnet, randomBytes(3_000, 501), { epochs: 4 });
+    const deletable = await storeOnDevnet(devnet, randomBytes(3_000, 502), { deletable: true });
+    const epoch = devnet.ledger.epoch;
+    const ask = (blobId: string) => endEpochFromNodes({ committee: devnet.committee, blobId, epoch });
+    expect(await ask(permanent.blobId)).toBe(permanent.blob.storage.endEpoch);
+    expect(await ask(deletable.blobId)).toBe(epoch + 1);
+    expect(await ask('A'.repeat(43))).toBeUndefined();
+  });
+});
+
+describe('the cache on a Sui network', () => {
+  it('caches blobs, and drops a deleted one when Sui says so', async () => {
+    const deletable = await storeOnDevnet(devnet, randomBytes(20_000, 503), { deletable: true });
+    expect(await cacheOf(deletable.blobId)).toEqual({ status: 200, tier: 'MISS' });
+    expect(await cacheOf(deletable.blobId)).toEqual({ status: 200, tier: 'HIT-MEMORY' });
+    await deletable.chain.deleteBlob(deletable.objectId, deletable.sender);
+    expect(await waitFor(async () => (await cacheOf(deletable.blobId)).tier !== 'HIT-MEMORY', 3_000)).toBe(
+      true,
+    );
+  });
+
+  it('expires a blob when Sui announces its end epoch', async () => {
+    const permanent = await storeOnDevnet(devnet, randomBytes(20_000, 504), { epochs: 1 });
+    expect(await cacheOf(permanent.blobId)).toEqual({ status: 200, tier: 'MISS' });
+    expect(await cacheOf(permanent.blobId)).toEqual({ status: 200, tier: 'HIT-MEMORY' });
+    while (devnet.ledger.epoch < permanent.blob.storage.endEpoch) devnet.ledger.advanceEpoch();
+    expect(await waitFor(async () => (await cacheOf(permanent.blobId)).tier !== 'HIT-MEMORY', 3_000)).toBe(
+      true,
+    );
+  });
+});
