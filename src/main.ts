@@ -190,6 +190,7 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
           maxEntryBytes: config.CACHE_MAX_OBJECT_BYTES,
         }),
         negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
+        maxObjectBytes: config.CACHE_MAX_OBJECT_BYTES,
         lifetimes,
         redis,
       })

@@ -15,6 +15,11 @@ export interface BlobCacheOptions {
   reader: BlobReader;
   memory: MemoryTier;
   negative: NegativeCache;
+  /**
+   * Larger blobs are never cached (streamed instead). Memory takes what fits its own budget; Redis
+   * takes anything up to this. Default: the memory tier's per-entry cap.
+   */
+  maxObjectBytes?: number;
   /** Without it nothing is cached: an entry must know when its blob ends. */
   lifetimes: BlobLifetimes;
   /** Background fills (after a range miss) at once; more are skipped, not queued. */
@@ -42,6 +47,7 @@ export class BlobCache {
   readonly #flights = new SingleFlight<Uint8Array | ReadFailure>();
   readonly #maxBackgroundFills: number;
   readonly #admitAtOnceBytes: number;
+  readonly #maxObjectBytes: number;
   /** Misses per blob ID lately (the doorkeeper): a large blob is admitted once asked for twice. */
   readonly #misses = new LRUCache<string, number>({ max: 100_000 });
   #backgroundFills = 0;
@@ -58,6 +64,7 @@ export class BlobCache {
     this.#redis = options.redis;
     this.#maxBackgroundFills = options.maxBackgroundFills ?? 4;
     this.#admitAtOnceBytes = options.admitAtOnceBytes ?? 256 * 1024;
+    this.#maxObjectBytes = options.maxObjectBytes ?? options.memory.maxEntryBytes;
   }
 
   /** Follows chain events (deletions, epoch changes) until the returned function is called. */
@@ -106,8 +113,9 @@ export class BlobCache {
     this.#negative.add(blobId);
   }
 
+  /** Whether a blob of this size is cached at all (in memory if it fits there, in Redis). */
   cacheable(size: number): boolean {
-    return size <= this.memory.maxEntryBytes;
+    return size <= this.#maxObjectBytes;
   }
 
   purge(blobId: string): void {

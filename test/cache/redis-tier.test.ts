@@ -200,6 +200,22 @@ describe('an edge whose Redis dies mid-load', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ ready: true, redis: 'down' });
     expect(await (await fetch(`${edge.url}/metrics`)).text()).toMatch(/walrus_edge_cache_redis_up 0/);
+
+    // Redis comes back on its address: the edge finds it by itself and uses it again.
+    redis = await startRedisServer(dir.path, [], redis.port);
+    const back = async () =>
+      ((await (await fetch(`${edge.url}/readyz`)).json()) as { redis: string }).redis === 'up';
+    const until = Date.now() + 15_000;
+    while (!(await back()) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    expect(await back()).toBe(true);
+    const blob = blobs[0]!;
+    const tiers: (string | null)[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${edge.url}/v1/blobs/${blob.blobId}`);
+      expect(Buffer.from(await response.arrayBuffer()).equals(Buffer.from(blob.data))).toBe(true);
+      tiers.push(response.headers.get('x-cache'));
+    }
+    expect(tiers).toEqual(['MISS', 'HIT-REDIS']);
   });
 });
 
@@ -247,7 +263,7 @@ describe('an edge on a devnet whose epochs follow a clock', () => {
         DATA_DIR: dir.path,
         DEVNET_SHARDS: '100',
         DEVNET_NODES: '11',
-        DEVNET_EPOCH_MS: '2500',
+        DEVNET_EPOCH_MS: '4000',
         LOG_LEVEL: 'silent',
         REDIS_URL,
         REDIS_PREFIX: clockPrefix,
@@ -268,7 +284,7 @@ describe('an edge on a devnet whose epochs follow a clock', () => {
     const chain = new DevnetChainClient(edge.devnet!.chainUrl);
     const [state, { objects }] = await Promise.all([chain.state(), chain.blobsById(blobId)]);
     const endEpoch = Math.max(...objects.map((o) => o.storage.endEpoch));
-    const endsAt = state.epochStartedAtMs + (endEpoch - state.epoch) * 2_500;
+    const endsAt = state.epochStartedAtMs + (endEpoch - state.epoch) * 4_000;
     const redis = new Redis(REDIS_URL);
     try {
       const ttl = await redis.pttl(`${clockPrefix}blob:{${blobId}}`);
