@@ -89,11 +89,11 @@ export function connectRedis(url: string, options: RedisOptions): RedisClient {
       db: target.db,
     });
   }
-  // The per-node connections must queue: the cluster client sends CLUSTER SLOTS on them before they
-  // are ready, and with no queue it never learns the slots (and never becomes ready).
-  const { enableOfflineQueue, ...nodeOptions } = options;
+  // Both levels keep their offline queues: the cluster client's own ready check (CLUSTER INFO) is a
+  // command sent before it is ready, and without a queue it fails, reconnects and loops. The tier
+  // sends nothing while the client is not ready, and bounds every operation in time itself.
+  const { enableOfflineQueue: _queue, ...nodeOptions } = options;
   return new Cluster(target.nodes, {
-    enableOfflineQueue,
     clusterRetryStrategy: (attempt) => Math.min(2_000, 100 * attempt),
     redisOptions: { ...nodeOptions, ...auth },
   });

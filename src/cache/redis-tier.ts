@@ -35,6 +35,8 @@ export class RedisTier {
   readonly #prefix: string;
   readonly #ttl: number;
   readonly #breakerMs: number;
+  /** A whole operation (a few commands) may take this long before it counts as failed. */
+  readonly #operationMs: number;
   #openUntil = 0;
   #failures = 0;
   /** Resolves on the first connection: a just-started edge waits a moment for it instead of missing. */
@@ -46,6 +48,7 @@ export class RedisTier {
     this.#prefix = options.prefix ?? 'walrus-edge:';
     this.#ttl = options.ttlSeconds ?? 7 * 24 * 3600;
     this.#breakerMs = options.breakerMs ?? 5_000;
+    this.#operationMs = 4 * (options.commandTimeoutMs ?? 250);
     this.#redis = connectRedis(options.url, {
       lazyConnect: false,
       // Fail fast instead of queueing commands while disconnected: the origin is always a fallback.
@@ -196,12 +199,20 @@ export class RedisTier {
       await Promise.race([this.#firstConnection, new Promise((resolve) => setTimeout(resolve, 250))]);
     }
     if (!this.available) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await operation();
+      return await Promise.race([
+        operation(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis operation timed out')), this.#operationMs);
+        }),
+      ]);
     } catch {
       this.#failures++;
       this.#openUntil = Date.now() + this.#breakerMs;
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

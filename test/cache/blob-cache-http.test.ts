@@ -8,6 +8,7 @@ import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { formatBlobId } from '../../src/protocol/blob-id.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { nodeRequests, storeOnDevnet } from '../support/devnet.ts';
+import { waitFor } from '../http/http-helpers.ts';
 
 const N = 100;
 let edge: RunningEdge;
@@ -20,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await testEdge?.stop();
 });
-
-const eventually = async (check: () => Promise<boolean>, ms = 4_000) => {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-};
 
 describe('the memory cache behind /v1/blobs', () => {
   it('turns 200 concurrent cold requests into one reconstruction, then serves hits', async () => {
@@ -67,10 +59,10 @@ describe('the memory cache behind /v1/blobs', () => {
     expect(range.headers.get('x-cache')).toBe('MISS');
     expect(new Uint8Array(await range.arrayBuffer())).toEqual(data.subarray(100, 200));
     expect(
-      await eventually(async () => {
+      await waitFor(async () => {
         const r = await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' });
         return r.headers.get('x-cache') === 'HIT-MEMORY';
-      }),
+      }, 4_000),
     ).toBe(true);
   });
 
@@ -88,7 +80,7 @@ describe('the memory cache behind /v1/blobs', () => {
     await storeOnDevnet(edge.devnet!, data);
     const certifiedAt = Date.now();
     expect(
-      await eventually(async () => (await fetch(`${edge.url}/v1/blobs/${blobId}`)).status === 200, 2_500),
+      await waitFor(async () => (await fetch(`${edge.url}/v1/blobs/${blobId}`)).status === 200, 2_500),
     ).toBe(true);
     expect(Date.now() - certifiedAt).toBeLessThan(2_500);
   });
@@ -100,7 +92,7 @@ describe('the memory cache behind /v1/blobs', () => {
     await (await fetch(url)).arrayBuffer();
     expect((await fetch(url)).headers.get('x-cache')).toBe('HIT-MEMORY');
     await stored.chain.deleteBlob(stored.objectId, stored.sender);
-    expect(await eventually(async () => (await fetch(url)).status === 404)).toBe(true);
+    expect(await waitFor(async () => (await fetch(url)).status === 404, 4_000)).toBe(true);
   });
 
   it('never serves a blob past its end epoch', async () => {
@@ -114,7 +106,7 @@ describe('the memory cache behind /v1/blobs', () => {
     ]);
     expect((await fetch(url)).headers.get('x-cache')).toBe('HIT-MEMORY');
     edge.devnet!.ledger.advanceEpoch();
-    expect(await eventually(async () => (await fetch(url)).status === 404)).toBe(true);
+    expect(await waitFor(async () => (await fetch(url)).status === 404, 4_000)).toBe(true);
   });
 
   it('bypasses the cache for strict and skip consistency reads', async () => {

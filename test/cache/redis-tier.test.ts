@@ -9,6 +9,8 @@ import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { nodeRequests, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { freePort, startRedisServer, type RedisServer } from '../support/redis-servers.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
+import { waitFor } from '../http/http-helpers.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `walrus-edge-test:${process.pid}:${Date.now()}:`;
@@ -74,6 +76,31 @@ describe('RedisTier', () => {
     } finally {
       redis.disconnect();
       await tier.close();
+    }
+  });
+
+  it('treats a slow Redis as a missing one, then finds it again', async () => {
+    const dir = tempDir('redis-slow');
+    const server = await startRedisServer(dir.path);
+    const tier = new RedisTier({ url: `redis://127.0.0.1:${server.port}`, prefix, breakerMs: 500 });
+    const sleeper = new Redis(server.port, '127.0.0.1');
+    try {
+      expect(await connected(tier)).toBe(true);
+      expect(await tier.set('slow', { bytes: new Uint8Array([1, 2, 3]), storedAt: 1 })).toBe(true);
+      // The server stops answering for 2 s.
+      await sleeper.call('CLIENT', 'PAUSE', '2000', 'ALL');
+      await new Promise((r) => setTimeout(r, 50));
+      const started = performance.now();
+      expect(await tier.get('slow')).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(1_200);
+      expect(tier.failures).toBeGreaterThan(0);
+      expect(tier.available).toBe(false); // the breaker is open: no more waiting on it
+      expect(await waitFor(async () => (await tier.get('slow'))?.bytes.length === 3, 5_000)).toBe(true);
+    } finally {
+      sleeper.disconnect();
+      await tier.close();
+      server.kill();
+      dir.remove();
     }
   });
 
@@ -151,27 +178,21 @@ describe('edges sharing Redis', () => {
 
 describe('an edge whose Redis dies mid-load', () => {
   let redis: RedisServer;
+  let testEdge: TestEdge;
   let edge: RunningEdge;
   const dir = tempDir('redis-dies');
   beforeAll(async () => {
     redis = await startRedisServer(dir.path);
-    const port = redis.port;
-    edge = await startEdge(
-      loadConfig({
-        PORT: '0',
-        DATA_DIR: dir.path,
-        DEVNET_SHARDS: '100',
-        DEVNET_NODES: '11',
-        LOG_LEVEL: 'silent',
-        REDIS_URL: `redis://127.0.0.1:${port}`,
-        // Small memory tier, so most requests need Redis or the storage nodes.
-        CACHE_MEMORY_BYTES: '1',
-      }),
-    );
+    testEdge = await startTestEdge({
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      // Small memory tier, so most requests need Redis or the storage nodes.
+      CACHE_MEMORY_BYTES: '1',
+    });
+    edge = testEdge.edge;
   });
   afterAll(async () => {
     redis?.kill();
-    await edge?.stop();
+    await testEdge?.stop();
     dir.remove();
   });
 
@@ -253,26 +274,15 @@ describe('one reconstruction across instances', () => {
 });
 
 describe('an edge on a devnet whose epochs follow a clock', () => {
-  const dir = tempDir('redis-clock');
   const clockPrefix = `${prefix}clock:`;
+  let testEdge: TestEdge;
   let edge: RunningEdge;
   beforeAll(async () => {
-    edge = await startEdge(
-      loadConfig({
-        PORT: '0',
-        DATA_DIR: dir.path,
-        DEVNET_SHARDS: '100',
-        DEVNET_NODES: '11',
-        DEVNET_EPOCH_MS: '4000',
-        LOG_LEVEL: 'silent',
-        REDIS_URL,
-        REDIS_PREFIX: clockPrefix,
-      }),
-    );
+    testEdge = await startTestEdge({ DEVNET_EPOCH_MS: '4000', REDIS_URL, REDIS_PREFIX: clockPrefix });
+    edge = testEdge.edge;
   });
   afterAll(async () => {
-    await edge?.stop();
-    dir.remove();
+    await testEdge?.stop();
   });
 
   it('keeps a blob in Redis and memory until its end epoch begins, and not a moment longer', async () => {

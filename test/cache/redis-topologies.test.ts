@@ -8,19 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../src/cache/redis-connection.ts';
 import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { waitFor } from '../http/http-helpers.ts';
 import { startCluster, startRedisServer, startSentinel, type RedisServer } from '../support/redis-servers.ts';
-
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
 
 describe('parseRedisUrl', () => {
   it('reads single-server, Sentinel and Cluster URLs', () => {
@@ -97,13 +90,16 @@ describe('Redis behind Sentinels', () => {
     const direct = new Redis(replica.port, '127.0.0.1');
     try {
       const bytes = randomBytes(CHUNK_BYTES + 99, 91);
-      expect(await until(async () => await tier.set('blob-s', { bytes, storedAt: 1 }), 5_000)).toBe(true);
+      expect(await waitFor(async () => await tier.set('blob-s', { bytes, storedAt: 1 }), 5_000)).toBe(true);
       // It went to the master, and the replica has it too.
-      expect(await until(async () => (await direct.exists('s:blob:{blob-s}')) === 1, 5_000)).toBe(true);
+      expect(await waitFor(async () => (await direct.exists('s:blob:{blob-s}')) === 1, 5_000)).toBe(true);
 
       master.kill();
       // The Sentinel promotes the replica; the tier finds it without being told.
-      const back = await until(async () => (await tier.get('blob-s'))?.bytes.length === bytes.length, 20_000);
+      const back = await waitFor(
+        async () => (await tier.get('blob-s'))?.bytes.length === bytes.length,
+        20_000,
+      );
       expect(back).toBe(true);
       expect(String(await direct.call('ROLE'))).toMatch(/^master/);
       expect(await tier.set('blob-after', { bytes: bytes.subarray(0, 10), storedAt: 2 })).toBe(true);
@@ -118,29 +114,22 @@ describe('Redis behind Sentinels', () => {
 describe('Redis Cluster', () => {
   const dir = tempDir('cluster');
   let nodes: RedisServer[];
+  let testEdge: TestEdge;
   let edge: RunningEdge;
-  const edgeDir = tempDir('cluster-edge');
   beforeAll(async () => {
     nodes = await startCluster(dir.path, 3);
-    edge = await startEdge(
-      loadConfig({
-        PORT: '0',
-        DATA_DIR: edgeDir.path,
-        DEVNET_SHARDS: '100',
-        DEVNET_NODES: '11',
-        LOG_LEVEL: 'silent',
-        REDIS_URL: `redis+cluster://127.0.0.1:${nodes[0]!.port}`,
-        REDIS_PREFIX: 'edge:',
-        // 1 MiB chunk writes on a machine busy with the rest of the suite can take longer than 250 ms.
-        REDIS_COMMAND_TIMEOUT_MS: '3000',
-      }),
-    );
+    testEdge = await startTestEdge({
+      REDIS_URL: `redis+cluster://127.0.0.1:${nodes[0]!.port}`,
+      REDIS_PREFIX: 'edge:',
+      // 1 MiB chunk writes on a machine busy with the rest of the suite can take longer than 250 ms.
+      REDIS_COMMAND_TIMEOUT_MS: '3000',
+    });
+    edge = testEdge.edge;
   });
   afterAll(async () => {
-    await edge?.stop();
+    await testEdge?.stop();
     for (const node of nodes ?? []) node.kill();
     dir.remove();
-    edgeDir.remove();
   });
 
   it('stores chunked blobs across the cluster and claims fills there', async () => {
@@ -152,7 +141,7 @@ describe('Redis Cluster', () => {
     try {
       const blobs = Array.from({ length: 6 }, (_, i) => randomBytes(CHUNK_BYTES * 2 + i, 92 + i));
       for (const [i, bytes] of blobs.entries()) {
-        expect(await until(async () => await tier.set(`blob-${i}`, { bytes, storedAt: i }), 5_000)).toBe(
+        expect(await waitFor(async () => await tier.set(`blob-${i}`, { bytes, storedAt: i }), 5_000)).toBe(
           true,
         );
       }
@@ -195,7 +184,7 @@ describe('Redis Cluster', () => {
       commandTimeoutMs: 3_000,
     });
     try {
-      const stored = await until(async () => (await tier.get(blobId)) !== undefined, 5_000);
+      const stored = await waitFor(async () => (await tier.get(blobId)) !== undefined, 5_000);
       expect(stored).toBe(true);
       expect(Buffer.from((await tier.get(blobId))!.bytes).equals(Buffer.from(data))).toBe(true);
     } finally {

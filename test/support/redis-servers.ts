@@ -99,6 +99,10 @@ async function addClusterNodes(dir: string, size: number, servers: RedisServer[]
           `nodes-${port}.conf`,
           '--cluster-node-timeout',
           '2000',
+          // Known from the start: otherwise a node learns its own address only from the others' gossip,
+          // and until then lists itself with an empty host (clients connect to nowhere and retry).
+          '--cluster-announce-ip',
+          '127.0.0.1',
         ],
         port,
       ),
@@ -115,7 +119,14 @@ async function addClusterNodes(dir: string, size: number, servers: RedisServer[]
     }
     const until = Date.now() + 15_000;
     for (const client of clients) {
-      while (!/cluster_state:ok/.test(String(await client.call('CLUSTER', 'INFO')))) {
+      // Every node must know every master by address, not just see its slots covered.
+      const settled = async () =>
+        /cluster_state:ok/.test(String(await client.call('CLUSTER', 'INFO'))) &&
+        String(await client.call('CLUSTER', 'NODES'))
+          .trim()
+          .split('\n')
+          .filter((line) => / 127\.0\.0\.1:\d+@\d+ .*master.* connected/.test(line)).length === size;
+      while (!(await settled())) {
         if (Date.now() > until) throw new Error('the test cluster did not come up');
         await new Promise((r) => setTimeout(r, 100));
       }
