@@ -168,14 +168,19 @@ http {
     for (const [name, r] of Object.entries(results)) {
       rows.push([label, name, r.rps.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, `${r.mbps.toFixed(0)} MB/s`]);
     }
-    rows.push([
+    const ratio = (name: string, a: typeof ours, b: typeof ours) => [
       '',
-      'ratio edge/nginx',
-      (ours.rps / nginxResult.rps).toFixed(2),
-      (ours.p50 / Math.max(1, nginxResult.p50)).toFixed(2),
-      (ours.p99 / Math.max(1, nginxResult.p99)).toFixed(2),
+      name,
+      (a.rps / b.rps).toFixed(2),
+      (a.p50 / Math.max(1, b.p50)).toFixed(2),
+      (a.p99 / Math.max(1, b.p99)).toFixed(2),
       '',
-    ]);
+    ];
+    const floorResult = results['node:http floor']!;
+    rows.push(ratio('ratio edge/nginx', ours, nginxResult));
+    // How close the edge is to the most one Node process can do, and how far that is from nginx.
+    rows.push(ratio('ratio edge/floor', ours, floorResult));
+    rows.push(ratio('ratio floor/nginx', floorResult, nginxResult));
   }
 
   const header = ['blob', 'server', 'req/s', 'p50', 'p99', 'throughput'];
