@@ -55,6 +55,8 @@ export class BlobCache {
   /** Names this instance's claims in Redis. */
   readonly #instance = crypto.randomUUID();
   #fills = 0;
+  /** Entries dropped because the chain said so: the blob was deleted, or its end epoch began. */
+  readonly #purges = { deleted: 0, expired: 0 };
 
   constructor(options: BlobCacheOptions) {
     this.memory = options.memory;
@@ -70,12 +72,17 @@ export class BlobCache {
   /** Follows chain events (deletions, epoch changes) until the returned function is called. */
   start(): () => void {
     return this.#lifetimes.follow({
-      deleted: (blobId) => this.purge(blobId),
+      deleted: (blobId) => {
+        this.#purges.deleted++;
+        this.purge(blobId);
+      },
       // A blob certified just now must not stay hidden behind a remembered "not found".
       certified: (blobId) => this.#negative.delete(blobId),
       epoch: (epoch) => {
         this.#epoch = epoch;
-        this.memory.purgeWhere((_id, blob) => blob.endEpoch !== undefined && blob.endEpoch <= epoch);
+        this.#purges.expired += this.memory.purgeWhere(
+          (_id, blob) => blob.endEpoch !== undefined && blob.endEpoch <= epoch,
+        );
       },
     });
   }
@@ -215,6 +222,7 @@ export class BlobCache {
       memory: this.memory.stats(),
       redis: this.#redis ? { available: this.#redis.available, failures: this.#redis.failures } : null,
       fills: this.#fills,
+      purges: { ...this.#purges },
       epoch: this.#epoch ?? null,
     };
   }

@@ -40,6 +40,27 @@ export function registerCacheMetrics(registry: Registry, cache: BlobCache): void
       this.inc(cache.stats().fills);
     },
   });
+  new Counter({
+    name: 'walrus_edge_cache_chain_purges_total',
+    help: 'Entries dropped on chain events, by reason (deleted | expired at its end epoch).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    collect() {
+      const { deleted, expired } = cache.stats().purges;
+      this.reset();
+      this.inc({ reason: 'deleted' }, deleted);
+      this.inc({ reason: 'expired' }, expired);
+    },
+  });
+  new Gauge({
+    name: 'walrus_edge_cache_chain_epoch',
+    help: 'The epoch the cache has heard of from the chain (stuck = its event follower is behind).',
+    registers: [registry],
+    collect() {
+      const { epoch } = cache.stats();
+      if (epoch !== null) this.set(epoch);
+    },
+  });
   // Redis series exist only where Redis is configured.
   if (!cache.stats().redis) return;
   new Gauge({

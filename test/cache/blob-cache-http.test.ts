@@ -22,6 +22,13 @@ afterAll(async () => {
   await testEdge?.stop();
 });
 
+async function metric(series: string): Promise<number> {
+  const text = await (await fetch(`${edge.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+const purges = (reason: string) => metric(`walrus_edge_cache_chain_purges_total{reason="${reason}"}`);
+
 describe('the memory cache behind /v1/blobs', () => {
   it('turns 200 concurrent cold requests into one reconstruction, then serves hits', async () => {
     const data = randomBytes(300_000, 61);
@@ -91,8 +98,10 @@ describe('the memory cache behind /v1/blobs', () => {
     const url = `${edge.url}/v1/blobs/${stored.blobId}`;
     await (await fetch(url)).arrayBuffer();
     expect((await fetch(url)).headers.get('x-cache')).toBe('HIT-MEMORY');
+    const before = await purges('deleted');
     await stored.chain.deleteBlob(stored.objectId, stored.sender);
     expect(await waitFor(async () => (await fetch(url)).status === 404, 4_000)).toBe(true);
+    expect(await purges('deleted')).toBe(before + 1);
   });
 
   it('never serves a blob past its end epoch', async () => {
@@ -105,8 +114,11 @@ describe('the memory cache behind /v1/blobs', () => {
       expect.any(String),
     ]);
     expect((await fetch(url)).headers.get('x-cache')).toBe('HIT-MEMORY');
-    edge.devnet!.ledger.advanceEpoch();
+    const before = await purges('expired');
+    const epoch = edge.devnet!.ledger.advanceEpoch();
     expect(await waitFor(async () => (await fetch(url)).status === 404, 4_000)).toBe(true);
+    expect(await purges('expired')).toBeGreaterThan(before);
+    expect(await metric('walrus_edge_cache_chain_epoch')).toBe(epoch);
   });
 
   it('bypasses the cache for strict and skip consistency reads', async () => {
