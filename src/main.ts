@@ -23,7 +23,12 @@ import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { codecPool } from './codec/codec-pool.ts';
 import type { Committee } from './network/committee.ts';
-import { committeeForBlob, type CommitteeSource, type CommitteeView } from './network/committee-source.ts';
+import {
+  committeeForBlob,
+  earliestEpochStart,
+  type CommitteeSource,
+  type CommitteeView,
+} from './network/committee-source.ts';
 import { devnetCommitteeSource } from './network/committees/devnet-committee.ts';
 import {
   WALRUS_MAINNET,
@@ -171,6 +176,7 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
               transport,
             });
           },
+          epochStart: async (epoch) => earliestEpochStart(await source.current(), epoch),
           pollMs: config.SUI_EVENT_POLL_MS,
         })
       : undefined;

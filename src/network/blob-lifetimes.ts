@@ -105,6 +105,8 @@ export interface SuiLifetimesOptions {
   eventsModule: () => Promise<string>;
   /** A blob's end epoch as the storage nodes know it (see blob-status.ts). */
   endEpoch(blobId: string): Promise<number | undefined>;
+  /** The earliest time an epoch can begin (Staking's timetable), if known. */
+  epochStart?(epoch: number): Promise<number | undefined>;
   /** How often to ask Sui for new events. Default 2 000 ms. */
   pollMs?: number;
 }
@@ -118,8 +120,11 @@ export function suiBlobLifetimes(options: SuiLifetimesOptions): BlobLifetimes {
   return {
     async lifetime(blobId) {
       const endEpoch = await options.endEpoch(blobId);
-      // Sui epochs are not on a clock the edge can rely on: entries end on the epoch events.
-      return endEpoch === undefined ? undefined : { endEpoch };
+      if (endEpoch === undefined) return undefined;
+      // Epoch changes on Sui never come early, so the timetable's start of the end epoch bounds the
+      // blob's life from below (entries may end a little early, never late); the epoch events end
+      // them on time when the change comes late.
+      return { endEpoch, endsAtMs: await options.epochStart?.(endEpoch) };
     },
     follow(handlers) {
       let cursor: string | null | undefined; // undefined: not started

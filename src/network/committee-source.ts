@@ -24,6 +24,18 @@ export interface CommitteeView {
   previous?: MemberCommittee;
   /** When this view was read (ms since 1970): how stale it may be if refreshes have been failing. */
   loadedAt: number;
+  /**
+   * The chain's epoch timetable, where it has one (Sui: Staking's first_epoch_start and
+   * epoch_duration). Epoch e begins no earlier than `firstEpochStartMs + (e - 1) × epochDurationMs`.
+   */
+  schedule?: { firstEpochStartMs: number; epochDurationMs: number };
+}
+
+/** The earliest time epoch `epoch` can begin, by the view's timetable; undefined without one. */
+export function earliestEpochStart(view: CommitteeView, epoch: number): number | undefined {
+  const schedule = view.schedule;
+  if (!schedule || schedule.epochDurationMs <= 0) return undefined;
+  return schedule.firstEpochStartMs + (epoch - 1) * schedule.epochDurationMs;
 }
 
 export interface CommitteeSource {

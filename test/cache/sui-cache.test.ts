@@ -8,18 +8,24 @@ import { createSuiStandIn } from '../../src/devnet/sui-standin.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { endEpochFromNodes, lifeFromStatus } from '../../src/network/blob-status.ts';
 import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
+import { earliestEpochStart } from '../../src/network/committee-source.ts';
+import { readSuiCommittee } from '../../src/network/committees/sui-committee.ts';
+import { Redis } from 'ioredis';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { waitFor } from '../http/http-helpers.ts';
 
 let devnet: RunningDevnet;
 let edge: RunningEdge;
+let standIn: ReturnType<typeof createSuiStandIn>;
 const dir = tempDir('sui-cache');
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const prefix = `walrus-edge-test:sui:${process.pid}:${Date.now()}:`;
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ nodes: 11, shards: 100 });
   const chain = new DevnetChainClient(devnet.chainUrl);
-  const standIn = createSuiStandIn(devnet.committee, {
+  standIn = createSuiStandIn(devnet.committee, {
     chainEvents: async (after, limit) => (await chain.events(after, limit)).events,
   });
   edge = await startEdge(
@@ -29,6 +35,8 @@ beforeAll(async () => {
       NETWORK: 'testnet',
       LOG_LEVEL: 'silent',
       SUI_EVENT_POLL_MS: '100',
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
     }),
     {
       sui: {
@@ -44,6 +52,10 @@ afterAll(async () => {
   await edge?.stop();
   await devnet?.stop();
   dir.remove();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
 });
 
 const cacheOf = async (blobId: string) => {
@@ -89,6 +101,25 @@ describe('lifetimes from the storage nodes', () => {
 });
 
 describe('the cache on a Sui network', () => {
+  it('lets Redis keep a blob no longer than the timetable start of its end epoch', async () => {
+    const permanent = await storeOnDevnet(devnet, randomBytes(20_000, 505), { epochs: 3 });
+    expect(await cacheOf(permanent.blobId)).toEqual({ status: 200, tier: 'MISS' });
+    const view = await readSuiCommittee({
+      client: standIn.client,
+      systemObjectId: standIn.systemObjectId,
+      stakingObjectId: standIn.stakingPoolId,
+      urlScheme: 'http',
+    });
+    const endsAt = earliestEpochStart(view, permanent.blob.storage.endEpoch)!;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const ttl = await redis.pttl(`${prefix}blob:{${permanent.blobId}}`);
+      expect(Math.abs(Date.now() + ttl - endsAt)).toBeLessThan(2_000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('caches blobs, and drops a deleted one when Sui says so', async () => {
     const deletable = await storeOnDevnet(devnet, randomBytes(20_000, 503), { deletable: true });
     expect(await cacheOf(deletable.blobId)).toEqual({ status: 200, tier: 'MISS' });

@@ -11,6 +11,7 @@ import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { CommitteeSchema, type Committee } from '../../src/network/committee.ts';
 import {
   committeeForBlob,
+  earliestEpochStart,
   InvalidCommitteeError,
   type CommitteeSource,
   type CommitteeView,
@@ -160,9 +161,15 @@ describe('Sui committee source over the Sui stand-in', () => {
   });
 
   it('reads nodes, shards, compressed BLS keys, URLs and network keys from the BCS objects', async () => {
+    const before = Date.now();
     const standIn = createSuiStandIn(COMMITTEE_7);
     const view = await source(standIn.client, standIn).current();
     expect(view.epoch).toBe(7);
+    // Staking's timetable (the stand-in starts its first epoch when it is made; epochs last a day).
+    expect(view.schedule?.epochDurationMs).toBe(24 * 3600 * 1000);
+    expect(view.schedule!.firstEpochStartMs).toBeGreaterThanOrEqual(before);
+    expect(view.schedule!.firstEpochStartMs).toBeLessThanOrEqual(Date.now());
+    expect(earliestEpochStart(view, 9)).toBe(view.schedule!.firstEpochStartMs + 8 * 24 * 3600 * 1000);
     expect(view.epochChangeInProgress).toBe(false);
     expect(view.previous).toBeUndefined();
     expectCommittee(view.committee, COMMITTEE_7);

@@ -38,9 +38,10 @@ export function oracleEncode(data: Uint8Array, n: number): OracleEncoding {
 }
 
 export function randomBytes(length: number, seed: number): Uint8Array {
-  // xorshift32: reproducible inputs so a failure can be replayed.
+  // xorshift32: reproducible inputs so a failure can be replayed. The state must not be 0; 2·seed + 1
+  // keeps every seed distinct (`seed | 1` once gave seeds 504 and 505 the same bytes).
   const out = new Uint8Array(length);
-  let x = seed | 1;
+  let x = (seed * 2 + 1) | 0;
   for (let i = 0; i < length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;

@@ -202,7 +202,17 @@ async function readSui(
     checked(previous, 'the previous Walrus committee on Sui');
   }
   return {
-    view: { epoch: staking.epoch, committee, epochChangeInProgress: syncing, previous, loadedAt: Date.now() },
+    view: {
+      epoch: staking.epoch,
+      committee,
+      epochChangeInProgress: syncing,
+      previous,
+      loadedAt: Date.now(),
+      schedule: {
+        firstEpochStartMs: Number(staking.first_epoch_start),
+        epochDurationMs: Number(staking.epoch_duration),
+      },
+    },
     stakingStateId,
   };
 }
