@@ -1,6 +1,18 @@
-// Reads an AIP-193 error body (`{"error":{"message","details":[{"reason"}]}}`), as storage nodes, the
-// devnet chain and the official services send them. Undefined when the body is not JSON at all.
+// AIP-193 errors from the services the edge calls (storage nodes, the devnet chain): reading their
+// bodies (`{"error":{"message","details":[{"reason"}]}}`) and one error class carrying status and reason.
 
+/** A service answered with an error: its HTTP status (0 when it said nothing) and AIP-193 reason. */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly reason: string | undefined;
+  constructor(status: number, reason: string | undefined, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** Undefined when the body is not JSON at all. */
 export function readApiErrorBody(text: string): { reason?: string; message?: string } | undefined {
   try {
     const parsed = JSON.parse(text) as {

@@ -1,7 +1,7 @@
 // HTTP client for the devnet chain (src/devnet/chain/server.ts). The edge and the CLI use it; a Sui
 // client with the same role comes with the mainnet/testnet work.
 import { bytesToBase64 } from '../protocol/base64.ts';
-import { readApiErrorBody } from './api-error-body.ts';
+import { ApiRequestError, readApiErrorBody } from './api-error-body.ts';
 import type { Committee } from './committee.ts';
 
 export interface ChainAccount {
@@ -31,15 +31,8 @@ export interface ChainEvent {
   data: { blobId?: string; objectId?: string; endEpoch?: number; epoch?: number; deletable?: boolean };
 }
 
-export class ChainRequestError extends Error {
+export class ChainRequestError extends ApiRequestError {
   override name = 'ChainRequestError';
-  readonly status: number;
-  readonly reason: string | undefined;
-  constructor(status: number, reason: string | undefined, message: string) {
-    super(message);
-    this.status = status;
-    this.reason = reason;
-  }
 }
 
 export class DevnetChainClient {

@@ -1,20 +1,13 @@
 // Talks to one storage node's REST API (DESIGN §2) through a NodeTransport. Failures come back as
 // StorageNodeError with the node's HTTP status and AIP-193 reason, or status 0 when the node said nothing.
 import { base64ToBytes } from '../protocol/base64.ts';
-import { readApiErrorBody } from './api-error-body.ts';
+import { ApiRequestError, readApiErrorBody } from './api-error-body.ts';
 import type { SliverType } from '../protocol/sliver-layout.ts';
 import { TransportError, fetchTransport, type NodeTransport } from './transport/node-transport.ts';
 
-export class StorageNodeError extends Error {
+/** status 0: the node could not be reached or timed out. */
+export class StorageNodeError extends ApiRequestError {
   override name = 'StorageNodeError';
-  /** HTTP status, or 0 when the node could not be reached or timed out. */
-  readonly status: number;
-  readonly reason: string | undefined;
-  constructor(status: number, reason: string | undefined, message: string) {
-    super(message);
-    this.status = status;
-    this.reason = reason;
-  }
 }
 
 export interface SignedConfirmation {
