@@ -4,17 +4,25 @@ import { bytesToBase64 } from '../protocol/base64.ts';
 import { ApiRequestError, readApiErrorBody } from './api-error-body.ts';
 import type { Committee } from './committee.ts';
 
+// The chain's records as they travel (src/devnet/chain keeps them in this form too).
+
 export interface ChainAccount {
   address: string;
+  /** FROST (1 WAL = 10^9 FROST), decimal string. */
   wal: string;
+  /** MIST (1 SUI = 10^9 MIST), decimal string. */
   sui: string;
 }
 
 export interface ChainBlobObject {
+  /** Sui-style object ID, 0x + 64 hex. */
   id: string;
   owner: string;
   registeredEpoch: number;
+  /** base64url blob ID */
   blobId: string;
+  /** the same ID as the on-chain u256, decimal */
+  blobIdU256: string;
   size: number;
   encodingType: number;
   certifiedEpoch: number | null;
@@ -24,11 +32,25 @@ export interface ChainBlobObject {
   attributes: Record<string, string>;
 }
 
+export type ChainEventType =
+  'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
+
 export interface ChainEvent {
   seq: number;
-  type: 'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
+  type: ChainEventType;
   epoch: number;
-  data: { blobId?: string; objectId?: string; endEpoch?: number; epoch?: number; deletable?: boolean };
+  txDigest: string;
+  timestampMs: number;
+  /** What the event is about; which fields are set depends on `type`. */
+  data: {
+    blobId?: string;
+    objectId?: string;
+    size?: number;
+    endEpoch?: number;
+    epoch?: number;
+    deletable?: boolean;
+    wasCertified?: boolean;
+  };
 }
 
 export class ChainRequestError extends ApiRequestError {

@@ -428,7 +428,7 @@ export class DevnetLedger {
     return blob;
   }
 
-  #emit(type: ChainEventType, data: Record<string, unknown>): void {
+  #emit(type: ChainEventType, data: ChainEvent['data']): void {
     const event: ChainEvent = {
       seq: this.#state.nextEventSeq++,
       type,

@@ -1,42 +1,13 @@
 // The devnet chain's records, in JSON-friendly form (bigints as decimal strings, bytes as hex/base64url).
 
-export interface Account {
-  address: string;
-  /** FROST (1 WAL = 10^9 FROST), decimal string. */
-  wal: string;
-  /** MIST (1 SUI = 10^9 MIST), decimal string. */
-  sui: string;
-}
-
-export interface BlobObject {
-  /** Sui-style object ID, 0x + 64 hex. */
-  id: string;
-  owner: string;
-  registeredEpoch: number;
-  /** base64url blob ID */
-  blobId: string;
-  /** the same ID as the on-chain u256, decimal */
-  blobIdU256: string;
-  size: number;
-  encodingType: number;
-  certifiedEpoch: number | null;
-  storage: { id: string; startEpoch: number; endEpoch: number; storageSize: number };
-  deletable: boolean;
-  deleted: boolean;
-  attributes: Record<string, string>;
-}
-
-export type ChainEventType =
-  'BlobRegistered' | 'BlobCertified' | 'BlobDeleted' | 'BlobExtended' | 'EpochChangeDone';
-
-export interface ChainEvent {
-  seq: number;
-  type: ChainEventType;
-  epoch: number;
-  txDigest: string;
-  timestampMs: number;
-  data: Record<string, unknown>;
-}
+// The wire forms are the client's (one definition for both ends of the chain API).
+export type {
+  ChainAccount as Account,
+  ChainBlobObject as BlobObject,
+  ChainEvent,
+  ChainEventType,
+} from '../../network/devnet-chain-client.ts';
+import type { ChainAccount, ChainBlobObject, ChainEvent } from '../../network/devnet-chain-client.ts';
 
 export interface ChainParams {
   nShards: number;
@@ -56,8 +27,8 @@ export interface ChainState {
   params: ChainParams;
   epoch: number;
   epochStartedAtMs: number;
-  accounts: Record<string, Account>;
-  blobs: Record<string, BlobObject>;
+  accounts: Record<string, ChainAccount>;
+  blobs: Record<string, ChainBlobObject>;
   events: ChainEvent[];
   nextEventSeq: number;
 }
