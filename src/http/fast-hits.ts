@@ -1,13 +1,14 @@
-// The hot path of a cache: whole-blob GET/HEAD /v1/blobs/{blobId} answered from memory straight on
+// The hot path of a cache: GET/HEAD /v1/blobs/{blobId} (whole or one range) answered from memory on
 // Node's http objects, before Hono, Web Responses and streams are built. Those layers cost about 4×
 // the work of the answer itself for a 64 KiB hit (bench:serve). Anything this path does not fully
-// understand (a query, a Range, a blocked or uncached blob, a type not sniffed yet) goes to the app,
-// which stays the one definition of the semantics; tests check both give the same headers.
+// understand (a query, several ranges, a blocked or uncached blob, a type not sniffed yet) goes to
+// the app, which stays the one definition of the semantics; tests check both give the same headers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { BlobCache } from '../cache/blob-cache.ts';
 import type { CachedBlob } from '../cache/memory-tier.ts';
 import { IMMUTABLE } from './aggregator-deps.ts';
 import { matchesIfNoneMatch, presentationHeaders, type ActiveContentPolicy } from './blob-responder.ts';
+import { contentRange, decideRange, type ByteRange } from './range.ts';
 import type { Blocklist } from './blocklist.ts';
 import { EXPOSED_HEADERS } from './cors.ts';
 
@@ -46,7 +47,7 @@ export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestLi
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') return false;
     const match = BLOB_PATH.exec(req.url ?? '');
-    if (!match || req.headers.range !== undefined) return false;
+    if (!match) return false;
     const blobId = match[1]!;
     if (deps.blocklist.has(blobId)) return false;
     const type = deps.sniffedTypes.get(blobId);
@@ -56,7 +57,7 @@ export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestLi
 
     let entry = prepared.get(blob);
     if (!entry || entry.type !== type) {
-      entry = entryHeaders(blobId, blob, type, deps.activeContent);
+      entry = entryHeaders(blobId, type, deps.activeContent);
       prepared.set(blob, entry);
     }
     const perRequest = [
@@ -69,9 +70,28 @@ export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestLi
       res.end();
       return true;
     }
-    res.writeHead(200, [...entry.full, ...perRequest]);
+    // A single range (video seeking) is served here too; several ranges (multipart) and unsatisfiable
+    // ones go to the app. An If-Range naming another version means the whole blob (RFC 9110 §13.1.5).
+    const ifRange = req.headers['if-range'];
+    if (Array.isArray(ifRange)) return false;
+    const rangeHeader =
+      ifRange === undefined || ifRange.trim() === `"${blobId}"` ? req.headers.range : undefined;
+    const size = blob.bytes.length;
+    const decision = decideRange(rangeHeader, size);
+    let range: ByteRange = { start: 0, end: size };
+    if (decision.kind === 'unsatisfiable' || (decision.kind === 'ranges' && decision.ranges.length > 1))
+      return false;
+    if (decision.kind === 'ranges') {
+      range = decision.ranges[0]!;
+      perRequest.push('content-range', contentRange(range, size));
+    }
+    perRequest.push('content-length', String(range.end - range.start));
+    res.writeHead(decision.kind === 'ranges' ? 206 : 200, [...entry.full, ...perRequest]);
     if (method === 'HEAD') res.end();
-    else res.end(blob.bytes);
+    else
+      res.end(
+        range.start === 0 && range.end === size ? blob.bytes : blob.bytes.subarray(range.start, range.end),
+      );
     return true;
   };
 
@@ -82,8 +102,8 @@ export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestLi
   };
 }
 
-/** What a 304 repeats (`base`) and what a 200 adds: type, length and the active-content headers. */
-function entryHeaders(blobId: string, blob: CachedBlob, type: string, policy: ActiveContentPolicy) {
+/** What a 304 repeats (`base`) and what a 200 or 206 adds: the type and the active-content headers. */
+function entryHeaders(blobId: string, type: string, policy: ActiveContentPolicy) {
   const base = [
     'etag',
     `"${blobId}"`,
@@ -96,7 +116,7 @@ function entryHeaders(blobId: string, blob: CachedBlob, type: string, policy: Ac
     'x-cache',
     'HIT-MEMORY',
   ];
-  const full = [...base, 'content-type', type, 'content-length', String(blob.bytes.length)];
+  const full = [...base, 'content-type', type];
   for (const [name, value] of Object.entries(presentationHeaders(type, policy, undefined)))
     full.push(name, value);
   return { type, base, full };
