@@ -37,7 +37,7 @@ import {
   type SuiObjectReader,
 } from './network/committees/sui-committee.ts';
 import { SuiJsonRpcClient, getJsonRpcFullnodeUrl } from '@mysten/sui/jsonRpc';
-import { devnetBlobObjects } from './network/blob-objects.ts';
+import { devnetBlobObjects, suiBlobObjects } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
 import { pinsFromNodes } from './network/transport/pinned-tls.ts';
 import { undiciTransport } from './network/transport/undici-transport.ts';
@@ -222,7 +222,11 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
           ? cachedQuiltOpener(cache, reader, async () => (await committeeFor()).nShards)
           : nodeQuiltOpener(reader),
       ),
-      objects: chain ? devnetBlobObjects(chain) : undefined,
+      objects: chain
+        ? devnetBlobObjects(chain)
+        : sui
+          ? suiBlobObjects({ client: sui.client, epoch: async () => (await source.current()).epoch })
+          : undefined,
       cache,
       blocklist,
       limiter: reconstructionLimiter(

@@ -1,8 +1,10 @@
 // A Sui stand-in for the devnet: just enough of a Sui client for the official `@mysten/walrus` SDK to
 // discover the devnet's committee (DESIGN §7). The SDK reads Sui only through `core.getObjects`, so
 // we serve the objects it walks — System → SystemStateInnerV1, Staking → StakingInnerV1, one
-// StakingPool per node — BCS-encoded exactly as the chain would store them. Everything else (coins,
-// transactions) rejects: registering and certifying blobs cannot run against a stand-in.
+// StakingPool per node — BCS-encoded exactly as the chain would store them. Given access to the devnet
+// chain it also serves its blob objects (Blob + `metadata` field) and its events as Walrus Move events,
+// so the edge's Sui code paths run against a devnet. Everything else (coins, transactions) rejects:
+// registering and certifying blobs cannot run against a stand-in.
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -10,7 +12,7 @@ import { bcs } from '@mysten/sui/bcs';
 import { BaseClient, CoreClient, ObjectError, type SuiClientTypes } from '@mysten/sui/client';
 import { deriveDynamicFieldID, normalizeSuiAddress, normalizeSuiObjectId, toBase58 } from '@mysten/sui/utils';
 import type { Committee, CommitteeNode } from '../network/committee.ts';
-import type { ChainEvent } from '../network/devnet-chain-client.ts';
+import type { ChainBlobObject, ChainEvent } from '../network/devnet-chain-client.ts';
 import {
   BlobCertifiedEvent,
   BlobDeletedEvent,
@@ -18,6 +20,10 @@ import {
   blobIdU256,
 } from '../network/sui/walrus-events.ts';
 import {
+  BLOB_METADATA_KEY,
+  BlobMetadataField,
+  BlobObject,
+  blobMetadataFieldId,
   Field,
   innerStateFieldId,
   StakingInnerV1,
@@ -51,7 +57,15 @@ export interface SuiStandInOptions {
    * Walrus Move events Sui would carry; without it listEvents is unsupported.
    */
   chainEvents?: (after: number, limit: number) => Promise<ChainEvent[]>;
+  /**
+   * The devnet chain's blob objects by object ID (e.g. `DevnetChainClient.blob`, undefined when
+   * unknown), served by `core.getObjects` as Walrus `Blob` objects with their `metadata` field.
+   */
+  chainBlob?: (objectId: string) => Promise<ChainBlobObject | undefined>;
 }
+
+/** What the stand-in reads from the devnet chain, where it was given access. */
+type ChainFeeds = Pick<SuiStandInOptions, 'chainEvents' | 'chainBlob'>;
 
 export interface SuiStandIn {
   /** Pass as `suiClient` to `new WalrusClient(...)`. */
@@ -226,7 +240,7 @@ export function createSuiStandIn(committee: Committee, options: SuiStandInOption
     });
   });
 
-  const client = new SuiStandInClient(options.network ?? 'localnet', objects, options.chainEvents);
+  const client = new SuiStandInClient(options.network ?? 'localnet', objects, options);
   return { client, systemObjectId: SYSTEM_OBJECT_ID, stakingPoolId: STAKING_OBJECT_ID };
 }
 
@@ -307,13 +321,9 @@ function checkCommittee(committee: Committee): void {
 export class SuiStandInClient extends BaseClient {
   override core: SuiStandInCoreClient;
 
-  constructor(
-    network: string,
-    objects: ReadonlyMap<string, StoredObject>,
-    chainEvents?: SuiStandInOptions['chainEvents'],
-  ) {
+  constructor(network: string, objects: ReadonlyMap<string, StoredObject>, chain: ChainFeeds = {}) {
     super({ network });
-    this.core = new SuiStandInCoreClient({ network, base: this, cache: this.cache }, objects, chainEvents);
+    this.core = new SuiStandInCoreClient({ network, base: this, cache: this.cache }, objects, chain);
   }
 }
 
@@ -326,15 +336,81 @@ function unsupported(method: string): Promise<never> {
 export class SuiStandInCoreClient extends CoreClient {
   #objects: ReadonlyMap<string, StoredObject>;
   #chainEvents: SuiStandInOptions['chainEvents'];
+  #chainBlob: SuiStandInOptions['chainBlob'];
+  /** Attribute-field ID → its blob object, learned as blob objects are served. */
+  readonly #metadataFieldOwners = new Map<string, string>();
 
   constructor(
     options: ConstructorParameters<typeof CoreClient>[0],
     objects: ReadonlyMap<string, StoredObject>,
-    chainEvents?: SuiStandInOptions['chainEvents'],
+    chain: ChainFeeds = {},
   ) {
     super(options);
     this.#objects = objects;
-    this.#chainEvents = chainEvents;
+    this.#chainEvents = chain.chainEvents;
+    this.#chainBlob = chain.chainBlob;
+  }
+
+  async #learnFieldOwners(): Promise<void> {
+    for (let after = -1; ;) {
+      const page = await this.#chainEvents!(after, 1000);
+      for (const event of page) {
+        if (event.type === 'BlobRegistered' && event.data.objectId) {
+          const fieldId = normalizeSuiObjectId(blobMetadataFieldId(event.data.objectId));
+          this.#metadataFieldOwners.set(fieldId, event.data.objectId);
+        }
+      }
+      if (page.length < 1000) return;
+      after = page.at(-1)!.seq;
+    }
+  }
+
+  /** A devnet blob object, or its attributes field, as Sui would store it; undefined if none. */
+  async #chainObject(objectId: string): Promise<StoredObject | undefined> {
+    if (!this.#chainBlob) return undefined;
+    // A field asked for before its blob (the SDK's getDynamicField does that): learn the owners of
+    // every attributes field from the chain's events, which name every blob object.
+    if (!this.#metadataFieldOwners.has(objectId) && this.#chainEvents) await this.#learnFieldOwners();
+    const owner = this.#metadataFieldOwners.get(objectId);
+    const blob = await this.#chainBlob(owner ?? objectId);
+    if (!blob || blob.deleted) return undefined;
+    const blobOwner: SuiClientTypes.ObjectOwner = {
+      $kind: 'AddressOwner',
+      AddressOwner: normalizeSuiAddress(blob.owner.startsWith('0x') ? blob.owner : '0x0'),
+    };
+    if (owner) {
+      const entries = Object.entries(blob.attributes);
+      if (entries.length === 0) return undefined; // the field exists only once attributes were set
+      return {
+        type: `${FRAMEWORK}::dynamic_field::Field<vector<u8>, ${PACKAGE_ID}::metadata::Metadata>`,
+        owner: { $kind: 'ObjectOwner', ObjectOwner: blob.id },
+        content: BlobMetadataField.serialize({
+          id: objectId,
+          name: BLOB_METADATA_KEY,
+          value: { metadata: { contents: entries.map(([key, value]) => ({ key, value })) } },
+        }).toBytes(),
+      };
+    }
+    this.#metadataFieldOwners.set(normalizeSuiObjectId(blobMetadataFieldId(blob.id)), blob.id);
+    return {
+      type: `${PACKAGE_ID}::blob::Blob`,
+      owner: blobOwner,
+      content: BlobObject.serialize({
+        id: blob.id,
+        registered_epoch: blob.registeredEpoch,
+        blob_id: BigInt(blob.blobIdU256),
+        size: BigInt(blob.size),
+        encoding_type: blob.encodingType,
+        certified_epoch: blob.certifiedEpoch,
+        storage: {
+          id: blob.storage.id,
+          start_epoch: blob.storage.startEpoch,
+          end_epoch: blob.storage.endEpoch,
+          storage_size: BigInt(blob.storage.storageSize),
+        },
+        deletable: blob.deletable,
+      }).toBytes(),
+    };
   }
 
   /** The chain's events as Walrus Move events; cursors are the chain's sequence numbers. */
@@ -391,17 +467,22 @@ export class SuiStandInCoreClient extends CoreClient {
     if (include.objectBcs || include.json || include.display) {
       return unsupported('getObjects with objectBcs, json or display');
     }
-    const objects = options.objectIds.map((requested) => {
+    const objects = [];
+    // In order: a blob object read before its attributes field teaches the stand-in the field's owner.
+    for (const requested of options.objectIds) {
       const objectId = normalizeSuiObjectId(requested);
-      const stored = this.#objects.get(objectId);
+      const stored = this.#objects.get(objectId) ?? (await this.#chainObject(objectId));
       // Like the real transports: a missing object is an Error in its slot, not a rejected call.
       if (!stored) {
-        return new ObjectError('notExists', `Object ${objectId} does not exist`, {
-          reason: 'notFound',
-          objectId: requested,
-        });
+        objects.push(
+          new ObjectError('notExists', `Object ${objectId} does not exist`, {
+            reason: 'notFound',
+            objectId: requested,
+          }),
+        );
+        continue;
       }
-      return {
+      objects.push({
         objectId,
         version: '1',
         digest: toBase58(sha256(stored.content)),
@@ -413,8 +494,8 @@ export class SuiStandInCoreClient extends CoreClient {
         objectBcs: undefined,
         json: undefined,
         display: undefined,
-      };
-    });
+      });
+    }
     // The response type is conditional on `Include`; the fields above follow it at run time.
     return { objects } as SuiClientTypes.GetObjectsResponse<Include>;
   }

@@ -1,7 +1,10 @@
 // Blob objects on chain (by object ID): which blob they store, whether they still live, and their
 // attributes (e.g. content-type), for the aggregator's by-object-id route. The devnet answers over its
-// HTTP API; a Sui implementation reads Blob objects and their `metadata` dynamic field the same way.
+// HTTP API; on Sui they are the `Blob` object and its `metadata` dynamic field.
 import { ChainRequestError, type DevnetChainClient } from './devnet-chain-client.ts';
+import type { SuiObjectReader } from './committees/sui-committee.ts';
+import { BlobMetadataField, BlobObject, blobMetadataFieldId } from './sui/walrus-objects.ts';
+import { blobIdFromU256, formatBlobId } from '../protocol/blob-id.ts';
 
 export interface BlobObjectInfo {
   objectId: string;
@@ -34,6 +37,43 @@ export function devnetBlobObjects(chain: DevnetChainClient): BlobObjectSource {
         live: !blob.deleted && blob.certifiedEpoch !== null && blob.storage.endEpoch > epoch,
         endEpoch: blob.storage.endEpoch,
         attributes: blob.attributes,
+      };
+    },
+  };
+}
+
+/**
+ * Blob objects on Sui: the `Blob` object and its `metadata` dynamic field in one read. An object that
+ * does not exist (deleted, burned, never was) or is not a Walrus Blob reads as undefined.
+ */
+export function suiBlobObjects(options: {
+  client: SuiObjectReader;
+  /** The network's current epoch (for `live`). */
+  epoch(): Promise<number>;
+}): BlobObjectSource {
+  return {
+    async get(objectId, signal) {
+      const { objects } = await options.client.core.getObjects({
+        objectIds: [objectId, blobMetadataFieldId(objectId)],
+        include: { content: true },
+        signal,
+      });
+      const [object, field] = objects;
+      if (!object || object instanceof Error || !/::blob::Blob$/.test(object.type)) return undefined;
+      const blob = BlobObject.parse(object.content);
+      const attributes =
+        field && !(field instanceof Error)
+          ? Object.fromEntries(
+              BlobMetadataField.parse(field.content).value.metadata.contents.map((e) => [e.key, e.value]),
+            )
+          : {};
+      const epoch = await options.epoch();
+      return {
+        objectId: blob.id,
+        blobId: formatBlobId(blobIdFromU256(BigInt(blob.blob_id))),
+        live: blob.certified_epoch !== null && blob.storage.end_epoch > epoch,
+        endEpoch: blob.storage.end_epoch,
+        attributes,
       };
     },
   };

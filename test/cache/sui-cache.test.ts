@@ -11,6 +11,7 @@ import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 import { earliestEpochStart } from '../../src/network/committee-source.ts';
 import { readSuiCommittee } from '../../src/network/committees/sui-committee.ts';
 import { Redis } from 'ioredis';
+import { WalrusClient } from '@mysten/walrus';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { waitFor } from '../http/http-helpers.ts';
@@ -27,6 +28,7 @@ beforeAll(async () => {
   const chain = new DevnetChainClient(devnet.chainUrl);
   standIn = createSuiStandIn(devnet.committee, {
     chainEvents: async (after, limit) => (await chain.events(after, limit)).events,
+    chainBlob: (objectId) => chain.blob(objectId).catch(() => undefined),
   });
   edge = await startEdge(
     loadConfig({
@@ -138,5 +140,51 @@ describe('the cache on a Sui network', () => {
     expect(await waitFor(async () => (await cacheOf(permanent.blobId)).tier !== 'HIT-MEMORY', 3_000)).toBe(
       true,
     );
+  });
+});
+
+describe('blob objects on a Sui network', () => {
+  it('serves /v1/blobs/by-object-id from the Blob object and its metadata field', async () => {
+    const data = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"></svg>');
+    const stored = await storeOnDevnet(devnet, data, { deletable: true });
+    await stored.chain.setAttributes(stored.objectId, stored.sender, { 'content-type': 'image/svg+xml' });
+    const response = await fetch(`${edge.url}/v1/blobs/by-object-id/${stored.objectId}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-walrus-blob-id')).toBe(stored.blobId);
+    expect(response.headers.get('x-walrus-end-epoch')).toBe(String(stored.blob.storage.endEpoch));
+    expect(response.headers.get('content-type')).toBe('image/svg+xml');
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(data);
+
+    // Without attributes there is no metadata field, and the type is sniffed.
+    const plain = await storeOnDevnet(devnet, randomBytes(2_000, 506));
+    const sniffed = await fetch(`${edge.url}/v1/blobs/by-object-id/${plain.objectId}`);
+    expect(sniffed.status).toBe(200);
+    expect(sniffed.headers.get('content-type')).toBe('application/octet-stream');
+    await sniffed.arrayBuffer();
+
+    await stored.chain.deleteBlob(stored.objectId, stored.sender);
+    const gone = await fetch(`${edge.url}/v1/blobs/by-object-id/${stored.objectId}`);
+    expect(gone.status).toBe(404);
+    await gone.arrayBuffer();
+    const never = await fetch(`${edge.url}/v1/blobs/by-object-id/0x${'ab'.repeat(32)}`);
+    expect(never.status).toBe(404);
+    await never.arrayBuffer();
+  });
+
+  it('lays Blob objects out as the official SDK reads them', async () => {
+    const stored = await storeOnDevnet(devnet, randomBytes(1_000, 507));
+    await stored.chain.setAttributes(stored.objectId, stored.sender, {
+      'content-type': 'text/plain',
+      a: 'b',
+    });
+    const sdk = new WalrusClient({
+      packageConfig: { systemObjectId: standIn.systemObjectId, stakingPoolId: standIn.stakingPoolId },
+      suiClient: standIn.client,
+      storageNodeUrlScheme: 'http',
+    });
+    expect(await sdk.readBlobAttributes({ blobObjectId: stored.objectId })).toEqual({
+      'content-type': 'text/plain',
+      a: 'b',
+    });
   });
 });
