@@ -22,7 +22,7 @@ import {
 import {
   BLOB_METADATA_KEY,
   BlobMetadataField,
-  BlobObject,
+  Blob,
   blobMetadataFieldId,
   Field,
   innerStateFieldId,
@@ -395,7 +395,7 @@ export class SuiStandInCoreClient extends CoreClient {
     return {
       type: `${PACKAGE_ID}::blob::Blob`,
       owner: blobOwner,
-      content: BlobObject.serialize({
+      content: Blob.serialize({
         id: blob.id,
         registered_epoch: blob.registeredEpoch,
         blob_id: BigInt(blob.blobIdU256),

@@ -3,7 +3,7 @@
 // HTTP API; on Sui they are the `Blob` object and its `metadata` dynamic field.
 import { ChainRequestError, type DevnetChainClient } from './devnet-chain-client.ts';
 import type { SuiObjectReader } from './committees/sui-committee.ts';
-import { BlobMetadataField, BlobObject, blobMetadataFieldId } from './sui/walrus-objects.ts';
+import { Blob, BlobMetadataField, blobMetadataFieldId } from './sui/walrus-objects.ts';
 import { blobIdFromU256, formatBlobId } from '../protocol/blob-id.ts';
 
 export interface BlobObjectInfo {
@@ -60,7 +60,7 @@ export function suiBlobObjects(options: {
       });
       const [object, field] = objects;
       if (!object || object instanceof Error || !/::blob::Blob$/.test(object.type)) return undefined;
-      const blob = BlobObject.parse(object.content);
+      const blob = Blob.parse(object.content);
       const attributes =
         field && !(field instanceof Error)
           ? Object.fromEntries(

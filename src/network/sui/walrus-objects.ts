@@ -249,43 +249,19 @@ export function compressedG1(bytes: Uint8Array): Uint8Array {
   return bls12_381.G1.Point.fromBytes(bytes).toBytes(true);
 }
 
-// --- walrus::blob, storage_resource, metadata -------------------------------------------------------
-
-export const StorageResource = bcs.struct('Storage', {
-  id: ObjectId,
-  start_epoch: bcs.u32(),
-  /** Exclusive. */
-  end_epoch: bcs.u32(),
-  storage_size: bcs.u64(),
-});
-
-export const BlobObject = bcs.struct('Blob', {
-  id: ObjectId,
-  registered_epoch: bcs.u32(),
-  blob_id: bcs.u256(),
-  size: bcs.u64(),
-  encoding_type: bcs.u8(),
-  certified_epoch: bcs.option(bcs.u32()),
-  storage: StorageResource,
-  deletable: bcs.bool(),
-});
+// --- A Blob's attributes field ------------------------------------------------------------------
 
 /** A Blob's attributes: the dynamic field `b"metadata"` holding `Metadata { metadata: VecMap }`. */
-export const BlobMetadataField = Field(
-  bcs.vector(bcs.u8()),
-  bcs.struct('Metadata', { metadata: VecMap(bcs.string(), bcs.string()) }),
-);
+export const BlobMetadataField = Field(bcs.vector(bcs.u8()), BlobAttributes);
 
-const METADATA_KEY = new TextEncoder().encode('metadata');
+/** The key a Blob's attributes field is stored under. */
+export const BLOB_METADATA_KEY = new TextEncoder().encode('metadata');
 
 /** The object ID of a Blob's attributes field. */
 export function blobMetadataFieldId(blobObjectId: string): string {
   return deriveDynamicFieldID(
     blobObjectId,
     'vector<u8>',
-    bcs.vector(bcs.u8()).serialize(METADATA_KEY).toBytes(),
+    bcs.vector(bcs.u8()).serialize(BLOB_METADATA_KEY).toBytes(),
   );
 }
-
-/** The key the attributes field is stored under (for writers such as the devnet's Sui stand-in). */
-export const BLOB_METADATA_KEY = METADATA_KEY;
