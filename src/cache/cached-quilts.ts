@@ -7,6 +7,7 @@ import type { BlobReader } from '../read/blob-reader.ts';
 import { quiltFromBytes, quiltOnNodes, type QuiltOpener } from '../read/quilt-reader.ts';
 import { failure } from '../read/read-errors.ts';
 import type { BlobCache } from './blob-cache.ts';
+import { ageSeconds } from './memory-tier.ts';
 
 export function cachedQuiltOpener(
   cache: BlobCache,
@@ -17,8 +18,7 @@ export function cachedQuiltOpener(
   return async (quiltId, signal) => {
     const hit = await cache.lookup(quiltId);
     if (hit) {
-      const age = Math.max(0, Math.floor((Date.now() - hit.blob.storedAt) / 1000));
-      return quiltFromBytes(quiltId, hit.blob.bytes, await nShards(), hit.tier, age);
+      return quiltFromBytes(quiltId, hit.blob.bytes, await nShards(), hit.tier, ageSeconds(hit.blob));
     }
     if (cache.knownMissing(quiltId)) return failure('not-found', 'the quilt was not found moments ago');
     const meta = await blobs.metadata(quiltId, signal);

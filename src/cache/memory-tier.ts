@@ -12,6 +12,11 @@ export interface CachedBlob {
   endEpoch?: number;
 }
 
+/** Whole seconds since the entry was stored (the Age header). */
+export function ageSeconds(blob: CachedBlob, now = Date.now()): number {
+  return Math.max(0, Math.floor((now - blob.storedAt) / 1000));
+}
+
 export interface MemoryTierOptions {
   maxBytes: number;
   maxEntryBytes: number;

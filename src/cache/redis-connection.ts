@@ -73,8 +73,8 @@ export function parseRedisUrl(url: string): RedisTarget {
 export type RedisClient = Redis | Cluster;
 
 /**
- * A client for the target. `options` apply to every connection to a data node (timeouts, retries);
- * for a cluster the offline queue setting moves to the cluster level, where ioredis reads it.
+ * A client for the target. `options` apply to every connection to a data node (timeouts, retries),
+ * except that a cluster's connections keep their offline queue (see below).
  */
 export function connectRedis(url: string, options: RedisOptions): RedisClient {
   const target = parseRedisUrl(url);

@@ -13,12 +13,8 @@ import { BaseClient, CoreClient, ObjectError, type SuiClientTypes } from '@myste
 import { deriveDynamicFieldID, normalizeSuiAddress, normalizeSuiObjectId, toBase58 } from '@mysten/sui/utils';
 import type { Committee, CommitteeNode } from '../network/committee.ts';
 import type { ChainBlobObject, ChainEvent } from '../network/devnet-chain-client.ts';
-import {
-  BlobCertifiedEvent,
-  BlobDeletedEvent,
-  EpochEvent,
-  blobIdU256,
-} from '../network/sui/walrus-events.ts';
+import { BlobCertifiedEvent, BlobDeletedEvent, EpochEvent } from '../network/sui/walrus-events.ts';
+import { u256OfBlobId } from '../protocol/blob-id.ts';
 import {
   BLOB_METADATA_KEY,
   BlobMetadataField,
@@ -538,7 +534,7 @@ function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry[] {
       type = 'BlobCertified';
       content = BlobCertifiedEvent.serialize({
         epoch: event.epoch,
-        blob_id: blobIdU256(data.blobId!),
+        blob_id: u256OfBlobId(data.blobId!),
         end_epoch: data.endEpoch!,
         deletable: data.deletable ?? false,
         object_id: data.objectId!,
@@ -549,7 +545,7 @@ function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry[] {
       type = 'BlobDeleted';
       content = BlobDeletedEvent.serialize({
         epoch: event.epoch,
-        blob_id: blobIdU256(data.blobId!),
+        blob_id: u256OfBlobId(data.blobId!),
         end_epoch: data.endEpoch ?? 0,
         object_id: data.objectId!,
         was_certified: true,

@@ -5,7 +5,7 @@
 // the app, which stays the one definition of the semantics; tests check both give the same headers.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { BlobCache } from '../cache/blob-cache.ts';
-import type { CachedBlob } from '../cache/memory-tier.ts';
+import { ageSeconds, type CachedBlob } from '../cache/memory-tier.ts';
 import { IMMUTABLE } from './aggregator-deps.ts';
 import { matchesIfNoneMatch, presentationHeaders, type ActiveContentPolicy } from './blob-responder.ts';
 import { contentRange, decideRange, type ByteRange } from './range.ts';
@@ -60,11 +60,7 @@ export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestLi
       entry = entryHeaders(blobId, type, deps.activeContent);
       prepared.set(blob, entry);
     }
-    const perRequest = [
-      'age',
-      String(Math.max(0, Math.floor((Date.now() - blob.storedAt) / 1000))),
-      ...corsFor(req.headers.origin),
-    ];
+    const perRequest = ['age', String(ageSeconds(blob)), ...corsFor(req.headers.origin)];
     if (matchesIfNoneMatch(req.headers['if-none-match'], blobId)) {
       res.writeHead(304, [...entry.base, ...perRequest]);
       res.end();

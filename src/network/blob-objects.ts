@@ -4,7 +4,7 @@
 import { ChainRequestError, type DevnetChainClient } from './devnet-chain-client.ts';
 import type { SuiObjectReader } from './committees/sui-committee.ts';
 import { Blob, BlobMetadataField, blobMetadataFieldId } from './sui/walrus-objects.ts';
-import { blobIdFromU256, formatBlobId } from '../protocol/blob-id.ts';
+import { formatU256BlobId } from '../protocol/blob-id.ts';
 
 export interface BlobObjectInfo {
   objectId: string;
@@ -70,7 +70,7 @@ export function suiBlobObjects(options: {
       const epoch = await options.epoch();
       return {
         objectId: blob.id,
-        blobId: formatBlobId(blobIdFromU256(BigInt(blob.blob_id))),
+        blobId: formatU256BlobId(blob.blob_id),
         live: blob.certified_epoch !== null && blob.storage.end_epoch > epoch,
         endEpoch: blob.storage.end_epoch,
         attributes,

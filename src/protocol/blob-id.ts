@@ -70,6 +70,16 @@ export function blobIdFromU256(value: bigint): BlobIdBytes {
   return bytes as BlobIdBytes;
 }
 
+/** The on-chain u256 (a bigint, or the decimal string BCS decodes it to) as a base64url blob ID. */
+export function formatU256BlobId(value: bigint | string): string {
+  return formatBlobId(blobIdFromU256(BigInt(value)));
+}
+
+/** A base64url blob ID as the on-chain u256. */
+export function u256OfBlobId(blobId: string): bigint {
+  return blobIdToU256(parseBlobId(blobId));
+}
+
 /** The 32 bytes read big-endian, modulo n: the rotation of sliver pairs onto shards. */
 export function blobIdRotation(bytes: Uint8Array, n: number): number {
   let remainder = 0;

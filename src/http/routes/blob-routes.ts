@@ -2,6 +2,7 @@
 // /v1alpha/blobs/{blobId}/stream.
 import type { Context, Hono } from 'hono';
 import { isBlobId } from '../../protocol/blob-id.ts';
+import { ageSeconds } from '../../cache/memory-tier.ts';
 import { IMMUTABLE, REVALIDATE, consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
 import { blobSource, bytesSource, type BodySource } from '../body-source.ts';
 import { failure } from '../../read/read-errors.ts';
@@ -41,8 +42,7 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
     const cache = choice.consistency === 'default' ? deps.cache : undefined;
     const hit = await cache?.lookup(blobId);
     if (hit) {
-      const age = String(Math.max(0, Math.floor((Date.now() - hit.blob.storedAt) / 1000)));
-      return respond(bytesSource(hit.blob.bytes), { 'x-cache': hit.tier, age });
+      return respond(bytesSource(hit.blob.bytes), { 'x-cache': hit.tier, age: String(ageSeconds(hit.blob)) });
     }
     if (cache?.knownMissing(blobId)) {
       return errorResponse(c, 404, 'BLOB_NOT_FOUND', 'the blob was not found moments ago', {

@@ -3,7 +3,7 @@
 // changes (expire what ended). Other events are ignored. Type names are matched by their
 // `::events::Name` suffix: the package ID is the Walrus package's, read from the System object.
 import { bcs } from '@mysten/sui/bcs';
-import { blobIdFromU256, formatBlobId, blobIdToU256, parseBlobId } from '../../protocol/blob-id.ts';
+import { formatU256BlobId } from '../../protocol/blob-id.ts';
 import { ObjectId } from './walrus-objects.ts';
 
 export const BlobCertifiedEvent = bcs.struct('BlobCertified', {
@@ -37,32 +37,26 @@ export type WalrusEvent =
 /** The event of this Move type, or undefined for events the cache does not follow. */
 export function parseWalrusEvent(eventType: string, content: Uint8Array): WalrusEvent | undefined {
   const name = /::events::(\w+)$/.exec(eventType)?.[1];
-  const blobId = (u256: string) => formatBlobId(blobIdFromU256(BigInt(u256)));
   switch (name) {
     case 'BlobCertified': {
       const event = BlobCertifiedEvent.parse(content);
       return {
         kind: 'certified',
-        blobId: blobId(event.blob_id),
+        blobId: formatU256BlobId(event.blob_id),
         endEpoch: event.end_epoch,
         deletable: event.deletable,
       };
     }
     case 'BlobDeleted':
-      return { kind: 'deleted', blobId: blobId(BlobDeletedEvent.parse(content).blob_id) };
+      return { kind: 'deleted', blobId: formatU256BlobId(BlobDeletedEvent.parse(content).blob_id) };
     // Deny-listed by f+1 nodes, or proven inconsistent: either way no longer to be served.
     case 'DenyListBlobDeleted':
     case 'InvalidBlobID':
-      return { kind: 'deleted', blobId: blobId(BlobIdEvent.parse(content).blob_id) };
+      return { kind: 'deleted', blobId: formatU256BlobId(BlobIdEvent.parse(content).blob_id) };
     case 'EpochChangeStart':
     case 'EpochChangeDone':
       return { kind: 'epoch', epoch: EpochEvent.parse(content).epoch };
     default:
       return undefined;
   }
-}
-
-/** The on-chain form of a blob ID (for encoders such as the devnet's Sui stand-in). */
-export function blobIdU256(blobId: string): bigint {
-  return blobIdToU256(parseBlobId(blobId));
 }
