@@ -333,8 +333,10 @@ export class SuiStandInCoreClient extends CoreClient {
   #objects: ReadonlyMap<string, StoredObject>;
   #chainEvents: SuiStandInOptions['chainEvents'];
   #chainBlob: SuiStandInOptions['chainBlob'];
-  /** Attribute-field ID → its blob object, learned as blob objects are served. */
+  /** Attribute-field ID → its blob object, learned as blob objects are served or registered. */
   readonly #metadataFieldOwners = new Map<string, string>();
+  /** The last chain event #learnFieldOwners has read. */
+  #fieldOwnersSeq = -1;
 
   constructor(
     options: ConstructorParameters<typeof CoreClient>[0],
@@ -347,17 +349,24 @@ export class SuiStandInCoreClient extends CoreClient {
     this.#chainBlob = chain.chainBlob;
   }
 
-  async #learnFieldOwners(): Promise<void> {
-    for (let after = -1; ;) {
+  /** Every chain event after `after`, read in pages. */
+  async #chainEventsAfter(after: number): Promise<ChainEvent[]> {
+    const all: ChainEvent[] = [];
+    for (;;) {
       const page = await this.#chainEvents!(after, 1000);
-      for (const event of page) {
-        if (event.type === 'BlobRegistered' && event.data.objectId) {
-          const fieldId = normalizeSuiObjectId(blobMetadataFieldId(event.data.objectId));
-          this.#metadataFieldOwners.set(fieldId, event.data.objectId);
-        }
-      }
-      if (page.length < 1000) return;
+      all.push(...page);
+      if (page.length < 1000) return all;
       after = page.at(-1)!.seq;
+    }
+  }
+
+  async #learnFieldOwners(): Promise<void> {
+    for (const event of await this.#chainEventsAfter(this.#fieldOwnersSeq)) {
+      this.#fieldOwnersSeq = event.seq;
+      if (event.type === 'BlobRegistered' && event.data.objectId) {
+        const fieldId = normalizeSuiObjectId(blobMetadataFieldId(event.data.objectId));
+        this.#metadataFieldOwners.set(fieldId, event.data.objectId);
+      }
     }
   }
 
@@ -419,34 +428,34 @@ export class SuiStandInCoreClient extends CoreClient {
     const filter = options.filter as { eventType?: string } | undefined;
     if (filter && !filter.eventType) return unsupported('listEvents filters other than eventType');
     const limit = options.limit ?? 50;
-    const wanted = (entry: SuiClientTypes.EventEntry) =>
-      !filter?.eventType ||
-      entry.eventType === filter.eventType ||
-      entry.eventType.startsWith(`${filter.eventType}::`);
+    // The chain events that map to a wanted Move event, each with its sequence number (the cursor).
+    const matching = (events: ChainEvent[]) =>
+      events.flatMap((event) => {
+        const entry = moveEvent(event);
+        const wanted =
+          entry &&
+          (!filter?.eventType ||
+            entry.eventType === filter.eventType ||
+            entry.eventType.startsWith(`${filter.eventType}::`));
+        return wanted ? [{ seq: event.seq, entry }] : [];
+      });
     if (options.order === 'descending' || options.before !== undefined) {
-      // The newest ones (all the devnet has, read in pages): what a poller starts from.
-      const all: ChainEvent[] = [];
-      for (let after = -1; ;) {
-        const page = await source(after, 1000);
-        all.push(...page);
-        if (page.length < 1000) break;
-        after = page.at(-1)!.seq;
-      }
+      // The newest ones (all the devnet has): what a poller starts from.
       const before =
         options.before === undefined || options.before === null ? Infinity : Number(options.before);
-      const older = all.filter((event) => event.seq < before);
-      const events = older.flatMap(moveEvent).filter(wanted).reverse().slice(0, limit);
+      const older = (await this.#chainEventsAfter(-1)).filter((event) => event.seq < before);
+      const newest = matching(older).reverse().slice(0, limit);
       return {
-        events,
-        hasNextPage: events.length === limit,
+        events: newest.map((m) => m.entry),
+        hasNextPage: newest.length === limit,
         // Cursors are the chain's sequence numbers, so "after the newest" skips unmapped events too.
         startCursor: older.length ? String(older.at(-1)!.seq) : null,
-        endCursor: events.length ? cursorOf(events.at(-1)!) : null,
+        endCursor: newest.length ? String(newest.at(-1)!.seq) : null,
       };
     }
     const after = options.after === undefined || options.after === null ? -1 : Number(options.after);
     const page = await source(after, limit);
-    const events = page.flatMap(moveEvent).filter(wanted);
+    const events = matching(page).map((m) => m.entry);
     return {
       events,
       hasNextPage: page.length === limit,
@@ -520,11 +529,9 @@ export class SuiStandInCoreClient extends CoreClient {
 }
 
 const EVENTS = `${PACKAGE_ID}::events`;
-const cursors = new WeakMap<SuiClientTypes.EventEntry, string>();
-const cursorOf = (entry: SuiClientTypes.EventEntry) => cursors.get(entry)!;
 
-/** A devnet chain event as the Walrus contracts would emit it on Sui (none for events they lack). */
-function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry[] {
+/** A devnet chain event as the Walrus contracts would emit it on Sui (undefined for events they lack). */
+function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry | undefined {
   const { data } = event;
   let type: string;
   let content: Uint8Array;
@@ -556,10 +563,10 @@ function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry[] {
       content = EpochEvent.serialize({ epoch: data.epoch ?? event.epoch }).toBytes();
       break;
     default:
-      return [];
+      return undefined;
   }
   const digest = toBase58(sha256(new TextEncoder().encode(`walrus-edge sui stand-in: event ${event.seq}`)));
-  const entry: SuiClientTypes.EventEntry = {
+  return {
     packageId: PACKAGE_ID,
     module: 'events',
     sender: normalizeSuiAddress('0x0'),
@@ -570,6 +577,4 @@ function moveEvent(event: ChainEvent): SuiClientTypes.EventEntry[] {
     transactionDigest: digest,
     eventIndex: 0,
   };
-  cursors.set(entry, String(event.seq));
-  return [entry];
 }
