@@ -3,7 +3,7 @@
 // the body, a Content-Type from the best evidence at hand, nosniff, a sandbox for active content, and
 // Content-Disposition on request. The official aggregator's gaps are listed in DESIGN §6.
 import type { Context } from 'hono';
-import { contentRange, decideRange, type ByteRange } from './range.ts';
+import { contentRange, decideRange, rangeUnlessStale, type ByteRange } from './range.ts';
 import {
   OCTET_STREAM,
   contentTypeForName,
@@ -53,9 +53,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   }
 
   const size = source.size;
-  const ifRange = c.req.header('if-range');
-  const rangeHeader =
-    ifRange === undefined || ifRange.trim() === quotedEtag ? c.req.header('range') : undefined;
+  const rangeHeader = rangeUnlessStale(c.req.header('range'), c.req.header('if-range'), quotedEtag);
   const decision = decideRange(rangeHeader, size);
   if (decision.kind === 'unsatisfiable') {
     return errorResponse(

@@ -8,7 +8,7 @@ import type { BlobCache } from '../cache/blob-cache.ts';
 import { ageSeconds, type CachedBlob } from '../cache/memory-tier.ts';
 import { IMMUTABLE } from './aggregator-deps.ts';
 import { matchesIfNoneMatch, presentationHeaders, type ActiveContentPolicy } from './blob-responder.ts';
-import { contentRange, decideRange, type ByteRange } from './range.ts';
+import { contentRange, decideRange, rangeUnlessStale, type ByteRange } from './range.ts';
 import type { Blocklist } from './blocklist.ts';
 import { EXPOSED_HEADERS } from './cors.ts';
 
@@ -67,11 +67,10 @@ export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestLi
       return true;
     }
     // A single range (video seeking) is served here too; several ranges (multipart) and unsatisfiable
-    // ones go to the app. An If-Range naming another version means the whole blob (RFC 9110 §13.1.5).
+    // ones go to the app.
     const ifRange = req.headers['if-range'];
     if (Array.isArray(ifRange)) return false;
-    const rangeHeader =
-      ifRange === undefined || ifRange.trim() === `"${blobId}"` ? req.headers.range : undefined;
+    const rangeHeader = rangeUnlessStale(req.headers.range, ifRange, `"${blobId}"`);
     const size = blob.bytes.length;
     const decision = decideRange(rangeHeader, size);
     let range: ByteRange = { start: 0, end: size };

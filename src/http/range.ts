@@ -14,6 +14,18 @@ export type RangeDecision =
 /** More ranges than this are not worth honouring (and are a classic amplification trick). */
 export const MAX_RANGES = 16;
 
+/**
+ * The Range header to honour: none when an If-Range names another version than `quotedEtag`, so the
+ * whole current body is sent (RFC 9110 §13.1.5).
+ */
+export function rangeUnlessStale(
+  range: string | undefined,
+  ifRange: string | undefined,
+  quotedEtag: string,
+): string | undefined {
+  return ifRange === undefined || ifRange.trim() === quotedEtag ? range : undefined;
+}
+
 export function decideRange(header: string | undefined | null, size: number): RangeDecision {
   if (!header) return { kind: 'whole' };
   const match = /^\s*bytes\s*=\s*(.+)$/i.exec(header);
