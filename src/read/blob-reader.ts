@@ -262,9 +262,8 @@ export class BlobReader {
   ): Promise<Uint8Array[] | ReadFailure> {
     const { committee, metadata, size } = meta;
     const n = committee.nShards;
-    const { secondarySymbols: S } = encodingParams(n);
-    if (from < 0 || to > S || from >= to)
-      return failure('invalid-range', `columns [${from}, ${to}) do not exist`, { size });
+    const outside = columnsOutside(from, to, n, size);
+    if (outside) return outside;
     const { secondary: columnBytes, symbolSize } = sliverLengths(size, n);
     const idBytes = parseBlobId(meta.blobId);
     const owners = nodeIndexByShard(committee);
@@ -342,4 +341,11 @@ export class BlobReader {
     }
     return { kind: 'ok', bytes: concatBytes(chunks), summary: await result.summary };
   }
+}
+
+/** The failure for columns [from, to) that a blob's matrix at n shards does not have; else undefined. */
+export function columnsOutside(from: number, to: number, n: number, size: number): ReadFailure | undefined {
+  if (from < 0 || to > encodingParams(n).secondarySymbols || from >= to)
+    return failure('invalid-range', `columns [${from}, ${to}) do not exist`, { size });
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { concatBytes } from '../protocol/bytes.ts';
 import { formatQuiltPatchId, parseQuiltPatchId } from '../protocol/quilt-id.ts';
 import { columnOfBlob, encodingParams, sliverLengths } from '../protocol/encoding.ts';
 import { InvalidIdError, formatBlobId, parseBlobId } from '../protocol/blob-id.ts';
-import type { BlobMetadataResult, BlobReader } from './blob-reader.ts';
+import { columnsOutside, type BlobMetadataResult, type BlobReader } from './blob-reader.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
 
 const INDEX_PREFIX = 5;
@@ -85,8 +85,8 @@ export function quiltFromBytes(
     source,
     age,
     columns: async (from, to) => {
-      if (from < 0 || to > encodingParams(nShards).secondarySymbols || from >= to)
-        return failure('invalid-range', `columns [${from}, ${to}) do not exist`, { size: bytes.length });
+      const outside = columnsOutside(from, to, nShards, bytes.length);
+      if (outside) return outside;
       return Array.from({ length: to - from }, (_, i) => columnOfBlob(bytes, nShards, from + i));
     },
   };
