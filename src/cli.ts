@@ -3,26 +3,20 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { computeBlobId } from './codec/blob-id-of.ts';
-import { loadConfig } from './config.ts';
-import { startDevnet } from './devnet/devnet.ts';
-import { startEdge } from './main.ts';
-import { CommitteeSchema } from './network/committee.ts';
-import { DevnetChainClient } from './network/devnet-chain-client.ts';
-import { storeBlob } from './publish/blob-writer.ts';
-import { pinsFromNodes } from './network/transport/pinned-tls.ts';
-import { undiciTransport } from './network/transport/undici-transport.ts';
+import { COMMANDS, commandUsage, isCommandName, overallUsage, type CommandName } from './cli-commands.ts';
+import type { DevnetChainClient } from './network/devnet-chain-client.ts';
 
-const USAGE = `walrus-edge <command>
+// Each command imports what it runs only once its arguments are read, so `--help`, a usage error or
+// blob-id answer at once instead of loading the edge, the devnet and the publisher first.
 
-  serve [--devnet-dir DIR] [--port P] [--host H]      run the edge (embedded devnet unless --devnet-dir)
-  devnet --dir DIR [--nodes N] [--shards S] [--port BASE] [--epoch-ms MS] [--tls]
-                                                     run a local Walrus devnet in the foreground
-  put FILE --devnet-dir DIR [--epochs N] [--deletable] store a blob on a running devnet, print JSON
-  blob-id FILE [--shards N]                          print the blob ID of FILE (default 1000 shards)
-  get BLOB_ID --url URL [--out FILE]                 download a blob through an edge`;
-
-class UsageError extends Error {}
+/** Bad input on the command line: answered with the usage of the command it was meant for. */
+class UsageError extends Error {
+  readonly command: CommandName | undefined;
+  constructor(command: CommandName | undefined, message: string) {
+    super(message);
+    this.command = command;
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -38,43 +32,65 @@ async function main(argv: string[]): Promise<void> {
     case 'get':
       return getCommand(rest);
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(overallUsage());
       return;
+    case 'help': {
+      // `walrus-edge help put` as well as `walrus-edge put --help`.
+      const topic = rest[0];
+      if (topic === undefined) console.log(overallUsage());
+      else if (isCommandName(topic)) console.log(commandUsage(topic));
+      else throw new UsageError(undefined, `unknown command: ${topic}`);
+      return;
+    }
     default:
-      throw new UsageError(`unknown command: ${command}`);
+      throw new UsageError(undefined, `unknown command: ${command}`);
   }
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
+// What parseArgs returns for one command's table, so each command sees its own options typed.
+type ParsedCommand<N extends CommandName> = ReturnType<
+  typeof parseArgs<{
+    args: string[];
+    options: (typeof COMMANDS)[N]['options'];
+    allowPositionals: (typeof COMMANDS)[N]['allowPositionals'];
+    strict: true;
+  }>
+>;
+
+/** parseArgs over the command's own option table; its complaints become usage errors of that command. */
+function parseCommand<N extends CommandName>(name: N, args: string[]): ParsedCommand<N> {
+  const { options, allowPositionals } = COMMANDS[name];
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true }) as ParsedCommand<N>;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      throw new UsageError(name, (error as Error).message);
+    }
+    throw error;
+  }
+}
+
+function positiveInt(command: CommandName, value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} takes a whole number, got ${value}`);
+  if (!/^\d+$/.test(value)) throw new UsageError(command, `${flag} takes a whole number, got ${value}`);
   return Number(value);
 }
 
 async function devnetCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      dir: { type: 'string' },
-      nodes: { type: 'string' },
-      shards: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'epoch-ms': { type: 'string' },
-      tls: { type: 'boolean' },
-    },
-  });
-  if (!values.dir) throw new UsageError('devnet needs --dir DIR');
-  const epochMs = positiveInt(values['epoch-ms'], '--epoch-ms');
+  const { values } = parseCommand('devnet', args);
+  if (values.help) return console.log(commandUsage('devnet'));
+  if (!values.dir) throw new UsageError('devnet', 'devnet needs --dir DIR');
+  const epochMs = positiveInt('devnet', values['epoch-ms'], '--epoch-ms');
+  const { startDevnet } = await import('./devnet/devnet.ts');
   const started = performance.now();
   const devnet = await startDevnet({
     dir: resolve(values.dir),
-    nodes: positiveInt(values.nodes, '--nodes'),
-    shards: positiveInt(values.shards, '--shards'),
-    basePort: positiveInt(values.port, '--port') ?? 9100,
+    nodes: positiveInt('devnet', values.nodes, '--nodes'),
+    shards: positiveInt('devnet', values.shards, '--shards'),
+    basePort: positiveInt('devnet', values.port, '--port') ?? 9100,
     host: values.host,
     tls: values.tls,
     chainParams: epochMs === undefined ? undefined : { epochDurationMs: epochMs },
@@ -94,38 +110,40 @@ async function devnetCommand(args: string[]): Promise<void> {
 }
 
 async function serveCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { 'devnet-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
-  });
+  const { values } = parseCommand('serve', args);
+  if (values.help) return console.log(commandUsage('serve'));
   const env = { ...process.env };
   if (values['devnet-dir']) env.DEVNET_DIR = values['devnet-dir'];
   if (values.port) env.PORT = values.port;
   if (values.host) env.HOST = values.host;
+  const [{ loadConfig }, { startEdge }] = await Promise.all([import('./config.ts'), import('./main.ts')]);
   const edge = await startEdge(loadConfig(env));
   await waitForSignal();
   await edge.stop();
 }
 
 async function putCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      'devnet-dir': { type: 'string' },
-      url: { type: 'string' },
-      epochs: { type: 'string' },
-      deletable: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parseCommand('put', args);
+  if (values.help) return console.log(commandUsage('put'));
   const file = positionals[0];
-  if (!file) throw new UsageError('put needs a FILE');
+  if (!file) throw new UsageError('put', 'put needs a FILE');
   if (values.url)
-    throw new UsageError('put --url needs the edge publisher, which is not built yet; use --devnet-dir');
-  if (!values['devnet-dir']) throw new UsageError('put needs --devnet-dir DIR');
+    throw new UsageError(
+      'put',
+      'put --url needs the edge publisher, which is not built yet; use --devnet-dir',
+    );
+  if (!values['devnet-dir']) throw new UsageError('put', 'put needs --devnet-dir DIR');
   const dir = resolve(values['devnet-dir']);
+  const [{ CommitteeSchema }, { DevnetChainClient }, { storeBlob }, { pinsFromNodes }, { undiciTransport }] =
+    await Promise.all([
+      import('./network/committee.ts'),
+      import('./network/devnet-chain-client.ts'),
+      import('./publish/blob-writer.ts'),
+      import('./network/transport/pinned-tls.ts'),
+      import('./network/transport/undici-transport.ts'),
+    ]);
   const committee = CommitteeSchema.parse(JSON.parse(readFileSync(join(dir, 'committee.json'), 'utf8')));
-  if (!committee.chainUrl) throw new UsageError(`${dir}/committee.json has no chainUrl`);
+  if (!committee.chainUrl) throw new UsageError('put', `${dir}/committee.json has no chainUrl`);
   const chain = new DevnetChainClient(committee.chainUrl);
   const liveCommittee = await chain.committee();
   const sender = await walletFor(dir, chain);
@@ -136,7 +154,7 @@ async function putCommand(args: string[]): Promise<void> {
     committee: { ...liveCommittee, chainUrl: committee.chainUrl },
     chain,
     sender,
-    epochs: positiveInt(values.epochs, '--epochs') ?? 1,
+    epochs: positiveInt('put', values.epochs, '--epochs') ?? 1,
     deletable: values.deletable,
     transport,
   }).finally(() => transport.close());
@@ -170,26 +188,24 @@ async function walletFor(dir: string, chain: DevnetChainClient): Promise<string>
 }
 
 async function blobIdCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { shards: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommand('blob-id', args);
+  if (values.help) return console.log(commandUsage('blob-id'));
   const file = positionals[0];
-  if (!file) throw new UsageError('blob-id needs a FILE');
+  if (!file) throw new UsageError('blob-id', 'blob-id needs a FILE');
+  const { computeBlobId } = await import('./codec/blob-id-of.ts');
   console.log(
-    computeBlobId(new Uint8Array(readFileSync(file)), positiveInt(values.shards, '--shards') ?? 1000),
+    computeBlobId(
+      new Uint8Array(readFileSync(file)),
+      positiveInt('blob-id', values.shards, '--shards') ?? 1000,
+    ),
   );
 }
 
 async function getCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { url: { type: 'string' }, out: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommand('get', args);
+  if (values.help) return console.log(commandUsage('get'));
   const blobId = positionals[0];
-  if (!blobId || !values.url) throw new UsageError('get needs BLOB_ID and --url URL');
+  if (!blobId || !values.url) throw new UsageError('get', 'get needs BLOB_ID and --url URL');
   const response = await fetch(`${values.url.replace(/\/+$/, '')}/v1/blobs/${encodeURIComponent(blobId)}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (!response.ok) throw new Error(`${response.status}: ${new TextDecoder().decode(bytes).slice(0, 500)}`);
@@ -206,7 +222,8 @@ function waitForSignal(): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
-    console.error(`walrus-edge: ${error.message}\n\n${USAGE}`);
+    const usage = error.command ? commandUsage(error.command) : overallUsage();
+    console.error(`walrus-edge: ${error.message}\n\n${usage}`);
     process.exit(2);
   }
   console.error(`walrus-edge: ${(error as Error).message}`);
