@@ -6,21 +6,32 @@
 //
 // The expansion runs in WebAssembly SIMD (rs2.ts) and writes the recovery symbols straight into the
 // memory of the WebAssembly Merkle tree (wasm/blake2b-merkle.ts), which hashes the 2n small inputs
-// at ≈0.15 µs a node.
+// at ≈0.15 µs a node. Where WebAssembly cannot be compiled (Cloudflare Workers) both fall back to
+// their JS engines, with the same results; `engine: 'js'` asks for those anywhere.
+import { blake2bMerkle, type HashEngine } from './blake2b-merkle.ts';
 import { encodingParams } from './encoding.ts';
 import { Rs2Code } from './rs2.ts';
 import type { SliverType } from './sliver-layout.ts';
-import { symbolsMerkleRootInPlace } from './wasm/blake2b-merkle.ts';
+
+export interface SliverHashOptions {
+  /** 'wasm' (the default where available) or 'js', for the Reed-Solomon code and the Merkle tree. */
+  engine?: HashEngine;
+}
 
 const codes = new Map<string, Rs2Code>();
 const MAX_CACHED_CODES = 64;
 
-/** A cached Rs2Code for (sourceCount, totalCount, symbolSize). */
-export function rs2Code(sourceCount: number, totalCount: number, symbolSize: number): Rs2Code {
-  const key = `${sourceCount}/${totalCount}/${symbolSize}`;
+/** A cached Rs2Code for (sourceCount, totalCount, symbolSize, engine). */
+export function rs2Code(
+  sourceCount: number,
+  totalCount: number,
+  symbolSize: number,
+  engine: HashEngine = 'wasm',
+): Rs2Code {
+  const key = `${sourceCount}/${totalCount}/${symbolSize}/${engine}`;
   let code = codes.get(key);
   if (code === undefined) {
-    code = new Rs2Code(sourceCount, totalCount, symbolSize);
+    code = new Rs2Code(sourceCount, totalCount, symbolSize, { engine });
     if (codes.size >= MAX_CACHED_CODES) codes.delete(codes.keys().next().value!);
     codes.set(key, code);
   }
@@ -42,6 +53,7 @@ export function sliverMerkleRoot(
   symbolSize: number,
   type: SliverType,
   n: number,
+  options: SliverHashOptions = {},
 ): Uint8Array {
   const sourceCount = sliverSymbolCount(type, n);
   if (data.length !== sourceCount * symbolSize) {
@@ -49,8 +61,8 @@ export function sliverMerkleRoot(
       `a ${type} sliver at n=${n} with symbol size ${symbolSize} has ${sourceCount * symbolSize} bytes, got ${data.length}`,
     );
   }
-  const code = rs2Code(sourceCount, n, symbolSize);
-  return symbolsMerkleRootInPlace(n, symbolSize, (symbols) => {
+  const code = rs2Code(sourceCount, n, symbolSize, options.engine);
+  return blake2bMerkle(options.engine).symbolsRootInPlace(n, symbolSize, (symbols) => {
     symbols.set(data);
     code.recovery(data, symbols.subarray(data.length));
   });
@@ -79,4 +91,4 @@ export function verifySliver(
 // symbolsMerkleRoot(symbols, symbolSize): the Merkle root over equal-size symbols laid end to end.
 // E.g. a systematic primary sliver's row followed by symbol p of each repair secondary sliver gives
 // its primary hash with no Reed-Solomon arithmetic.
-export { symbolsMerkleRoot } from './wasm/blake2b-merkle.ts';
+export { symbolsMerkleRoot } from './blake2b-merkle.ts';

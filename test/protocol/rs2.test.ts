@@ -1,12 +1,17 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import { describe, expect, it } from 'vitest';
 import { SliverData } from '../../src/protocol/bcs.ts';
+import { blake2bMerkle } from '../../src/protocol/blake2b-merkle.ts';
 import { encodingParams, sliverLengths } from '../../src/protocol/encoding.ts';
 import { blake2b256 } from '../../src/protocol/hash.ts';
 import { merkleRoot, merkleRootFromLeafHashes } from '../../src/protocol/merkle.ts';
 import { Rs2Code, elementsToSymbol, symbolToElements, usesHighRate } from '../../src/protocol/rs2.ts';
-import { sliverMerkleRoot, symbolsMerkleRoot, verifySliver } from '../../src/protocol/sliver-hash.ts';
-import { wasmBlake2b256 } from '../../src/protocol/wasm/blake2b-merkle.ts';
+import {
+  sliverMerkleRoot,
+  sliverSymbolCount,
+  symbolsMerkleRoot,
+  verifySliver,
+} from '../../src/protocol/sliver-hash.ts';
 import { oracleEncode, randomBytes, type OracleEncoding } from './oracle.ts';
 
 interface HashPair {
@@ -246,7 +251,7 @@ describe('WebAssembly Merkle tree', () => {
         const message = new Uint8Array(length + 1);
         message[0] = prefix;
         message.set(data, 1);
-        expect(wasmBlake2b256(prefix, data)).toEqual(blake2b(message, { dkLen: 32 }));
+        expect(blake2bMerkle('wasm').hash([data], prefix)).toEqual(blake2b(message, { dkLen: 32 }));
       }
     }
   });
@@ -292,6 +297,73 @@ describe('WebAssembly Merkle tree', () => {
       const leafHashes = leaves.map((leaf) => h(Uint8Array.of(0), leaf));
       expect(merkleRoot(leaves)).toEqual(referenceRoot(leafHashes));
       expect(merkleRootFromLeafHashes(leafHashes)).toEqual(referenceRoot(leafHashes));
+    }
+  });
+});
+
+describe('Blake2b Merkle engines', () => {
+  const wasm = blake2bMerkle('wasm');
+  const js = blake2bMerkle('js');
+
+  it('uses WebAssembly on Node, and JS when asked', () => {
+    expect(wasm.engine).toBe('wasm');
+    expect(js.engine).toBe('js');
+  });
+
+  it('give identical hashes and roots on random inputs, odd levels and uneven leaves included', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const [count, size] = [(seed * 37) % 131, 1 + ((seed * 53) % 200)];
+      const symbols = randomBytes(count * size, seed);
+      const write = (leaves: Uint8Array) => leaves.set(symbols);
+      expect(js.symbolsRootInPlace(count, size, write)).toEqual(wasm.symbolsRootInPlace(count, size, write));
+      expect(symbolsMerkleRoot(symbols, size)).toEqual(js.symbolsRootInPlace(count, size, write));
+      const uneven = Array.from({ length: count }, (_, i) => randomBytes((i * seed) % 300, seed * 1000 + i));
+      expect(js.leavesRoot(uneven)).toEqual(wasm.leavesRoot(uneven));
+      const digests = Array.from({ length: count }, (_, i) => randomBytes(32, seed * 7000 + i));
+      expect(js.leafHashesRoot(digests)).toEqual(wasm.leafHashesRoot(digests));
+      const parts = [randomBytes(size, seed + 1), new Uint8Array(0), randomBytes(count, seed + 2)];
+      for (const prefix of [undefined, 0, 1, 255])
+        expect(js.hash(parts, prefix)).toEqual(wasm.hash(parts, prefix));
+    }
+  });
+
+  it('return a new array, and reject leaf hashes that are not 32 bytes, alike', () => {
+    for (const engine of [wasm, js]) {
+      const only = randomBytes(32, 1);
+      const root = engine.leafHashesRoot([only]);
+      expect(root).toEqual(only);
+      expect(root).not.toBe(only);
+      expect(engine.leafHashesRoot([])).toEqual(new Uint8Array(32));
+      expect(() => engine.leafHashesRoot([only, new Uint8Array(31)])).toThrow(RangeError);
+    }
+  });
+
+  it('give identical sliver hashes, equal to walrus-wasm, with the JS Reed-Solomon and Merkle engines', () => {
+    for (const [n, symbolSize] of [
+      [10, 34],
+      [100, 130],
+    ] as const) {
+      const encoding = oracleEncode(randomBytes(lengthForSymbolSize(n, symbolSize), n + symbolSize), n);
+      for (const p of pairsToCheck(n)) {
+        const primary = sliver(encoding.primary[p]!).data;
+        const secondary = sliver(encoding.secondary[p]!).data;
+        const expected = hashes(encoding)[p]!;
+        expect(sliverMerkleRoot(primary, symbolSize, 'primary', n, { engine: 'js' })).toEqual(
+          Uint8Array.from(expected.primary_hash.Digest),
+        );
+        expect(sliverMerkleRoot(secondary, symbolSize, 'secondary', n, { engine: 'js' })).toEqual(
+          Uint8Array.from(expected.secondary_hash.Digest),
+        );
+      }
+    }
+    // And on random bytes that were never encoded: any sliver-sized input has a root, the same one.
+    for (let seed = 1; seed <= 10; seed++) {
+      const n = 7 + seed * 13;
+      const symbolSize = 2 * seed;
+      const data = randomBytes(sliverSymbolCount('secondary', n) * symbolSize, seed);
+      expect(sliverMerkleRoot(data, symbolSize, 'secondary', n, { engine: 'js' })).toEqual(
+        sliverMerkleRoot(data, symbolSize, 'secondary', n),
+      );
     }
   });
 });

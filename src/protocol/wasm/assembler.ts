@@ -4,7 +4,7 @@
 //
 // Why hand-assembled WebAssembly: the hot loops of sliver verification (the RS2 SIMD kernel in
 // ../rs2.ts, Blake2b-256 and the Merkle tree in ./blake2b-merkle.ts) need WebAssembly to be fast,
-// and generating the modules at load time from TypeScript needs no build step, no toolchain and no
+// and generating the modules on first use from TypeScript needs no build step, no toolchain and no
 // binary blob in the repository: the same source runs on Node (type stripping) and in browsers.
 
 /** Minimal WebAssembly binary encoding helpers. */

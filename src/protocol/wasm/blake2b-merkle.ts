@@ -1,18 +1,19 @@
-// Blake2b-256 and the Walrus Merkle tree (walrus-core merkle.rs: leaf = H(0x00 ‖ data), inner =
-// H(0x01 ‖ left ‖ right), an odd level padded with an all-zero node used as is) in a small WebAssembly
-// module assembled at load time with ./assembler.ts.
+// The WebAssembly engine of ../blake2b-merkle.ts: Blake2b-256 and the Walrus Merkle tree in a small
+// module assembled with ./assembler.ts and compiled on first use, synchronously (so every caller
+// stays synchronous) and never at import: where WebAssembly may not be compiled from bytes at run time
+// (Cloudflare Workers) wasmBlake2bMerkle() returns null and the JS engine takes over.
 //
 // Why: Walrus commitments hash many tiny inputs (2n symbols per sliver check, n leaves of 64 bytes
 // per metadata check), where a general-purpose hashing library's per-call JS glue (hash-wasm: ≈0.5 µs
 // to hash 41 bytes, ≈1.5 µs a Merkle node) costs more than the hash itself. Here one call hashes
 // straight out of the module's memory, and one call builds a whole tree over leaves laid out
 // contiguously in it (≈0.15 µs a node). Hand-assembled so that it needs no build step and runs
-// unchanged on Node and in browsers (Web-standard WebAssembly, no SIMD); compiled once with
-// top-level await, so every caller stays synchronous.
+// unchanged on Node and in browsers (Web-standard WebAssembly, no SIMD).
 //
 // Memory layout: [0, 128) scratch block; [LEVEL_PTR, +32·(count+1)) node digests (trees are reduced
 // in place; a single hash is written at LEVEL_PTR); then the input bytes, contiguous, at dataPtr. The
 // memory grows to the largest input seen and stays that size.
+import type { Blake2bMerkle } from '../blake2b-merkle.ts';
 import { WASM, WasmCode, wasmAsm } from './assembler.ts';
 
 const DIGEST = 32;
@@ -35,119 +36,109 @@ interface MerkleExports {
   reduce: (count: number, levelPtr: number) => void;
 }
 
-/** Room for a level of `count` digests and `dataBytes` of input; returns where the input goes. */
-function reserve(count: number, dataBytes: number): number {
-  const dataPtr = (LEVEL_PTR + DIGEST * (count + 1) + 63) & ~63;
-  const needed = dataPtr + dataBytes;
-  if (needed > wasm.memory.buffer.byteLength) {
-    wasm.memory.grow(Math.ceil((needed - wasm.memory.buffer.byteLength) / PAGE));
-  }
-  if (view.buffer !== wasm.memory.buffer) view = new Uint8Array(wasm.memory.buffer);
-  return dataPtr;
-}
+let engine: WasmBlake2bMerkle | null | undefined;
 
-function digestAt(ptr: number): Uint8Array {
-  return view.slice(ptr, ptr + DIGEST);
-}
-
-/** Blake2b-256 of the concatenation of `parts`, after the byte `prefix` (0-255) if given. */
-export function blake2b256Parts(parts: readonly Uint8Array[], prefix: number = NO_PREFIX): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const dataPtr = reserve(1, total);
-  let at = dataPtr;
-  for (const part of parts) {
-    view.set(part, at);
-    at += part.length;
-  }
-  wasm.hash(prefix, dataPtr, total, LEVEL_PTR);
-  return digestAt(LEVEL_PTR);
-}
-
-/** Blake2b-256(prefix ‖ data), `prefix` a byte (0-255). */
-export function wasmBlake2b256(prefix: number, data: Uint8Array): Uint8Array {
-  const dataPtr = reserve(1, data.length);
-  view.set(data, dataPtr);
-  wasm.hash(prefix, dataPtr, data.length, LEVEL_PTR);
-  return digestAt(LEVEL_PTR);
-}
-
-/**
- * Merkle root over `symbols`, a concatenation of equal-size leaves of `symbolSize` bytes. An empty
- * tree's root is the all-zero node (a new array).
- */
-export function symbolsMerkleRoot(symbols: Uint8Array, symbolSize: number): Uint8Array {
-  if (symbolSize < 1 || symbols.length % symbolSize !== 0) {
-    throw new RangeError(`${symbols.length} bytes are not a whole number of ${symbolSize}-byte symbols`);
-  }
-  const count = symbols.length / symbolSize;
-  return symbolsMerkleRootInPlace(count, symbolSize, (leaves) => leaves.set(symbols));
-}
-
-/**
- * Merkle root over `count` leaves of `symbolSize` bytes that `write` puts straight into the module's
- * memory: it gets a view of exactly count·symbolSize bytes (leaf i at i·symbolSize), valid during the
- * call. Saves a copy when the leaves are computed (e.g. Reed-Solomon recovery symbols). `write` must
- * not call into this module.
- */
-export function symbolsMerkleRootInPlace(
-  count: number,
-  symbolSize: number,
-  write: (leaves: Uint8Array) => void,
-): Uint8Array {
-  if (count === 0) return new Uint8Array(DIGEST);
-  const dataPtr = reserve(count, count * symbolSize);
-  write(view.subarray(dataPtr, dataPtr + count * symbolSize));
-  wasm.merkle(dataPtr, count, symbolSize, LEVEL_PTR);
-  return digestAt(LEVEL_PTR);
-}
-
-/** Merkle root over `leaves` of any sizes. An empty tree's root is the all-zero node (a new array). */
-export function leavesMerkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  const count = leaves.length;
-  if (count === 0) return new Uint8Array(DIGEST);
-  const size = leaves[0]!.length;
-  let total = 0;
-  let uniform = true;
-  for (const leaf of leaves) {
-    total += leaf.length;
-    if (leaf.length !== size) uniform = false;
-  }
-  const dataPtr = reserve(count, total);
-  let at = dataPtr;
-  for (const leaf of leaves) {
-    view.set(leaf, at);
-    at += leaf.length;
-  }
-  if (uniform) {
-    wasm.merkle(dataPtr, count, size, LEVEL_PTR);
-  } else {
-    at = dataPtr;
-    for (let i = 0; i < count; i++) {
-      const length = leaves[i]!.length;
-      wasm.hash(0, at, length, LEVEL_PTR + DIGEST * i);
-      at += length;
+/** The WASM engine, compiled on the first call; null where WebAssembly cannot be compiled from bytes. */
+export function wasmBlake2bMerkle(): Blake2bMerkle | null {
+  if (engine === undefined) {
+    try {
+      engine = new WasmBlake2bMerkle(new WebAssembly.Instance(new WebAssembly.Module(merkleModule())));
+    } catch {
+      engine = null;
     }
-    wasm.reduce(count, LEVEL_PTR);
   }
-  return digestAt(LEVEL_PTR);
+  return engine;
 }
 
-/**
- * Merkle root over already-hashed leaves, each exactly 32 bytes (throws RangeError otherwise). An
- * empty tree's root is the all-zero node (a new array).
- */
-export function leafHashesMerkleRoot(leafHashes: readonly Uint8Array[]): Uint8Array {
-  const count = leafHashes.length;
-  if (count === 0) return new Uint8Array(DIGEST);
-  reserve(count, 0);
-  for (let i = 0; i < count; i++) {
-    const hash = leafHashes[i]!;
-    if (hash.length !== DIGEST) throw new RangeError(`leaf hash ${i} has ${hash.length} bytes, not 32`);
-    view.set(hash, LEVEL_PTR + DIGEST * i);
+class WasmBlake2bMerkle implements Blake2bMerkle {
+  readonly engine = 'wasm';
+  readonly #wasm: MerkleExports;
+  #view: Uint8Array;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.#wasm = instance.exports as unknown as MerkleExports;
+    this.#view = new Uint8Array(this.#wasm.memory.buffer);
   }
-  wasm.reduce(count, LEVEL_PTR);
-  return digestAt(LEVEL_PTR);
+
+  /** Room for a level of `count` digests and `dataBytes` of input; returns where the input goes. */
+  #reserve(count: number, dataBytes: number): number {
+    const memory = this.#wasm.memory;
+    const dataPtr = (LEVEL_PTR + DIGEST * (count + 1) + 63) & ~63;
+    const needed = dataPtr + dataBytes;
+    if (needed > memory.buffer.byteLength) {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
+    }
+    if (this.#view.buffer !== memory.buffer) this.#view = new Uint8Array(memory.buffer);
+    return dataPtr;
+  }
+
+  #digestAt(ptr: number): Uint8Array {
+    return this.#view.slice(ptr, ptr + DIGEST);
+  }
+
+  hash(parts: readonly Uint8Array[], prefix: number = NO_PREFIX): Uint8Array {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    const dataPtr = this.#reserve(1, total);
+    let at = dataPtr;
+    for (const part of parts) {
+      this.#view.set(part, at);
+      at += part.length;
+    }
+    this.#wasm.hash(prefix, dataPtr, total, LEVEL_PTR);
+    return this.#digestAt(LEVEL_PTR);
+  }
+
+  symbolsRootInPlace(count: number, symbolSize: number, write: (leaves: Uint8Array) => void): Uint8Array {
+    if (count === 0) return new Uint8Array(DIGEST);
+    const dataPtr = this.#reserve(count, count * symbolSize);
+    write(this.#view.subarray(dataPtr, dataPtr + count * symbolSize));
+    this.#wasm.merkle(dataPtr, count, symbolSize, LEVEL_PTR);
+    return this.#digestAt(LEVEL_PTR);
+  }
+
+  leavesRoot(leaves: readonly Uint8Array[]): Uint8Array {
+    const count = leaves.length;
+    if (count === 0) return new Uint8Array(DIGEST);
+    const size = leaves[0]!.length;
+    let total = 0;
+    let uniform = true;
+    for (const leaf of leaves) {
+      total += leaf.length;
+      if (leaf.length !== size) uniform = false;
+    }
+    const dataPtr = this.#reserve(count, total);
+    let at = dataPtr;
+    for (const leaf of leaves) {
+      this.#view.set(leaf, at);
+      at += leaf.length;
+    }
+    if (uniform) {
+      this.#wasm.merkle(dataPtr, count, size, LEVEL_PTR);
+    } else {
+      at = dataPtr;
+      for (let i = 0; i < count; i++) {
+        const length = leaves[i]!.length;
+        this.#wasm.hash(0, at, length, LEVEL_PTR + DIGEST * i);
+        at += length;
+      }
+      this.#wasm.reduce(count, LEVEL_PTR);
+    }
+    return this.#digestAt(LEVEL_PTR);
+  }
+
+  leafHashesRoot(leafHashes: readonly Uint8Array[]): Uint8Array {
+    const count = leafHashes.length;
+    if (count === 0) return new Uint8Array(DIGEST);
+    this.#reserve(count, 0);
+    for (let i = 0; i < count; i++) {
+      const hash = leafHashes[i]!;
+      if (hash.length !== DIGEST) throw new RangeError(`leaf hash ${i} has ${hash.length} bytes, not 32`);
+      this.#view.set(hash, LEVEL_PTR + DIGEST * i);
+    }
+    this.#wasm.reduce(count, LEVEL_PTR);
+    return this.#digestAt(LEVEL_PTR);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -356,7 +347,3 @@ function merkleModule(): Uint8Array<ArrayBuffer> {
     { name: 'reduce', params: 2, body: reduceBody() },
   ]);
 }
-
-// Compiled last: the module builder above needs its constants initialized.
-const wasm = (await WebAssembly.instantiate(merkleModule())).instance.exports as unknown as MerkleExports;
-let view = new Uint8Array(wasm.memory.buffer);
