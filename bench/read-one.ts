@@ -1,21 +1,26 @@
 // One cold read in a fresh process, so its timing and peak memory are its own: `ours` (BlobReader with
-// the worker codec pool and undici pools) or `sdk` (@mysten/walrus readBlob through the Sui stand-in).
-// Prints one JSON line: ttfbMs, totalMs, bytes, sha256, baseline and peak RSS and ArrayBuffer bytes.
+// the worker codec pool and undici pools), `http` (GET /v1/blobs/{id} from an edge started in this
+// process on the devnet, so what HTTP adds to the reader) or `sdk` (@mysten/walrus readBlob through
+// the Sui stand-in). Prints one JSON line: ttfbMs, totalMs, bytes, sha256, baseline and peak RSS and
+// ArrayBuffer bytes, sliver requests.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { WalrusClient } from '@mysten/walrus';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { codecPool } from '../src/codec/codec-pool.ts';
+import { loadConfig } from '../src/config.ts';
 import { createSuiStandIn } from '../src/devnet/sui-standin.ts';
 import { CommitteeSchema } from '../src/network/committee.ts';
 import { DevnetChainClient } from '../src/network/devnet-chain-client.ts';
 import { undiciTransport } from '../src/network/transport/undici-transport.ts';
+import { startEdge } from '../src/main.ts';
 import { BlobReader } from '../src/read/blob-reader.ts';
 
 // warmupId: another blob read first, so both readers are measured warm (JIT, connections, wasm), as a
 // long-running edge or SDK user is; the measured blob is still cold (never read by this process).
 const [impl, committeePath, blobId, warmupId] = process.argv.slice(2) as [
-  'ours' | 'sdk',
+  'ours' | 'http' | 'sdk',
   string,
   string,
   string,
@@ -53,6 +58,32 @@ const sample = () => {
 };
 const sampler = setInterval(sample, 2);
 
+/** After the warm-up: request counts, memory and time from here on are the measured read's. */
+async function startMeasuring(): Promise<void> {
+  await resetNodeStats();
+  global.gc?.();
+  baseline = process.memoryUsage.rss();
+  peakRss = baseline;
+  baselineBuffers = peakBuffers = process.memoryUsage().arrayBuffers;
+  started = performance.now();
+}
+
+/** Reads a body to its end: time to its first byte (since startMeasuring), length and sha256. */
+async function consume(
+  body: AsyncIterable<Uint8Array>,
+): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
+  let ttfbMs = 0;
+  let bytes = 0;
+  const hash = createHash('sha256');
+  for await (const chunk of body) {
+    if (bytes === 0) ttfbMs = performance.now() - started;
+    bytes += chunk.length;
+    hash.update(chunk);
+    sample();
+  }
+  return { ttfbMs, bytes, sha256: hash.digest('hex') };
+}
+
 async function readOurs(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
   const codec = codecPool(2);
   const reader = new BlobReader({
@@ -66,28 +97,43 @@ async function readOurs(): Promise<{ ttfbMs: number; bytes: number; sha256: stri
   });
   const warm = await reader.read(warmupId);
   if (warm.kind !== 'ok') throw new Error(`warm-up read: ${warm.kind}`);
-  await resetNodeStats();
-  global.gc?.();
-  baseline = process.memoryUsage.rss();
-  peakRss = baseline;
-  baselineBuffers = peakBuffers = process.memoryUsage().arrayBuffers;
-  started = performance.now();
+  await startMeasuring();
   const meta = await reader.metadata(blobId);
   if (meta.kind !== 'ok') throw new Error(`metadata: ${meta.kind} ${meta.message}`);
   const result = await reader.stream(meta);
   if (result.kind !== 'ok') throw new Error(`stream: ${result.kind} ${result.message}`);
-  let ttfbMs = 0;
-  let bytes = 0;
-  const hash = createHash('sha256');
-  for await (const chunk of result.body) {
-    if (bytes === 0) ttfbMs = performance.now() - started;
-    bytes += chunk.length;
-    hash.update(chunk);
-    sample();
-  }
+  const read = await consume(result.body);
   await result.summary;
   await codec.close();
-  return { ttfbMs, bytes, sha256: hash.digest('hex') };
+  return read;
+}
+
+async function readHttp(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
+  // The reader's settings above, so the difference is what the edge adds: its HTTP path and the
+  // loopback connection. Its own data directory, as the edge keeps files there.
+  const edge = await startEdge(
+    loadConfig({
+      DEVNET_DIR: dirname(committeePath),
+      DATA_DIR: mkdtempSync(join(dirname(committeePath), 'bench-edge-')),
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      CODEC_WORKERS: '2',
+      READ_DEADLINE_MS: '120000',
+      NODE_REQUEST_TIMEOUT_MS: '30000',
+      HEDGE_DELAY_MS: '1000',
+    }),
+  );
+  const client = new Agent();
+  const get = async (id: string) => {
+    const response = await undiciFetch(`${edge.url}/v1/blobs/${id}`, { dispatcher: client });
+    if (!response.ok || !response.body)
+      throw new Error(`GET ${id}: ${response.status} ${await response.text()}`);
+    return response.body;
+  };
+  await consume(await get(warmupId));
+  await startMeasuring();
+  // The edge stays up: the process exits once the result is printed.
+  return consume(await get(blobId));
 }
 
 async function readSdk(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
@@ -106,12 +152,7 @@ async function readSdk(): Promise<{ ttfbMs: number; bytes: number; sha256: strin
     storageNodeUrlScheme: 'http',
   });
   await client.readBlob({ blobId: warmupId });
-  await resetNodeStats();
-  global.gc?.();
-  baseline = process.memoryUsage.rss();
-  peakRss = baseline;
-  baselineBuffers = peakBuffers = process.memoryUsage().arrayBuffers;
-  started = performance.now();
+  await startMeasuring();
   const bytes = await client.readBlob({ blobId });
   const ttfbMs = performance.now() - started;
   sample();
@@ -120,7 +161,7 @@ async function readSdk(): Promise<{ ttfbMs: number; bytes: number; sha256: strin
 
 let baseline = 0;
 let started = 0;
-const result = impl === 'ours' ? await readOurs() : await readSdk();
+const result = await { ours: readOurs, http: readHttp, sdk: readSdk }[impl]();
 const totalMs = performance.now() - started;
 clearInterval(sampler);
 sample();

@@ -1,6 +1,8 @@
 // npm run bench:read — cold reads from a devnet of 1000 shards and 20 nodes: ours vs @mysten/walrus
-// readBlob, same devnet, same run. Each read runs in a fresh process (bench/read-one.ts) so time and
-// peak memory are its own; the devnet runs in another process. Sliver requests are counted at the nodes.
+// readBlob, same devnet, same run, and ours again through the edge's HTTP route (GET /v1/blobs/{id}),
+// whose first byte should come within 1.5× of the reader's own. Each read runs in a fresh process
+// (bench/read-one.ts) so time and peak memory are its own; the devnet runs in another process. Sliver
+// requests are counted at the nodes.
 // Usage: node bench/read.ts [--sizes 100KiB,1MiB,10MiB,100MiB] [--runs 1] [--nodes 20] [--shards 1000]
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -76,7 +78,7 @@ interface One {
   slivers: number;
 }
 
-async function readOnce(impl: 'ours' | 'sdk', blobId: string, warmupId: string): Promise<One> {
+async function readOnce(impl: 'ours' | 'http' | 'sdk', blobId: string, warmupId: string): Promise<One> {
   const args = ['--expose-gc', join(root, 'bench/read-one.ts'), impl, info.committee, blobId, warmupId];
   const { stdout } = await run(process.execPath, args, {
     maxBuffer: 1 << 20,
@@ -88,6 +90,19 @@ const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${m
 const fmtMiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const label = (size: number) => (size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`);
 const rows: string[][] = [];
+/** The columns every read has. */
+const measured = (name: string, one: One, size: number) => [
+  name,
+  fmtMs(one.ttfbMs),
+  fmtMs(one.totalMs),
+  `${one.slivers} (${(one.slivers / P).toFixed(2)}×P)`,
+  fmtMiB(one.peakRss - one.baselineRss),
+  `${((one.peakRss - one.baselineRss) / size).toFixed(2)}×`,
+  `${fmtMiB(one.extraBuffers)} (${(one.extraBuffers / size).toFixed(2)}×)`,
+];
+// Where the HTTP route's first byte stands against the target of 1.5× the reader's.
+const HTTP_TTFB_TARGET = 1.5;
+const httpRatios: string[] = [];
 
 try {
   for (const size of sizes) {
@@ -97,30 +112,28 @@ try {
     const { blobId: warmupId } = await putRandom(size);
     for (let r = 0; r < runs; r++) {
       const ours = await readOnce('ours', blobId, warmupId);
+      const http = await readOnce('http', blobId, warmupId);
       const sdk = await readOnce('sdk', blobId, warmupId);
-      for (const one of [ours, sdk]) {
+      for (const one of [ours, http, sdk]) {
         if (one.sha256 !== expected) throw new Error(`${one.impl} returned wrong bytes for ${label(size)}`);
       }
-      rows.push([
-        label(size),
-        'walrus-edge',
-        fmtMs(ours.ttfbMs),
-        fmtMs(ours.totalMs),
-        `${ours.slivers} (${(ours.slivers / P).toFixed(2)}×P)`,
-        fmtMiB(ours.peakRss - ours.baselineRss),
-        `${((ours.peakRss - ours.baselineRss) / size).toFixed(2)}×`,
-        `${fmtMiB(ours.extraBuffers)} (${(ours.extraBuffers / size).toFixed(2)}×)`,
-      ]);
+      const httpRatio = http.ttfbMs / ours.ttfbMs;
+      httpRatios.push(
+        `${label(size)} ${httpRatio.toFixed(2)}${httpRatio <= HTTP_TTFB_TARGET ? '' : ' (over)'}`,
+      );
+      rows.push([label(size), ...measured('walrus-edge', ours, size)]);
+      rows.push(['', ...measured('walrus-edge HTTP', http, size)]);
       rows.push([
         '',
-        '@mysten/walrus',
-        fmtMs(sdk.ttfbMs),
-        fmtMs(sdk.totalMs),
-        `${sdk.slivers} (${(sdk.slivers / P).toFixed(2)}×P)`,
-        fmtMiB(sdk.peakRss - sdk.baselineRss),
-        `${((sdk.peakRss - sdk.baselineRss) / size).toFixed(2)}×`,
-        `${fmtMiB(sdk.extraBuffers)} (${(sdk.extraBuffers / size).toFixed(2)}×)`,
+        'ratio HTTP/ours',
+        httpRatio.toFixed(2),
+        `${(http.totalMs / ours.totalMs).toFixed(2)}`,
+        '',
+        '',
+        '',
+        '',
       ]);
+      rows.push(['', ...measured('@mysten/walrus', sdk, size)]);
       rows.push([
         '',
         'ratio ours/sdk',
@@ -156,3 +169,4 @@ console.log(
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows) console.log(line(row));
+console.log(`\nfirst byte, HTTP / reader (target ≤ ${HTTP_TTFB_TARGET}): ${httpRatios.join(', ')}`);
