@@ -1,6 +1,7 @@
-// The composition root: reads the configuration, starts (or finds) the network, wires the reader, the
-// codec pool, the HTTP app and its metrics, and serves them. `npm start` runs this file; `walrus-edge
-// serve` calls startEdge.
+// The composition root: reads the configuration and wires the edge from a few builders — the network
+// (devnet or Sui, committee, transport, lifetimes), the cache, the read stack, and HTTP — each returning
+// what it built and how to close it; one disposer closes them in reverse order. `npm start` runs this
+// file; `walrus-edge serve` calls startEdge.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
@@ -15,14 +16,14 @@ import {
   devnetBlobLifetimes,
   suiBlobLifetimes,
   walrusEventsModule,
+  type BlobLifetimes,
   type SuiEventReader,
 } from './network/blob-lifetimes.ts';
 import { endEpochFromNodes } from './network/blob-status.ts';
-import { pino } from 'pino';
+import { pino, type BaseLogger as Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { codecPool } from './codec/codec-pool.ts';
-import type { Committee } from './network/committee.ts';
 import {
   committeeForBlob,
   earliestEpochStart,
@@ -37,19 +38,26 @@ import {
   type SuiObjectReader,
 } from './network/committees/sui-committee.ts';
 import { SuiJsonRpcClient, getJsonRpcFullnodeUrl } from '@mysten/sui/jsonRpc';
-import { devnetBlobObjects, suiBlobObjects } from './network/blob-objects.ts';
+import { devnetBlobObjects, suiBlobObjects, type BlobObjectSource } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
 import { pinsFromNodes } from './network/transport/pinned-tls.ts';
+import type { NodeTransport } from './network/transport/node-transport.ts';
 import { undiciTransport } from './network/transport/undici-transport.ts';
 import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
 import { BlobReader } from './read/blob-reader.ts';
-import { QuiltReader, nodeQuiltOpener } from './read/quilt-reader.ts';
-import { cachedQuiltOpener } from './cache/cached-quilts.ts';
+import type { BlobSource } from './read/blob-source.ts';
+import { blockedSource } from './read/blocked-source.ts';
+import { limitedSource } from './read/limited-source.ts';
+import { quiltPatchSource } from './read/quilt-patch-source.ts';
+import { reconstructingSource } from './read/reconstructing-source.ts';
+import { singleFlightSource } from './read/single-flight-source.ts';
+import { cachedSource } from './cache/cached-source.ts';
+import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp } from './http/app.ts';
 import { withFastHits } from './http/fast-hits.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
-import { reconstructionLimiter } from './http/limiter.ts';
+import { reconstructionLimiter } from './read/limiter.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { readMetrics } from './http/read-metrics.ts';
 import { registerCacheMetrics } from './http/cache-metrics.ts';
@@ -78,10 +86,56 @@ export interface EdgeOverrides {
   };
 }
 
+type Close = () => void | Promise<void>;
+
+/** Closes what was built, last built first; each close runs even if an earlier one failed. */
+class Disposer {
+  readonly #closes: Close[] = [];
+  add(close: Close): void {
+    this.#closes.push(close);
+  }
+  async dispose(): Promise<void> {
+    for (const close of this.#closes.splice(0).reverse())
+      await Promise.resolve(close()).catch(() => undefined);
+  }
+}
+
 export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {}): Promise<RunningEdge> {
   const log = pino({ level: config.LOG_LEVEL });
-  const dataDir = resolve(config.DATA_DIR);
+  const disposer = new Disposer();
+  try {
+    const network = await buildNetwork(config, overrides, log, disposer);
+    const registry = new Registry();
+    const cache = buildCache(config, network, disposer);
+    if (cache) registerCacheMetrics(registry, cache);
+    const stack = buildReadStack(config, network, cache, registry, disposer);
+    const http = await buildHttp(config, network, cache, stack, registry, log, disposer);
+    return { url: http.url, devnet: network.devnet, stop: () => disposer.dispose() };
+  } catch (error) {
+    await disposer.dispose();
+    throw error;
+  }
+}
 
+interface EdgeNetwork {
+  devnet: RunningDevnet | undefined;
+  source: CommitteeSource;
+  /** The last committee view loaded; undefined while Sui has not answered yet. */
+  view(): CommitteeView | undefined;
+  transport: NodeTransport;
+  /** When blobs end and the chain events that end them early; the cache cannot run without. */
+  lifetimes: BlobLifetimes | undefined;
+  objects: BlobObjectSource | undefined;
+}
+
+/** The network: an embedded or running devnet, or Sui; its committee, node transport and chain views. */
+async function buildNetwork(
+  config: EdgeConfig,
+  overrides: EdgeOverrides,
+  log: Logger,
+  disposer: Disposer,
+): Promise<EdgeNetwork> {
+  const dataDir = resolve(config.DATA_DIR);
   let devnet: RunningDevnet | undefined;
   let source: CommitteeSource;
   let sui: (EdgeOverrides['sui'] & {}) | undefined;
@@ -100,23 +154,26 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
     source = devnetCommitteeSource({ dir: resolve(config.DEVNET_DIR) });
   } else {
     const started = performance.now();
-    devnet = await startDevnet({
+    const embedded = await startDevnet({
       dir: join(dataDir, 'devnet'),
       nodes: config.DEVNET_NODES,
       shards: config.DEVNET_SHARDS,
       chainParams: config.DEVNET_EPOCH_MS ? { epochDurationMs: config.DEVNET_EPOCH_MS } : undefined,
     });
+    devnet = embedded;
+    disposer.add(() => embedded.stop());
     log.info(
       {
-        dir: devnet.dir,
-        nodes: devnet.committee.nodes.length,
-        shards: devnet.committee.nShards,
+        dir: embedded.dir,
+        nodes: embedded.committee.nodes.length,
+        shards: embedded.committee.nShards,
         ms: Math.round(performance.now() - started),
       },
       'embedded devnet started',
     );
-    source = devnetCommitteeSource({ dir: devnet.dir, chainUrl: devnet.chainUrl });
+    source = devnetCommitteeSource({ dir: embedded.dir, chainUrl: embedded.chainUrl });
   }
+  disposer.add(() => source.close());
   // A devnet must answer now; Sui may be unreachable for a while: the edge then starts anyway, reads
   // answer 503 and the source keeps retrying in the background.
   let view: CommitteeView | undefined;
@@ -130,31 +187,12 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
     if (config.NETWORK === 'devnet') throw error;
     log.warn({ err: error }, 'committee not loaded yet; reads answer 503 until it is');
   }
-  const committeeNow = (): Committee | undefined => view?.committee;
-  const committeeFor = async (): Promise<Committee> => {
-    view = await source.current();
-    return committeeForBlob(view, undefined);
-  };
-
-  const registry = new Registry();
-  const codec = codecPool(config.CODEC_WORKERS || undefined);
   // Pins come from the committee as it is when a connection opens (keys may rotate with epochs).
   const transport = undiciTransport({
     pins: (hostPort) => pinsFromNodes(view?.committee.nodes ?? [])(hostPort),
   });
-  const reader = new BlobReader({
-    committeeFor,
-    codec,
-    transport,
-    maxBlobSize: config.MAX_BLOB_SIZE,
-    deadlineMs: config.READ_DEADLINE_MS,
-    requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
-    hedgeDelayMs: config.HEDGE_DELAY_MS,
-    observer: readMetrics(registry),
-  });
-  const blocklist = fileBlocklist(
-    config.BLOCKLIST_FILE ? resolve(config.BLOCKLIST_FILE) : join(dataDir, 'blocklist.txt'),
-  );
+  disposer.add(() => transport.close());
+
   const chainUrl = view?.committee.chainUrl;
   const chain = chainUrl ? new DevnetChainClient(chainUrl) : undefined;
   // The cache must know when blobs end and hear of deletions: from the devnet chain, or from the
@@ -180,30 +218,114 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
           pollMs: config.SUI_EVENT_POLL_MS,
         })
       : undefined;
-  const redis =
-    lifetimes && config.REDIS_URL
-      ? new RedisTier({
-          url: config.REDIS_URL,
-          prefix: config.REDIS_PREFIX,
-          commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-        })
+  const objects = chain
+    ? devnetBlobObjects(chain)
+    : sui
+      ? suiBlobObjects({ client: sui.client, epoch: async () => (await source.current()).epoch })
       : undefined;
-  const cache = lifetimes
-    ? new BlobCache({
-        reader,
-        memory: new MemoryTier({
-          maxBytes: config.CACHE_MEMORY_BYTES || Math.min(2 ** 31, Math.floor(totalmem() / 4)),
-          maxEntryBytes: config.CACHE_MAX_OBJECT_BYTES,
-        }),
-        negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
-        maxObjectBytes: config.CACHE_MAX_OBJECT_BYTES,
-        lifetimes,
-        redis,
+  const currentView = async () => (view = await source.current());
+  return {
+    devnet,
+    // Every read of the committee also updates what /status and the TLS pins see.
+    source: { current: currentView, refresh: () => source.refresh(), close: () => source.close() },
+    view: () => view,
+    transport,
+    lifetimes,
+    objects,
+  };
+}
+
+/** The blob cache: memory, Redis when configured, the negative cache, following the chain's events. */
+function buildCache(config: EdgeConfig, network: EdgeNetwork, disposer: Disposer): BlobCache | undefined {
+  const { lifetimes } = network;
+  if (!lifetimes) {
+    // Never silently: an operator who configured Redis expects a shared cache.
+    if (config.REDIS_URL)
+      throw new Error(
+        'REDIS_URL is set, but this network gives the edge no blob lifetimes, so it cannot cache at all',
+      );
+    return undefined;
+  }
+  const redis = config.REDIS_URL
+    ? new RedisTier({
+        url: config.REDIS_URL,
+        prefix: config.REDIS_PREFIX,
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       })
     : undefined;
-  const stopFollowing = cache?.start();
-  if (cache) registerCacheMetrics(registry, cache);
+  if (redis) disposer.add(() => redis.close());
+  const cache = new BlobCache({
+    memory: new MemoryTier({
+      maxBytes: config.CACHE_MEMORY_BYTES || Math.min(2 ** 31, Math.floor(totalmem() / 4)),
+      maxEntryBytes: config.CACHE_MAX_OBJECT_BYTES,
+    }),
+    negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
+    maxObjectBytes: config.CACHE_MAX_OBJECT_BYTES,
+    lifetimes,
+    tiers: redis ? [redis] : [],
+    claims: redis,
+  });
+  disposer.add(cache.start());
+  return cache;
+}
 
+interface ReadStack {
+  blobs: BlobSource;
+  blocklist: ReturnType<typeof fileBlocklist>;
+  limiter: ReturnType<typeof reconstructionLimiter>;
+}
+
+/**
+ * The read stack, stacked once for every route: blocked → quilt patches → negative → cached →
+ * single-flight → limited → reconstruction from the storage nodes.
+ */
+function buildReadStack(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  cache: BlobCache | undefined,
+  registry: Registry,
+  disposer: Disposer,
+): ReadStack {
+  const codec = codecPool(config.CODEC_WORKERS || undefined);
+  disposer.add(() => codec.close());
+  const committeeFor = async () => committeeForBlob(await network.source.current(), undefined);
+  const reader = new BlobReader({
+    committeeFor,
+    codec,
+    transport: network.transport,
+    maxBlobSize: config.MAX_BLOB_SIZE,
+    deadlineMs: config.READ_DEADLINE_MS,
+    requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
+    hedgeDelayMs: config.HEDGE_DELAY_MS,
+    observer: readMetrics(registry),
+  });
+  const blocklist = fileBlocklist(
+    config.BLOCKLIST_FILE ? resolve(config.BLOCKLIST_FILE) : join(resolve(config.DATA_DIR), 'blocklist.txt'),
+  );
+  disposer.add(() => blocklist.close());
+  const limiter = reconstructionLimiter(
+    config.MAX_CONCURRENT_RECONSTRUCTIONS,
+    config.MAX_QUEUED_RECONSTRUCTIONS,
+  );
+  let blobs: BlobSource = singleFlightSource(limitedSource(reconstructingSource(reader), limiter));
+  if (cache) {
+    blobs = cachedSource(blobs, cache, async () => (await committeeFor()).nShards);
+    blobs = negativeSource(blobs, cache.negative);
+  }
+  blobs = blockedSource(quiltPatchSource(blobs), blocklist);
+  return { blobs, blocklist, limiter };
+}
+
+/** The HTTP app, the fast path for memory hits in front of it, and the listening server. */
+async function buildHttp(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  cache: BlobCache | undefined,
+  stack: ReadStack,
+  registry: Registry,
+  log: Logger,
+  disposer: Disposer,
+): Promise<{ url: string }> {
   const httpMetrics = createHttpMetrics(registry);
   const corsOrigins =
     config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
@@ -211,40 +333,29 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
   const app = createEdgeApp({
     version: VERSION,
     network: config.NETWORK,
-    committee: committeeNow,
+    committee: () => network.view()?.committee,
     metrics: httpMetrics,
     corsOrigins,
     adminToken: config.ADMIN_TOKEN,
+    blocklist: stack.blocklist,
+    cache,
+    reconstructions: stack.limiter,
     aggregator: {
-      reader,
-      quilts: new QuiltReader(
-        cache
-          ? cachedQuiltOpener(cache, reader, async () => (await committeeFor()).nShards)
-          : nodeQuiltOpener(reader),
-      ),
-      objects: chain
-        ? devnetBlobObjects(chain)
-        : sui
-          ? suiBlobObjects({ client: sui.client, epoch: async () => (await source.current()).epoch })
-          : undefined,
-      cache,
-      blocklist,
-      limiter: reconstructionLimiter(
-        config.MAX_CONCURRENT_RECONSTRUCTIONS,
-        config.MAX_QUEUED_RECONSTRUCTIONS,
-      ),
+      blobs: stack.blobs,
+      objects: network.objects,
       activeContent: config.ACTIVE_CONTENT,
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
       sniffedTypes,
     },
   });
   const appListener = getRequestListener(app.fetch);
+  // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
   const server = createServer(
     cache
       ? withFastHits(
           {
             cache,
-            blocklist,
+            blocklist: stack.blocklist,
             sniffedTypes,
             activeContent: config.ACTIVE_CONTENT,
             corsOrigins,
@@ -255,28 +366,18 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
       : appListener,
   );
   await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));
+  disposer.add(
+    () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  );
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
   log.info({ url }, 'walrus-edge listening');
-
-  return {
-    url,
-    devnet,
-    stop: async () => {
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      });
-      source.close();
-      stopFollowing?.();
-      await redis?.close();
-      blocklist.close();
-      await transport.close();
-      await codec.close();
-      await devnet?.stop();
-    },
-  };
+  return { url };
 }
 
 if (import.meta.main) {

@@ -1,31 +1,33 @@
-// The edge's blob cache: hot blobs served from memory (L1), one reconstruction per blob however many
-// requests miss at once (single-flight, abort-safe), "not found" remembered briefly, and entries that
-// never outlive the blob: each carries its end epoch, and chain events purge deleted and expired ones.
+// The edge's blob cache: hot blobs in tiers (memory first, then Redis), one reconstruction per blob
+// however many requests miss at once — streamed to all of them as it arrives and kept when it is done
+// (SharedFill) — "not found" remembered briefly, and entries that never outlive the blob: each carries
+// its end epoch, and chain events purge deleted and expired ones. The read stack's cached layer
+// (cached-source.ts) is its one user on the request path; the fast path and the admin API ask it too.
 import { LRUCache } from 'lru-cache';
-import { readAllBytes } from '../protocol/bytes.ts';
-import type { BlobLifetimes } from '../network/blob-lifetimes.ts';
-import type { BlobMetadataResult, BlobReader } from '../read/blob-reader.ts';
+import type { BlobLifetime, BlobLifetimes } from '../network/blob-lifetimes.ts';
+import { isFailure, type BlobHandle } from '../read/blob-source.ts';
 import { failure, type ReadFailure } from '../read/read-errors.ts';
+import type { CacheTier, FillClaims } from './cache-tier.ts';
 import type { CachedBlob, MemoryTier } from './memory-tier.ts';
 import type { NegativeCache } from './negative-cache.ts';
-import type { RedisTier } from './redis-tier.ts';
-import { SingleFlight } from './single-flight.ts';
+import { SharedFill } from './shared-fill.ts';
 
 export interface BlobCacheOptions {
-  reader: BlobReader;
   memory: MemoryTier;
   negative: NegativeCache;
   /**
-   * Larger blobs are never cached (streamed instead). Memory takes what fits its own budget; Redis
-   * takes anything up to this. Default: the memory tier's per-entry cap.
+   * Larger blobs are never cached (streamed instead). Memory takes what fits its own budget; the
+   * other tiers take anything up to this. Default: the memory tier's per-entry cap.
    */
   maxObjectBytes?: number;
   /** Without it nothing is cached: an entry must know when its blob ends. */
   lifetimes: BlobLifetimes;
   /** Background fills (after a range miss) at once; more are skipped, not queued. */
   maxBackgroundFills?: number;
-  /** L2, shared by edge instances and kept across restarts; absent = memory only. */
-  redis?: RedisTier;
+  /** Tiers after memory (Redis), shared by edge instances and kept across restarts. */
+  tiers?: CacheTier[];
+  /** How instances sharing a tier agree on one reconstruction per blob (Redis claims). */
+  claims?: FillClaims;
   /**
    * Blobs up to this size enter memory on their first read; larger ones only on their second (a
    * doorkeeper), so one scan of cold large blobs cannot flush the hot set. Default 256 KiB.
@@ -33,18 +35,21 @@ export interface BlobCacheOptions {
   admitAtOnceBytes?: number;
 }
 
-export type CacheTier = 'HIT-MEMORY' | 'HIT-REDIS';
+export type CacheHitLabel = CacheTier['hitLabel'];
 
 /** How long a reconstruction claim holds, and how long others wait on it before trying themselves. */
 const CLAIM_MS = 30_000;
 
 export class BlobCache {
   readonly memory: MemoryTier;
-  readonly #negative: NegativeCache;
-  readonly #reader: BlobReader;
+  /** "Not found" remembered briefly (the read stack's negative layer); certified blobs leave it. */
+  readonly negative: NegativeCache;
   readonly #lifetimes: BlobLifetimes;
-  readonly #redis: RedisTier | undefined;
-  readonly #flights = new SingleFlight<Uint8Array | ReadFailure>();
+  /** Memory first, then the shared tiers. */
+  readonly #tiers: CacheTier[];
+  readonly #claims: FillClaims | undefined;
+  /** Fills in progress by blob ID, with the work that settles once the bytes are kept (or not). */
+  readonly #inFlight = new Map<string, { fill: SharedFill; settled: Promise<void> }>();
   readonly #maxBackgroundFills: number;
   readonly #admitAtOnceBytes: number;
   readonly #maxObjectBytes: number;
@@ -52,7 +57,7 @@ export class BlobCache {
   readonly #misses = new LRUCache<string, number>({ max: 100_000 });
   #backgroundFills = 0;
   #epoch: number | undefined;
-  /** Names this instance's claims in Redis. */
+  /** Names this instance's claims. */
   readonly #instance = crypto.randomUUID();
   #fills = 0;
   /** Entries dropped because the chain said so: the blob was deleted, or its end epoch began. */
@@ -60,13 +65,13 @@ export class BlobCache {
 
   constructor(options: BlobCacheOptions) {
     this.memory = options.memory;
-    this.#negative = options.negative;
-    this.#reader = options.reader;
+    this.negative = options.negative;
     this.#lifetimes = options.lifetimes;
-    this.#redis = options.redis;
+    this.#claims = options.claims;
     this.#maxBackgroundFills = options.maxBackgroundFills ?? 4;
     this.#admitAtOnceBytes = options.admitAtOnceBytes ?? 256 * 1024;
     this.#maxObjectBytes = options.maxObjectBytes ?? options.memory.maxEntryBytes;
+    this.#tiers = [this.#memoryTier(), ...(options.tiers ?? [])];
   }
 
   /** Follows chain events (deletions, epoch changes) until the returned function is called. */
@@ -77,7 +82,7 @@ export class BlobCache {
         this.purge(blobId);
       },
       // A blob certified just now must not stay hidden behind a remembered "not found".
-      certified: (blobId) => this.#negative.delete(blobId),
+      certified: (blobId) => this.negative.delete(blobId),
       epoch: (epoch) => {
         this.#epoch = epoch;
         this.#purges.expired += this.memory.purgeWhere(
@@ -87,6 +92,7 @@ export class BlobCache {
     });
   }
 
+  /** A memory hit, synchronously (the fast path); never one past its end epoch. */
   hit(blobId: string): CachedBlob | undefined {
     const blob = this.memory.get(blobId);
     if (blob && this.#epoch !== undefined && blob.endEpoch !== undefined && blob.endEpoch <= this.#epoch) {
@@ -96,39 +102,40 @@ export class BlobCache {
     return blob;
   }
 
-  /** A request's lookup: memory first, then Redis (promoting what it finds); a miss is counted. */
-  async lookup(blobId: string): Promise<{ blob: CachedBlob; tier: CacheTier } | undefined> {
+  /** A request's lookup: tier by tier, copying a later tier's hit into the earlier ones; a miss is counted. */
+  async lookup(blobId: string): Promise<{ blob: CachedBlob; tier: CacheHitLabel } | undefined> {
     const found = await this.#find(blobId);
-    if (!found) this.#misses.set(blobId, (this.#misses.get(blobId) ?? 0) + 1);
+    if (!found) this.#misses.set(blobId, this.#requests(blobId) + 1);
     return found;
   }
 
-  async #find(blobId: string): Promise<{ blob: CachedBlob; tier: CacheTier } | undefined> {
-    const inMemory = this.hit(blobId);
-    if (inMemory) return { blob: inMemory, tier: 'HIT-MEMORY' };
-    const inRedis = await this.#redis?.get(blobId, this.#epoch);
-    if (!inRedis) return undefined;
-    this.memory.set(blobId, inRedis);
-    return { blob: inRedis, tier: 'HIT-REDIS' };
+  async #find(blobId: string): Promise<{ blob: CachedBlob; tier: CacheHitLabel } | undefined> {
+    for (const [index, tier] of this.#tiers.entries()) {
+      const blob = await tier.get(blobId, this.#epoch);
+      if (!blob) continue;
+      // Promoted: it was asked for again, so past the doorkeeper.
+      for (const earlier of this.#tiers.slice(0, index)) await earlier.set(blobId, blob, 2);
+      return { blob, tier: tier.hitLabel };
+    }
+    return undefined;
   }
 
   knownMissing(blobId: string): boolean {
-    return this.#negative.has(blobId);
+    return this.negative.has(blobId);
   }
 
   noteMissing(blobId: string): void {
-    this.#negative.add(blobId);
+    this.negative.add(blobId);
   }
 
-  /** Whether a blob of this size is cached at all (in memory if it fits there, in Redis). */
+  /** Whether a blob of this size is cached at all (in memory if it fits there, in the other tiers). */
   cacheable(size: number): boolean {
     return size <= this.#maxObjectBytes;
   }
 
   purge(blobId: string): void {
-    this.memory.delete(blobId);
-    this.#negative.delete(blobId);
-    void this.#redis?.delete(blobId);
+    this.negative.delete(blobId);
+    for (const tier of this.#tiers) void tier.delete(blobId);
   }
 
   /** Reconstructions this cache has started (each fill of a blob counts once, however many waited). */
@@ -137,106 +144,137 @@ export class BlobCache {
   }
 
   /**
-   * The whole blob through one reconstruction, shared by every concurrent caller; stored in memory
-   * when it fits and its end epoch is known. A caller that aborts stops waiting; the work goes on for
-   * the others and stops only when none is left.
+   * The whole blob through one reconstruction shared by every concurrent caller, streamed to each from
+   * its first byte on, and kept when it is done (if it fits and its end epoch is known). A caller that
+   * aborts stops waiting; the work goes on for the others and stops only when none is left.
    */
-  fill(meta: BlobMetadataResult, signal?: AbortSignal): Promise<Uint8Array | ReadFailure> {
-    return this.#flights.run(
-      meta.blobId,
-      async (flightSignal) => {
-        // A flight that finished a moment ago, here or on another instance, may already have stored it.
-        const stored = await this.#find(meta.blobId);
-        if (stored) return stored.blob.bytes;
-        // Across instances: one claims the reconstruction in Redis, the others wait for its result.
-        const claimed = this.cacheable(meta.size)
-          ? await this.#redis?.claim(meta.blobId, this.#instance, CLAIM_MS)
-          : undefined;
-        if (claimed === false) {
-          const landed = await this.#redis!.waitFor(meta.blobId, flightSignal, CLAIM_MS, this.#epoch);
-          if (landed) {
-            this.memory.set(meta.blobId, landed);
-            return landed.bytes;
-          }
-        }
-        try {
-          return await this.#reconstruct(meta, flightSignal);
-        } finally {
-          if (claimed) void this.#redis!.release(meta.blobId, this.#instance);
-        }
-      },
-      signal,
-    );
+  fill(handle: BlobHandle, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | ReadFailure> {
+    return this.#fillFor(handle).fill.join(signal);
   }
 
-  async #reconstruct(meta: BlobMetadataResult, flightSignal: AbortSignal): Promise<Uint8Array | ReadFailure> {
-    this.#fills++;
-    const [result, lifetime] = await Promise.all([
-      this.#reader.stream(meta, { signal: flightSignal }),
-      this.#lifetimes.lifetime(meta.blobId).catch(() => undefined),
-    ]);
-    if (result.kind !== 'ok') return result;
-    let bytes: Uint8Array;
-    try {
-      bytes = await readAllBytes(result.body);
-    } catch {
-      return failure('unavailable', 'the reconstruction failed part-way');
-    }
-    const now = Date.now();
-    const endEpoch = lifetime?.endEpoch;
-    if (
-      endEpoch !== undefined &&
-      (this.#epoch === undefined || endEpoch > this.#epoch) &&
-      (lifetime?.endsAtMs === undefined || lifetime.endsAtMs > now)
-    ) {
-      // Entries end with the blob: by epoch (events) and, where epochs follow a clock, by time too.
-      const entry: CachedBlob = { bytes, storedAt: now, endEpoch, expiresAt: lifetime?.endsAtMs };
-      if (this.#admit(meta.blobId, bytes.length)) this.memory.set(meta.blobId, entry);
-      // Awaited: instances waiting on our claim look for it the moment the claim is released.
-      if (this.cacheable(bytes.length)) await this.#redis?.set(meta.blobId, entry);
-    }
-    return bytes;
+  /** Fills in the background (after a range miss), if a slot is free; never blocks the caller. */
+  fillInBackground(handle: BlobHandle): void {
+    if (this.#inFlight.has(handle.blobId)) return;
+    if (this.#backgroundFills >= this.#maxBackgroundFills || !this.cacheable(handle.size)) return;
+    this.#backgroundFills++;
+    const { fill, settled } = this.#fillFor(handle);
+    const release = fill.hold();
+    void settled.finally(() => {
+      release();
+      this.#backgroundFills--;
+    });
   }
 
-  /**
-   * The operator's warm-up: reconstructs the blob now (once, shared with any concurrent miss) and
-   * keeps it, pinned in memory if asked. Resolves to what happened.
-   */
-  async warm(
-    meta: BlobMetadataResult,
-    pin: boolean,
-  ): Promise<'cached' | 'pinned' | 'too-large' | ReadFailure['kind']> {
-    if (!this.cacheable(meta.size) && !pin) return 'too-large';
-    // The operator asked for it: past the doorkeeper at once.
-    this.#misses.set(meta.blobId, 2);
-    const bytes = await this.fill(meta);
-    if (!(bytes instanceof Uint8Array)) return bytes.kind;
-    if (!pin) return 'cached';
-    const entry = this.memory.get(meta.blobId) ?? { bytes, storedAt: Date.now() };
-    this.memory.pin(meta.blobId, entry);
-    return 'pinned';
+  /** Lets the blob past the doorkeeper at once (the operator asked for it). */
+  admitNow(blobId: string): void {
+    this.#misses.set(blobId, 2);
+  }
+
+  /** Keeps the blob in memory until it is purged or expires, whatever the LRU decides. */
+  pin(blobId: string, bytes: Uint8Array): void {
+    this.memory.pin(blobId, this.memory.get(blobId) ?? { bytes, storedAt: Date.now() });
   }
 
   stats() {
     return {
       memory: this.memory.stats(),
-      redis: this.#redis ? { available: this.#redis.available, failures: this.#redis.failures } : null,
+      redis: this.#health(),
       fills: this.#fills,
       purges: { ...this.#purges },
       epoch: this.#epoch ?? null,
     };
   }
 
-  #admit(blobId: string, size: number): boolean {
-    return size <= this.#admitAtOnceBytes || (this.#misses.get(blobId) ?? 0) >= 2;
+  #health(): { available: boolean; failures: number } | null {
+    const shared = this.#tiers.find((tier) => 'available' in tier) as
+      (CacheTier & { available: boolean; failures: number }) | undefined;
+    return shared ? { available: shared.available, failures: shared.failures } : null;
   }
 
-  /** Fills in the background (after a range miss), if a slot is free; never blocks the caller. */
-  fillInBackground(meta: BlobMetadataResult): void {
-    if (this.#backgroundFills >= this.#maxBackgroundFills || !this.cacheable(meta.size)) return;
-    this.#backgroundFills++;
-    void this.fill(meta)
-      .catch(() => undefined)
-      .finally(() => this.#backgroundFills--);
+  #requests(blobId: string): number {
+    return this.#misses.get(blobId) ?? 0;
+  }
+
+  /** The blob's fill in progress, or a new one started now. */
+  #fillFor(handle: BlobHandle): { fill: SharedFill; settled: Promise<void> } {
+    const running = this.#inFlight.get(handle.blobId);
+    if (running) return running;
+    const fill = new SharedFill();
+    const settled = this.#run(fill, handle)
+      .catch(() => fill.fail(failure('unavailable', 'the cache fill failed')))
+      .finally(() => {
+        if (this.#inFlight.get(handle.blobId) === flight) this.#inFlight.delete(handle.blobId);
+      });
+    const flight = { fill, settled };
+    this.#inFlight.set(handle.blobId, flight);
+    return flight;
+  }
+
+  async #run(fill: SharedFill, handle: BlobHandle): Promise<void> {
+    const { blobId } = handle;
+    // A fill that finished a moment ago, here or on another instance, may already have stored it.
+    const stored = await this.#find(blobId);
+    if (stored) return this.#serve(fill, stored.blob.bytes);
+    // Across instances: one claims the reconstruction, the others wait for its result.
+    const claimed = this.cacheable(handle.size)
+      ? await this.#claims?.claim(blobId, this.#instance, CLAIM_MS)
+      : undefined;
+    try {
+      if (claimed === false) {
+        const landed = await this.#claims!.waitFor(blobId, fill.signal, CLAIM_MS, this.#epoch);
+        if (landed) {
+          this.memory.set(blobId, landed);
+          return this.#serve(fill, landed.bytes);
+        }
+      }
+      this.#fills++;
+      // The lifetime is needed only to keep the bytes: asked now, awaited after the last byte.
+      const lifetime = this.#lifetimes.lifetime(blobId).catch(() => undefined);
+      const body = await handle.read(undefined, fill.signal);
+      if (isFailure(body)) return fill.fail(body);
+      try {
+        for await (const chunk of body) fill.push(chunk);
+      } catch {
+        return fill.fail(failure('unavailable', 'the reconstruction failed part-way'));
+      }
+      fill.finish();
+      // Awaited: instances waiting on our claim look for the blob the moment the claim is released.
+      await this.#keep(blobId, fill.bytes, await lifetime);
+    } finally {
+      if (claimed) void this.#claims!.release(blobId, this.#instance);
+    }
+  }
+
+  #serve(fill: SharedFill, bytes: Uint8Array): void {
+    fill.push(bytes);
+    fill.finish();
+  }
+
+  async #keep(blobId: string, bytes: Uint8Array, lifetime: BlobLifetime | undefined): Promise<void> {
+    const now = Date.now();
+    const endEpoch = lifetime?.endEpoch;
+    if (
+      endEpoch === undefined ||
+      (this.#epoch !== undefined && endEpoch <= this.#epoch) ||
+      (lifetime?.endsAtMs !== undefined && lifetime.endsAtMs <= now) ||
+      !this.cacheable(bytes.length)
+    )
+      return;
+    // Entries end with the blob: by epoch (events) and, where epochs follow a clock, by time too.
+    const entry: CachedBlob = { bytes, storedAt: now, endEpoch, expiresAt: lifetime?.endsAtMs };
+    const requests = this.#requests(blobId);
+    for (const tier of this.#tiers) await tier.set(blobId, entry, requests);
+  }
+
+  /** Memory as a tier: the epoch check of `hit`, and the doorkeeper for large blobs. */
+  #memoryTier(): CacheTier {
+    return {
+      hitLabel: 'HIT-MEMORY',
+      get: async (blobId) => this.hit(blobId),
+      set: async (blobId, blob, requests) => {
+        if (blob.bytes.length <= this.#admitAtOnceBytes || requests >= 2) this.memory.set(blobId, blob);
+      },
+      delete: async (blobId) => void this.memory.delete(blobId),
+    };
   }
 }

@@ -3,6 +3,7 @@
 // one value and a range reads only its chunks. Redis trouble never fails a request: every call has a
 // short timeout, and after a failure the tier stays out of the way for a while (circuit breaker).
 import type { RedisOptions } from 'ioredis';
+import type { CacheTier, FillClaims } from './cache-tier.ts';
 import type { CachedBlob } from './memory-tier.ts';
 import { connectRedis, type RedisClient } from './redis-connection.ts';
 
@@ -30,7 +31,8 @@ interface Record {
   expiresAt?: number;
 }
 
-export class RedisTier {
+export class RedisTier implements CacheTier, FillClaims {
+  readonly hitLabel = 'HIT-REDIS';
   readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #ttl: number;

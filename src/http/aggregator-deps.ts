@@ -1,23 +1,16 @@
 // What the aggregator routes need, handed in by the composition root.
-import type { BlobCache } from '../cache/blob-cache.ts';
 import type { BlobObjectSource } from '../network/blob-objects.ts';
-import type { BlobReader, Consistency } from '../read/blob-reader.ts';
-import type { QuiltReader } from '../read/quilt-reader.ts';
+import type { Consistency } from '../read/blob-reader.ts';
+import type { BlobSource } from '../read/blob-source.ts';
 import type { ActiveContentPolicy } from './blob-responder.ts';
-import type { Blocklist } from './blocklist.ts';
-import type { ReconstructionLimiter } from './limiter.ts';
 
 export interface AggregatorDeps {
-  reader: BlobReader;
-  quilts: QuiltReader;
+  /** The read stack (blocked → quilt patches → negative → cached → single-flight → limited → nodes). */
+  blobs: BlobSource;
   objects?: BlobObjectSource;
-  blocklist: Blocklist;
-  limiter: ReconstructionLimiter;
   activeContent: ActiveContentPolicy;
   /** Blob attributes (by-object-id) that become response headers, lower-case. */
   attributeHeaders: readonly string[];
-  /** Hot blobs, single-flight and negative caching; absent = every request reconstructs. */
-  cache?: BlobCache;
   /** Content types sniffed so far, by blob or patch ID (bounded). */
   sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
 }

@@ -1,7 +1,9 @@
 // The edge's Hono app. Web-standard APIs only, so the same app can run on Node and on Workers; what is
 // Node-specific (metrics registry, devnet, worker pools) is handed in by the composition root.
 import { Hono } from 'hono';
+import type { BlobCache } from '../cache/blob-cache.ts';
 import type { Committee } from '../network/committee.ts';
+import type { Blocklist } from '../read/blocklist.ts';
 import type { AggregatorDeps } from './aggregator-deps.ts';
 import { corsMiddleware } from './cors.ts';
 import { errorResponse } from './errors.ts';
@@ -19,6 +21,12 @@ export interface EdgeAppDeps {
   committee: () => Committee | undefined;
   metrics?: HttpMetrics;
   aggregator?: AggregatorDeps;
+  /** The blocklist behind the read stack's blocked layer, for the admin API. */
+  blocklist?: Blocklist;
+  /** The blob cache behind the read stack's cached layer (admin API, /readyz); absent = no cache. */
+  cache?: BlobCache;
+  /** Reconstructions running and queued now (/status). */
+  reconstructions?: { readonly active: number; readonly queued: number };
   /** Origins allowed by CORS: '*' or a list. */
   corsOrigins?: '*' | string[];
   adminToken?: string;
@@ -44,8 +52,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       storageNodes: committee?.nodes.length ?? null,
       chainUrl: committee?.chainUrl ?? null,
       uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
-      reconstructions: deps.aggregator
-        ? { active: deps.aggregator.limiter.active, queued: deps.aggregator.limiter.queued }
+      reconstructions: deps.reconstructions
+        ? { active: deps.reconstructions.active, queued: deps.reconstructions.queued }
         : undefined,
     });
   });
@@ -54,7 +62,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   // the edge still serves from memory and the storage nodes.
   app.get('/readyz', (c) => {
     const committee = deps.committee();
-    const redis = deps.aggregator?.cache?.stats().redis;
+    const redis = deps.cache?.stats().redis;
     const body = {
       ready: committee !== undefined,
       committee: committee ? { epoch: committee.epoch, nodes: committee.nodes.length } : null,
@@ -75,12 +83,13 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     blobRoutes(app, deps.aggregator);
     quiltRoutes(app, deps.aggregator);
     concatRoute(app, deps.aggregator);
-    adminRoutes(app, {
-      adminToken: deps.adminToken,
-      blocklist: deps.aggregator.blocklist,
-      cache: deps.aggregator.cache,
-      reader: deps.aggregator.reader,
-    });
+    if (deps.blocklist)
+      adminRoutes(app, {
+        adminToken: deps.adminToken,
+        blocklist: deps.blocklist,
+        cache: deps.cache,
+        blobs: deps.aggregator.blobs,
+      });
   }
   return app;
 }

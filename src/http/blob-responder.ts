@@ -12,13 +12,14 @@ import {
   sniffContentType,
 } from './content-type.ts';
 import { errorResponse, readFailureResponse } from './errors.ts';
-import type { BodySource } from './body-source.ts';
+import type { BlobHandle } from '../read/blob-source.ts';
 
 /** What to do with HTML, SVG, XML and JavaScript, which would run in the edge's own origin. */
 export type ActiveContentPolicy = 'sandbox' | 'attachment' | 'allow';
 
 export interface BlobResponseOptions {
-  source: BodySource;
+  /** What the read stack opened: its size, where its bytes are, and how to read them. */
+  handle: BlobHandle;
   /** Unquoted: the blob ID, or the patch ID for quilt patches. */
   etag: string;
   cacheControl: string;
@@ -37,7 +38,8 @@ const SANDBOX_CSP =
   "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'";
 
 export async function respondWithBody(c: Context, options: BlobResponseOptions): Promise<Response> {
-  const { source, etag } = options;
+  const { handle, etag } = options;
+
   const quotedEtag = `"${etag}"`;
   const signal = c.req.raw.signal;
   const base: Record<string, string> = {
@@ -45,6 +47,8 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
     'cache-control': options.cacheControl,
     'accept-ranges': 'bytes',
     'x-content-type-options': 'nosniff',
+    'x-cache': handle.origin,
+    age: String(handle.ageSeconds),
     ...options.headers,
   };
 
@@ -52,7 +56,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
     return new Response(null, { status: 304, headers: base });
   }
 
-  const size = source.size;
+  const size = handle.size;
   const rangeHeader = rangeUnlessStale(c.req.header('range'), c.req.header('if-range'), quotedEtag);
   const decision = decideRange(rangeHeader, size);
   if (decision.kind === 'unsatisfiable') {
@@ -78,7 +82,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   let firstStream: ReadableStream<Uint8Array> | undefined;
   let head: Uint8Array | undefined;
   if (!isHead && ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end > 0) {
-    const stream = await source.range(0, ranges[0]!.end, signal);
+    const stream = await handle.read({ start: 0, end: ranges[0]!.end }, signal);
     if (!(stream instanceof ReadableStream)) return readFailureResponse(c, stream);
     let chunk: Uint8Array;
     [chunk, firstStream] = await peek(stream);
@@ -89,7 +93,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   let sniffed = explicitType === undefined ? options.sniffedTypes?.get(etag) : undefined;
   if (explicitType === undefined && sniffed === undefined) {
     if (!head && size > 0) {
-      const bytes = await source.head(SNIFF_BYTES, signal);
+      const bytes = await handle.prefix(SNIFF_BYTES, signal);
       if (!(bytes instanceof Uint8Array)) return readFailureResponse(c, bytes);
       head = bytes;
     }
@@ -111,8 +115,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
     if (isHead) return new Response(null, { status: partial ? 206 : 200, headers });
     let body = firstStream;
     if (!body) {
-      const stream =
-        range.end > range.start ? await source.range(range.start, range.end, signal) : emptyStream();
+      const stream = range.end > range.start ? await handle.read(range, signal) : emptyStream();
       if (!(stream instanceof ReadableStream)) return readFailureResponse(c, stream);
       body = stream;
     }
@@ -137,7 +140,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   };
   if (isHead) return new Response(null, { status: 206, headers });
   // Check the first part can be read before committing to a 206.
-  const first = await source.range(ranges[0]!.start, ranges[0]!.end, signal);
+  const first = await handle.read(ranges[0]!, signal);
   if (!(first instanceof ReadableStream)) return readFailureResponse(c, first);
   let index = 0;
   let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -151,8 +154,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
             return;
           }
           controller.enqueue(partHeads[index]!);
-          const stream =
-            index === 0 ? first : await source.range(ranges[index]!.start, ranges[index]!.end, signal);
+          const stream = index === 0 ? first : await handle.read(ranges[index]!, signal);
           if (!(stream instanceof ReadableStream)) {
             controller.error(new Error(stream.message));
             return;

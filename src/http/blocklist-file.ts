@@ -10,7 +10,7 @@ import {
   mkdirSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseBlocklist, type Blocklist } from './blocklist.ts';
+import { parseBlocklist, type Blocklist } from '../read/blocklist.ts';
 
 export function fileBlocklist(
   path: string,

@@ -30,7 +30,13 @@ export function readFailureResponse(
 ): Response {
   switch (failure.kind) {
     case 'not-found':
-      return errorResponse(c, 404, notFoundReason, failure.message);
+      return errorResponse(
+        c,
+        404,
+        notFoundReason,
+        failure.message,
+        failure.remembered ? { 'x-cache': 'HIT-NEGATIVE' } : {},
+      );
     case 'blocked':
       return errorResponse(c, 451, 'FORBIDDEN_BLOB', failure.message);
     case 'too-large':
@@ -48,5 +54,7 @@ export function readFailureResponse(
       );
     case 'unavailable':
       return errorResponse(c, 503, 'BLOB_UNAVAILABLE', failure.message, { 'retry-after': '2' });
+    case 'busy':
+      return errorResponse(c, 429, 'TOO_MANY_RECONSTRUCTIONS', failure.message, { 'retry-after': '1' });
   }
 }

@@ -9,7 +9,7 @@ import { ageSeconds, type CachedBlob } from '../cache/memory-tier.ts';
 import { IMMUTABLE } from './aggregator-deps.ts';
 import { matchesIfNoneMatch, presentationHeaders, type ActiveContentPolicy } from './blob-responder.ts';
 import { contentRange, decideRange, rangeUnlessStale, type ByteRange } from './range.ts';
-import type { Blocklist } from './blocklist.ts';
+import type { Blocklist } from '../read/blocklist.ts';
 import { EXPOSED_HEADERS } from './cors.ts';
 
 export interface FastHitDeps {

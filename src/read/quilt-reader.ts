@@ -6,9 +6,9 @@ import { bcs } from '@mysten/bcs';
 import { QuiltIndexV1 } from '../protocol/bcs.ts';
 import { concatBytes } from '../protocol/bytes.ts';
 import { formatQuiltPatchId, parseQuiltPatchId } from '../protocol/quilt-id.ts';
-import { columnOfBlob, encodingParams, sliverLengths } from '../protocol/encoding.ts';
+import { encodingParams, sliverLengths } from '../protocol/encoding.ts';
 import { InvalidIdError, formatBlobId, parseBlobId } from '../protocol/blob-id.ts';
-import { columnsOutside, type BlobMetadataResult, type BlobReader } from './blob-reader.ts';
+import type { BlobHandle, BlobSource, BytesOrigin } from './blob-source.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
 
 const INDEX_PREFIX = 5;
@@ -26,71 +26,28 @@ export interface QuiltPatchInfo {
 }
 
 export interface QuiltPatch {
+  quiltId: string;
+  /** The quilt's shard count (its matrix layout). */
+  nShards: number;
   patchId: string;
   identifier: string;
   tags: Record<string, string>;
   contents: Uint8Array;
   /** Where the quilt's bytes came from (X-Cache), and how long they have been there (Age, seconds). */
-  source: QuiltSource;
+  source: BytesOrigin;
   age: number;
 }
 
-export type QuiltSource = 'MISS' | 'HIT-MEMORY' | 'HIT-REDIS';
+/** Opens a quilt as a blob: through the read stack (cached or from the storage nodes). */
+export type QuiltOpener = (quiltId: string, signal: AbortSignal) => Promise<BlobHandle | ReadFailure>;
 
-/** A quilt ready to read: what its layout depends on, and its matrix columns (verified or cached). */
-export interface OpenQuilt {
-  quiltId: string;
-  size: number;
-  nShards: number;
-  source: QuiltSource;
-  age: number;
-  columns(from: number, to: number, signal?: AbortSignal): Promise<Uint8Array[] | ReadFailure>;
+/** The stack's blob reads, as a quilt opener (quilts are read with the default consistency). */
+export function quiltOpener(source: BlobSource): QuiltOpener {
+  return (quiltId, signal) =>
+    source.open({ target: { kind: 'blob', blobId: quiltId }, consistency: 'default', signal });
 }
 
-/** Finds a quilt: on the storage nodes, or (wrapped by a cache) in bytes already at hand. */
-export type QuiltOpener = (quiltId: string, signal?: AbortSignal) => Promise<OpenQuilt | ReadFailure>;
-
-/** The storage nodes: verified metadata, then only the columns asked for. */
-export function nodeQuiltOpener(blobs: BlobReader): QuiltOpener {
-  return async (quiltId, signal) => {
-    const meta = await blobs.metadata(quiltId, signal);
-    return meta.kind === 'ok' ? quiltOnNodes(blobs, meta) : meta;
-  };
-}
-
-/** A quilt whose verified metadata is known; each column is fetched and verified when asked for. */
-export function quiltOnNodes(blobs: BlobReader, meta: BlobMetadataResult): OpenQuilt {
-  return {
-    quiltId: meta.blobId,
-    size: meta.size,
-    nShards: meta.committee.nShards,
-    source: 'MISS',
-    age: 0,
-    columns: (from, to, signal) => blobs.columns(meta, from, to, signal),
-  };
-}
-
-/** A quilt whose whole bytes are at hand (a cache hit): columns are cut out of them, no I/O. */
-export function quiltFromBytes(
-  quiltId: string,
-  bytes: Uint8Array,
-  nShards: number,
-  source: QuiltSource,
-  age: number,
-): OpenQuilt {
-  return {
-    quiltId,
-    size: bytes.length,
-    nShards,
-    source,
-    age,
-    columns: async (from, to) => {
-      const outside = columnsOutside(from, to, nShards, bytes.length);
-      if (outside) return outside;
-      return Array.from({ length: to - from }, (_, i) => columnOfBlob(bytes, nShards, from + i));
-    },
-  };
-}
+const NEVER_ABORTED = new AbortController().signal;
 
 export class QuiltReader {
   readonly #open: QuiltOpener;
@@ -100,13 +57,16 @@ export class QuiltReader {
   }
 
   /** The quilt's patches, from its index columns only. */
-  async patches(quiltId: string, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
+  async patches(
+    quiltId: string,
+    signal: AbortSignal = NEVER_ABORTED,
+  ): Promise<QuiltPatchInfo[] | ReadFailure> {
     const quilt = await this.#open(quiltId, signal);
     if ('kind' in quilt) return quilt;
     return this.#index(quilt, signal);
   }
 
-  async patchById(patchId: string, signal?: AbortSignal): Promise<QuiltPatch | ReadFailure> {
+  async patchById(patchId: string, signal: AbortSignal = NEVER_ABORTED): Promise<QuiltPatch | ReadFailure> {
     let parsed;
     try {
       parsed = parseQuiltPatchId(patchId);
@@ -132,7 +92,7 @@ export class QuiltReader {
   async patchByIdentifier(
     quiltId: string,
     identifier: string,
-    signal?: AbortSignal,
+    signal: AbortSignal = NEVER_ABORTED,
   ): Promise<QuiltPatch | ReadFailure> {
     const quilt = await this.#open(quiltId, signal);
     if ('kind' in quilt) return quilt;
@@ -143,7 +103,7 @@ export class QuiltReader {
     return this.#patch(quilt, entry.startIndex, entry.endIndex, entry.patchId, signal);
   }
 
-  async #index(quilt: OpenQuilt, signal?: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
+  async #index(quilt: BlobHandle, signal: AbortSignal): Promise<QuiltPatchInfo[] | ReadFailure> {
     const columnBytes = sliverLengths(quilt.size, quilt.nShards).secondary;
     const first = await quilt.columns(0, 1, signal);
     if (!Array.isArray(first)) return first;
@@ -167,7 +127,7 @@ export class QuiltReader {
       return notAQuilt();
     }
     let start = columns;
-    const quiltId = quilt.quiltId;
+    const quiltId = quilt.blobId;
     return index.patches.map((patch) => {
       const info = {
         patchId: formatQuiltPatchId({
@@ -186,11 +146,11 @@ export class QuiltReader {
   }
 
   async #patch(
-    quilt: OpenQuilt,
+    quilt: BlobHandle,
     startIndex: number,
     endIndex: number,
     patchId: string,
-    signal?: AbortSignal,
+    signal: AbortSignal,
   ): Promise<QuiltPatch | ReadFailure> {
     const columns = await quilt.columns(startIndex, endIndex, signal);
     if (!Array.isArray(columns)) {
@@ -222,12 +182,14 @@ export class QuiltReader {
       const end = PATCH_HEADER + length;
       if (offset > end) throw new Error('bad header');
       return {
+        quiltId: quilt.blobId,
+        nShards: quilt.nShards,
         patchId,
         identifier,
         tags,
         contents: bytes.subarray(offset, end),
-        source: quilt.source,
-        age: quilt.age,
+        source: quilt.origin,
+        age: quilt.ageSeconds,
       };
     } catch {
       return failure('not-found', 'no quilt patch starts at those columns');

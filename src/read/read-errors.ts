@@ -2,12 +2,15 @@
 // each one; the HTTP layer maps them to AIP-193 errors (DESIGN §5).
 
 export type ReadFailure =
-  | { kind: 'not-found'; message: string }
+  /** `remembered`: answered from the negative cache, without asking the storage nodes. */
+  | { kind: 'not-found'; message: string; remembered?: boolean }
   | { kind: 'blocked'; message: string }
   | { kind: 'unavailable'; message: string }
   | { kind: 'too-large'; message: string; size: number; limit: number }
   | { kind: 'invalid-range'; message: string; size: number }
-  | { kind: 'inconsistent'; message: string };
+  | { kind: 'inconsistent'; message: string }
+  /** Every reconstruction slot and queue place is taken: come back shortly (429). */
+  | { kind: 'busy'; message: string };
 
 export function failure<K extends ReadFailure['kind']>(
   kind: K,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTier } from '../../src/cache/memory-tier.ts';
 import { NegativeCache } from '../../src/cache/negative-cache.ts';
-import { SingleFlight } from '../../src/cache/single-flight.ts';
+import { SingleFlight } from '../../src/read/single-flight.ts';
 
 const blob = (size: number, storedAt = 0, expiresAt?: number) => ({
   bytes: new Uint8Array(size),

@@ -253,7 +253,7 @@ const CASES: Case[] = [
   { op: PATCHES, name: 'a blocked quilt', request: () => at(`/v1/quilts/${blockedQuilt.blobId}/patches`), status: 451 },
   { op: PATCHES, name: 'a malformed quilt ID', request: () => at('/v1/quilts/%20/patches'), status: 400, ...MALFORMED },
 
-  { op: BYTE_RANGE, name: 'a range', request: () => at(`/v1/blobs/${blob.blobId}/byte-range?start=10&length=20`), status: 206 },
+  { op: BYTE_RANGE, name: 'a range', request: () => at(`/v1/blobs/${blob.blobId}/byte-range?start=10&length=20`), status: 200 },
   { op: BYTE_RANGE, name: 'length 0', request: () => at(`/v1/blobs/${blob.blobId}/byte-range?start=0&length=0`), status: 400 },
   { op: BYTE_RANGE, name: 'no parameters', request: () => at(`/v1/blobs/${blob.blobId}/byte-range`), status: 400 },
   { op: BYTE_RANGE, name: 'a range past the end', request: () => at(`/v1/blobs/${blob.blobId}/byte-range?start=4990&length=20`), status: 400 },

@@ -5,7 +5,9 @@ import { inlineCodec } from '../../src/codec/codec.ts';
 import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { formatQuiltPatchId } from '../../src/protocol/quilt-id.ts';
 import { BlobReader } from '../../src/read/blob-reader.ts';
-import { QuiltReader, nodeQuiltOpener, quiltFromBytes } from '../../src/read/quilt-reader.ts';
+import { bytesHandle } from '../../src/read/blob-source.ts';
+import { QuiltReader, quiltOpener } from '../../src/read/quilt-reader.ts';
+import { reconstructingSource } from '../../src/read/reconstructing-source.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { postFault, startTestDevnet, storeOnDevnet } from '../support/devnet.ts';
 
@@ -27,15 +29,17 @@ beforeAll(async () => {
   layout = encodeQuilt({ blobs: files, numShards: N });
   ({ blobId: quiltId } = await storeOnDevnet(devnet, layout.quilt));
   quilts = new QuiltReader(
-    nodeQuiltOpener(
-      new BlobReader({
-        committeeFor: async () => devnet.committee,
-        codec: inlineCodec(),
-        maxBlobSize: 1 << 30,
-        deadlineMs: 10_000,
-        requestTimeoutMs: 2_000,
-        hedgeDelayMs: 300,
-      }),
+    quiltOpener(
+      reconstructingSource(
+        new BlobReader({
+          committeeFor: async () => devnet.committee,
+          codec: inlineCodec(),
+          maxBlobSize: 1 << 30,
+          deadlineMs: 10_000,
+          requestTimeoutMs: 2_000,
+          hedgeDelayMs: 300,
+        }),
+      ),
     ),
   );
 });
@@ -116,7 +120,7 @@ describe('QuiltReader against forged patch IDs', () => {
 
 describe('a quilt read from its bytes (a cache hit)', () => {
   it('gives the same index and patches as the storage nodes, with the source it was given', async () => {
-    const fromBytes = new QuiltReader(async (id) => quiltFromBytes(id, layout.quilt, N, 'HIT-MEMORY', 7));
+    const fromBytes = new QuiltReader(async (id) => bytesHandle(id, layout.quilt, N, 'HIT-MEMORY', 7));
     const index = await fromBytes.patches(quiltId);
     expect(index).toEqual(await quilts.patches(quiltId));
     for (const file of files) {

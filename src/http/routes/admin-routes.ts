@@ -1,12 +1,13 @@
 // The operator's API (Bearer ADMIN_TOKEN): the blocklist for now; cache and accounts join later.
 import type { Context, Hono } from 'hono';
 import { timingSafeEqual } from '../timing-safe.ts';
-import type { Blocklist } from '../blocklist.ts';
+import type { Blocklist } from '../../read/blocklist.ts';
 import { errorResponse } from '../errors.ts';
 import { z } from 'zod';
 import type { BlobCache } from '../../cache/blob-cache.ts';
 import { isBlobId } from '../../protocol/blob-id.ts';
-import type { BlobReader } from '../../read/blob-reader.ts';
+import type { BlobSource } from '../../read/blob-source.ts';
+import { warmBlob } from '../../cache/warm.ts';
 
 const BLOCKABLE_ID = /^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{50}|0x[0-9a-f]{64})$/;
 
@@ -14,7 +15,7 @@ const WarmBody = z.object({ ids: z.array(z.string()).min(1).max(100), pin: z.boo
 
 export function adminRoutes(
   app: Hono,
-  deps: { adminToken?: string; blocklist: Blocklist; cache?: BlobCache; reader: BlobReader },
+  deps: { adminToken?: string; blocklist: Blocklist; cache?: BlobCache; blobs: BlobSource },
 ): void {
   const authorized = (c: Context): Response | undefined => {
     if (!deps.adminToken)
@@ -69,9 +70,7 @@ export function adminRoutes(
     const results = await Promise.all(
       parsed.data.ids.map(async (id) => {
         if (!isBlobId(id)) return { id, result: 'invalid-id' };
-        const meta = await deps.reader.metadata(id, c.req.raw.signal);
-        if (meta.kind !== 'ok') return { id, result: meta.kind };
-        return { id, result: await cache.warm(meta, parsed.data.pin) };
+        return { id, result: await warmBlob(deps.blobs, cache, id, parsed.data.pin, c.req.raw.signal) };
       }),
     );
     return c.json({ results });

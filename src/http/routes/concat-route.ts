@@ -1,12 +1,12 @@
 // GET|POST /v1alpha/blobs/concat: several blobs (by blob ID or object ID) streamed back to back, one at a
-// time. Every ID is resolved and its metadata checked before the first byte, so a bad ID is a clean error.
+// time, each through the read stack. Every ID is resolved and opened before the first byte, so a bad ID is
+// a clean error.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { isBlobId } from '../../protocol/blob-id.ts';
-import type { BlobMetadataResult } from '../../read/blob-reader.ts';
+import { isFailure, type BlobHandle } from '../../read/blob-source.ts';
 import { consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
-import { limited } from './blob-routes.ts';
 
 const MAX_IDS = 100;
 const Body = z.object({
@@ -49,54 +49,52 @@ async function concat(
     return errorResponse(c, 400, 'INVALID_REQUEST', `ids takes 1 to ${MAX_IDS} IDs`);
   const choice = consistencyFrom(strict, skip);
   if (!choice.ok) return errorResponse(c, 400, 'INVALID_CONSISTENCY_OPTIONS', choice.message);
-  return limited(c, deps, async () => {
-    const metas: BlobMetadataResult[] = [];
-    for (const id of ids) {
-      const blobId = await resolve(deps, id, c.req.raw.signal);
-      if (blobId === undefined)
-        return errorResponse(c, 404, 'BLOB_NOT_FOUND', `${id} is neither a blob ID nor a live blob object`);
-      if (blobId === null)
-        return errorResponse(c, 400, 'INVALID_BLOB_ID', `${id} is neither a blob ID nor an object ID`);
-      if (deps.blocklist.has(blobId) || deps.blocklist.has(id))
-        return errorResponse(c, 451, 'FORBIDDEN_BLOB', `${id} is blocked on this edge`);
-      const meta = await deps.reader.metadata(blobId, c.req.raw.signal);
-      if (meta.kind !== 'ok') return readFailureResponse(c, meta);
-      metas.push(meta);
-    }
-    const total = metas.reduce((sum, m) => sum + m.size, 0);
-    let index = 0;
-    let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        for (;;) {
-          if (!current) {
-            if (index === metas.length) return controller.close();
-            const result = await deps.reader.stream(metas[index]!, {
-              signal: c.req.raw.signal,
-              consistency: choice.consistency,
-            });
-            if (result.kind !== 'ok') return controller.error(new Error(result.message));
-            current = result.body.getReader();
-          }
-          const { value, done } = await current.read();
-          if (!done) return controller.enqueue(value);
-          current = undefined;
-          index++;
+  const signal = c.req.raw.signal;
+  const handles: BlobHandle[] = [];
+  for (const id of ids) {
+    const blobId = await resolve(deps, id, signal);
+    if (blobId === undefined)
+      return errorResponse(c, 404, 'BLOB_NOT_FOUND', `${id} is neither a blob ID nor a live blob object`);
+    if (blobId === null)
+      return errorResponse(c, 400, 'INVALID_BLOB_ID', `${id} is neither a blob ID nor an object ID`);
+    const handle = await deps.blobs.open({
+      target: { kind: 'blob', blobId },
+      consistency: choice.consistency,
+      signal,
+      via: blobId === id ? [] : [id.toLowerCase()],
+    });
+    if (isFailure(handle)) return readFailureResponse(c, handle);
+    handles.push(handle);
+  }
+  const total = handles.reduce((sum, handle) => sum + handle.size, 0);
+  let index = 0;
+  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        if (!current) {
+          if (index === handles.length) return controller.close();
+          const part = await handles[index]!.read(undefined, signal);
+          if (isFailure(part)) return controller.error(new Error(part.message));
+          current = part.getReader();
         }
-      },
-      cancel: (reason) => current?.cancel(reason),
-    });
-    return new Response(body, {
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(total),
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-      },
-    });
+        const { value, done } = await current.read();
+        if (!done) return controller.enqueue(value);
+        current = undefined;
+        index++;
+      }
+    },
+    cancel: (reason) => current?.cancel(reason),
+  });
+  return new Response(body, {
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-length': String(total),
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    },
   });
 }
-
 /** A blob ID as is; an object ID through the chain (undefined if dead); null if neither. */
 async function resolve(
   deps: AggregatorDeps,

@@ -1,5 +1,5 @@
 // Caps concurrent reconstructions with a bounded wait queue: past both, the edge answers 429 with
-// Retry-After at once instead of piling up work it cannot finish (cache hits never come here).
+// Retry-After at once instead of piling up work it cannot finish (the cache layers sit above it, so hits never come here).
 
 export interface ReconstructionLimiter {
   /** A release function once a slot is free, or undefined when the queue is full too. */
@@ -55,36 +55,33 @@ export function reconstructionLimiter(maxConcurrent: number, maxQueued: number):
   };
 }
 
-/** Calls `release` when the response body is done (sent, failed or cancelled), or now if it has none. */
-export function releaseWhenSent(response: Response, release: () => void): Response {
-  if (!response.body) {
-    release();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done } = await reader.read();
-        if (done) {
+/** The same bytes, calling `release` once the stream is done: read to the end, failed or cancelled. */
+export function releaseWhenDone(
+  stream: ReadableStream<Uint8Array>,
+  release: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { value, done } = await reader.read();
+          if (done) {
+            release();
+            controller.close();
+          } else {
+            controller.enqueue(value);
+          }
+        } catch (error) {
           release();
-          controller.close();
-        } else {
-          controller.enqueue(value);
+          controller.error(error);
         }
-      } catch (error) {
+      },
+      cancel(reason) {
         release();
-        controller.error(error);
-      }
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+    { highWaterMark: 0 },
+  );
 }

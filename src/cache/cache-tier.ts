@@ -1,0 +1,31 @@
+// One tier of the blob cache: memory and Redis today; the Workers Cache API, R2 and image variants plug
+// in behind the same interface. Tiers are asked in order; a hit in a later tier is copied into the
+// earlier ones. A tier never fails a request: trouble is a miss.
+import type { CachedBlob } from './memory-tier.ts';
+
+export interface CacheTier {
+  /** The X-Cache value of a hit in this tier. */
+  readonly hitLabel: 'HIT-MEMORY' | 'HIT-REDIS';
+  /** The blob, unless absent, expired by time, or past its end epoch (`currentEpoch`, when known). */
+  get(blobId: string, currentEpoch: number | undefined): Promise<CachedBlob | undefined>;
+  /**
+   * Stores the blob if this tier takes it; `requests` is how often it was asked for lately (a
+   * doorkeeper may want two before admitting a large blob).
+   */
+  set(blobId: string, blob: CachedBlob, requests: number): Promise<unknown>;
+  delete(blobId: string): Promise<void>;
+}
+
+/** Redis-like tiers also let instances agree on who reconstructs a blob (one fill for all of them). */
+export interface FillClaims {
+  /** true = ours, false = someone else's, undefined = cannot tell (go ahead). */
+  claim(blobId: string, holder: string, ttlMs: number): Promise<boolean | undefined>;
+  release(blobId: string, holder: string): Promise<void>;
+  /** The blob once the claim's holder stored it, or undefined when it gave up or the wait ran out. */
+  waitFor(
+    blobId: string,
+    signal: AbortSignal,
+    ttlMs: number,
+    currentEpoch: number | undefined,
+  ): Promise<CachedBlob | undefined>;
+}
