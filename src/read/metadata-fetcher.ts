@@ -9,7 +9,8 @@ import {
   type ParsedMetadata,
 } from '../protocol/metadata.ts';
 import type { Committee, CommitteeNode } from '../network/committee.ts';
-import { StorageNodeError, type StorageNodeClient } from '../network/storage-node-client.ts';
+import type { StorageNodeClient } from '../network/storage-node-client.ts';
+import { attemptResultOf, nextStep, type AttemptResult, type MoveOnStep } from './attempt-policy.ts';
 import type { NodeScores } from './node-scores.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
 
@@ -40,8 +41,8 @@ export function fetchMetadata(request: MetadataRequest): Promise<MetadataOutcome
   return new Promise<MetadataOutcome>((resolve) => {
     let next = 0;
     let inFlight = 0;
-    let notFoundWeight = 0;
-    let blockedWeight = 0;
+    /** Shard weight of the nodes that answered 404 (not found) and 451 (blocked). */
+    const absent = { 'not-found': 0, blocked: 0 };
     let settled = false;
     let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -75,7 +76,7 @@ export function fetchMetadata(request: MetadataRequest): Promise<MetadataOutcome
         finish(
           failure(
             'unavailable',
-            `no storage node returned valid metadata (${notFoundWeight} shards said not found, ${blockedWeight} blocked, of ${n})`,
+            `no storage node returned valid metadata (${absent['not-found']} shards said not found, ${absent.blocked} blocked, of ${n})`,
           ),
         );
       }
@@ -87,58 +88,73 @@ export function fetchMetadata(request: MetadataRequest): Promise<MetadataOutcome
       inFlight++;
       scores.started(node.url);
       const started = performance.now();
+      const ended = (result: AttemptResult<ParsedMetadata>) => attemptEnded(node, result, started);
       request
         .clientFor(node)
         .getMetadata(blobId, { signal: linked, timeoutMs: request.requestTimeoutMs })
         .then(
           (bytes) => {
-            inFlight--;
-            if (settled) return;
-            scores.succeeded(node.url, performance.now() - started);
             const metadata = verified(bytes, blobIdBytes, n);
-            if (metadata) return finish({ kind: 'ok', metadata, from: node.name });
-            scores.byzantine(node.url);
-            launch();
+            ended(metadata ? { kind: 'ok', value: metadata } : { kind: 'invalid' });
           },
-          (error: unknown) => {
-            inFlight--;
-            if (settled) return;
-            const status = error instanceof StorageNodeError ? error.status : 0;
-            if (status === 404) {
-              scores.succeeded(node.url, performance.now() - started);
-              notFoundWeight += node.shards.length;
-              if (isQuorum(notFoundWeight, n)) {
-                return finish(
-                  failure(
-                    'not-found',
-                    `storage nodes holding ${notFoundWeight} of ${n} shards do not have the blob`,
-                  ),
-                );
-              }
-              while (inFlight < NOT_FOUND_FANOUT && next < ordered.length) launch();
-              return;
-            }
-            if (status === 451) {
-              scores.succeeded(node.url, performance.now() - started);
-              blockedWeight += node.shards.length;
-              if (isQuorum(blockedWeight, n)) {
-                return finish(
-                  failure('blocked', `storage nodes holding ${blockedWeight} of ${n} shards block the blob`),
-                );
-              }
-              while (inFlight < NOT_FOUND_FANOUT && next < ordered.length) launch();
-              return;
-            }
-            scores.failed(node.url, performance.now() - started);
-            launch();
-            exhaustedCheck();
-          },
+          (error: unknown) => ended(attemptResultOf(error, linked)),
         );
+    };
+
+    const attemptEnded = (node: CommitteeNode, result: AttemptResult<ParsedMetadata>, started: number) => {
+      inFlight--;
+      const step = nextStep(result);
+      score(scores, node.url, result, step, performance.now() - started);
+      if (settled) return;
+      switch (step.kind) {
+        case 'ok':
+          return finish({ kind: 'ok', metadata: step.value, from: node.name });
+        case 'retry-next':
+          return launch();
+        case 'stop':
+          if (step.reason !== 'cancelled') answeredAbsent(node, step.reason);
+          return;
+      }
+    };
+
+    /** A 404 or 451: tally it, and ask more nodes at once so the quorum is reached (or refuted) soon. */
+    const answeredAbsent = (node: CommitteeNode, reason: 'not-found' | 'blocked') => {
+      const weight = (absent[reason] += node.shards.length);
+      if (isQuorum(weight, n)) {
+        const message =
+          reason === 'not-found'
+            ? `storage nodes holding ${weight} of ${n} shards do not have the blob`
+            : `storage nodes holding ${weight} of ${n} shards block the blob`;
+        return finish(failure(reason, message));
+      }
+      while (inFlight < NOT_FOUND_FANOUT && next < ordered.length) launch();
+      exhaustedCheck();
     };
 
     launch();
     armHedge();
   });
+}
+
+/** Scores by what the attempt means: a 404 or 451 is an answer that counts toward a quorum, not a fault. */
+function score(
+  scores: NodeScores,
+  node: string,
+  result: AttemptResult,
+  step: MoveOnStep,
+  latencyMs: number,
+): void {
+  switch (step.kind) {
+    case 'ok':
+      return scores.succeeded(node, latencyMs);
+    case 'stop':
+      if (step.reason === 'cancelled') return scores.cancelled(node, latencyMs);
+      return scores.succeeded(node, latencyMs);
+    case 'retry-next':
+      if (result.kind !== 'invalid') return scores.failed(node, latencyMs);
+      scores.succeeded(node, latencyMs);
+      return scores.byzantine(node);
+  }
 }
 
 /** Parsed metadata if the bytes are BlobMetadataWithId for exactly this blob ID, else undefined. */

@@ -48,6 +48,17 @@ export class NodeScores {
     score.failures += 1;
   }
 
+  /**
+   * We called the request off (the read finished, decoded or was cancelled): no fault of the node's.
+   * The time it had taken so far is only a lower bound on its latency, so it counts only when it is
+   * worse than the estimate: a node still busy after seconds sinks, one dropped after a moment does not.
+   */
+  cancelled(node: string, elapsedMs: number): void {
+    const score = this.#get(node);
+    score.inFlight = Math.max(0, score.inFlight - 1);
+    if (elapsedMs > score.latencyMs) score.latencyMs = score.latencyMs * (1 - ALPHA) + elapsedMs * ALPHA;
+  }
+
   /** The node answered, but with bytes that do not verify. */
   byzantine(node: string): void {
     this.#get(node).byzantine += 1;
