@@ -3,15 +3,13 @@
 // Every failure is a value (ReadFailure) and every read ends within its deadline.
 import { parseBlobId, InvalidIdError } from '../protocol/blob-id.ts';
 import { columnOfBlob, encodingParams, sliverLengths } from '../protocol/encoding.ts';
-import { SliverData } from '../protocol/bcs.ts';
 import { concatBytes } from '../protocol/bytes.ts';
-import { pairForSliver, shardForPair } from '../protocol/sliver-layout.ts';
-import { nodeIndexByShard } from '../network/committee.ts';
 import type { ParsedMetadata } from '../protocol/metadata.ts';
 import type { Committee, CommitteeNode } from '../network/committee.ts';
 import { StorageNodeClient } from '../network/storage-node-client.ts';
 import type { NodeTransport } from '../network/transport/node-transport.ts';
 import type { Codec } from '../codec/codec.ts';
+import { fetchColumns } from './column-fetcher.ts';
 import { fetchMetadata } from './metadata-fetcher.ts';
 import { NodeScores } from './node-scores.ts';
 import { collectPrimarySlivers, type CollectStats } from './primary-sliver-collector.ts';
@@ -264,44 +262,21 @@ export class BlobReader {
     const n = committee.nShards;
     const outside = columnsOutside(from, to, n, size);
     if (outside) return outside;
-    const { secondary: columnBytes, symbolSize } = sliverLengths(size, n);
-    const idBytes = parseBlobId(meta.blobId);
-    const owners = nodeIndexByShard(committee);
     const deadline = AbortSignal.timeout(this.#options.deadlineMs);
     const linked = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    const fetchColumn = async (column: number): Promise<Uint8Array | undefined> => {
-      const pair = pairForSliver(column, 'secondary', n);
-      const node = committee.nodes[owners[shardForPair(pair, idBytes, n)]!]!;
-      const started = performance.now();
-      this.scores.started(node.url);
-      try {
-        const bcs = await this.#clientFor(node).getSliver(meta.blobId, pair, 'secondary', {
-          signal: linked,
-          timeoutMs: this.#options.requestTimeoutMs,
-        });
-        this.scores.succeeded(node.url, performance.now() - started);
-        const sliver = SliverData.parse(bcs);
-        const data = sliver.symbols.data;
-        const ok =
-          sliver.index === column &&
-          sliver.symbols.symbol_size === symbolSize &&
-          data.length === columnBytes &&
-          (await this.#options.codec.verifySliver({
-            data,
-            symbolSize,
-            type: 'secondary',
-            n,
-            expectedHash: metadata.hashes[pair]!.secondary,
-          }));
-        if (!ok) this.scores.byzantine(node.url);
-        return ok ? data : undefined;
-      } catch {
-        this.scores.failed(node.url, performance.now() - started);
-        return undefined;
-      }
-    };
-    const wanted = Array.from({ length: to - from }, (_, i) => from + i);
-    const direct = await Promise.all(wanted.map(fetchColumn));
+    const direct = await fetchColumns({
+      committee,
+      blobId: meta.blobId,
+      blobIdBytes: parseBlobId(meta.blobId),
+      metadata,
+      from,
+      to,
+      codec: this.#options.codec,
+      clientFor: this.#clientFor,
+      scores: this.scores,
+      signal: linked,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+    });
     if (direct.every((column) => column !== undefined)) return direct as Uint8Array[];
     if (linked.aborted) return failure('unavailable', 'the read was cancelled or timed out');
 
@@ -318,7 +293,7 @@ export class BlobReader {
     } catch {
       return failure('unavailable', 'the read failed part-way');
     }
-    return wanted.map((column, i) => direct[i] ?? columnOfBlob(bytes, n, column));
+    return direct.map((column, i) => column ?? columnOfBlob(bytes, n, from + i));
   }
 
   /** The whole blob (or a range) as bytes: for cache fills, the CLI and tests. */
