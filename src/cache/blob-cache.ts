@@ -57,6 +57,8 @@ export class BlobCache {
   readonly #misses = new LRUCache<string, number>({ max: 100_000 });
   #backgroundFills = 0;
   #epoch: number | undefined;
+  /** When this instance began hearing chain events (deletions, epochs); undefined = not following. */
+  #followingSince: number | undefined;
   /** Names this instance's claims. */
   readonly #instance = crypto.randomUUID();
   #fills = 0;
@@ -76,6 +78,7 @@ export class BlobCache {
 
   /** Follows chain events (deletions, epoch changes) until the returned function is called. */
   start(): () => void {
+    this.#followingSince = Date.now();
     return this.#lifetimes.follow({
       deleted: (blobId) => {
         this.#purges.deleted++;
@@ -113,11 +116,38 @@ export class BlobCache {
     for (const [index, tier] of this.#tiers.entries()) {
       const blob = await tier.get(blobId, this.#epoch);
       if (!blob) continue;
+      if (index > 0 && !(await this.#stillLive(blobId, blob, tier))) return undefined;
       // Promoted: it was asked for again, so past the doorkeeper.
       for (const earlier of this.#tiers.slice(0, index)) await earlier.set(blobId, blob, 2);
       return { blob, tier: tier.hitLabel };
     }
     return undefined;
+  }
+
+  /**
+   * A shared tier may hold a blob that was deleted, or has expired, while this instance was not
+   * listening (no edge was running, or this one had not heard its first epoch yet): such an entry is
+   * checked against the chain once before it is served — and promoted into memory, which events guard
+   * from then on. Entries stored since this instance began listening were guarded by its events.
+   */
+  async #stillLive(blobId: string, blob: CachedBlob, tier: CacheTier): Promise<boolean> {
+    const heardSince =
+      this.#followingSince !== undefined &&
+      this.#epoch !== undefined &&
+      blob.storedAt >= this.#followingSince;
+    if (heardSince) return true;
+    const lifetime = await this.#lifetimes.lifetime(blobId).then(
+      (life) => life ?? null,
+      () => undefined,
+    );
+    // The chain cannot tell right now: not served from here (the nodes can still answer).
+    if (lifetime === undefined) return false;
+    if (lifetime === null || (this.#epoch !== undefined && lifetime.endEpoch <= this.#epoch)) {
+      this.#purges[lifetime === null ? 'deleted' : 'expired']++;
+      await tier.delete(blobId);
+      return false;
+    }
+    return true;
   }
 
   knownMissing(blobId: string): boolean {
