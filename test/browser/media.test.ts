@@ -65,12 +65,16 @@ async function requireTools(): Promise<void> {
   try {
     accessSync(CHROMIUM, constants.X_OK);
   } catch {
-    throw new Error(`${CHROMIUM} is missing: apt-get update && apt-get install -y chromium (npm test installs it as root: npm run pretest)`);
+    throw new Error(
+      `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium (npm test installs it as root: npm run pretest)`,
+    );
   }
   try {
     await run('ffmpeg', ['-version']);
   } catch {
-    throw new Error('ffmpeg is missing: apt-get update && apt-get install -y ffmpeg (npm test installs it as root: npm run pretest)');
+    throw new Error(
+      'ffmpeg is missing: apt-get update && apt-get install -y ffmpeg (npm test installs it as root: npm run pretest)',
+    );
   }
 }
 
