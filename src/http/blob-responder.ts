@@ -12,6 +12,7 @@ import {
   sniffContentType,
 } from './content-type.ts';
 import { errorResponse, readFailureResponse } from './errors.ts';
+import { concatBytes } from '../protocol/bytes.ts';
 import type { BlobHandle } from '../read/blob-source.ts';
 
 /** What to do with HTML, SVG, XML and JavaScript, which would run in the edge's own origin. */
@@ -75,29 +76,30 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   const ranges: ByteRange[] = decision.kind === 'ranges' ? decision.ranges : [{ start: 0, end: size }];
   const isHead = c.req.method === 'HEAD';
 
-  // The type always comes from the blob's first bytes, whatever range is asked for, so GET, HEAD and
-  // every range agree. A body starting at byte 0 offers its own first chunk; otherwise (or when that
-  // chunk is too short) the head is read separately, once per ETag thanks to the cache.
-  const sniffLength = Math.min(SNIFF_BYTES, size);
+  // The type always comes from the same first bytes of the blob (its first row, at most 512 bytes),
+  // whatever range is asked for and wherever the bytes are, so GET, HEAD and every range agree. A
+  // body starting at byte 0 offers them itself; otherwise they are read once per ETag (at most one
+  // sliver) thanks to the sniffed-type cache.
+  const sniffLength = Math.min(SNIFF_BYTES, handle.firstRowBytes, size);
   let firstStream: ReadableStream<Uint8Array> | undefined;
   let head: Uint8Array | undefined;
   if (!isHead && ranges.length === 1 && ranges[0]!.start === 0 && ranges[0]!.end > 0) {
     const stream = await handle.read({ start: 0, end: ranges[0]!.end }, signal);
     if (!(stream instanceof ReadableStream)) return readFailureResponse(c, stream);
-    let chunk: Uint8Array;
-    [chunk, firstStream] = await peek(stream);
-    if (chunk.length >= sniffLength) head = chunk;
+    let start: Uint8Array;
+    [start, firstStream] = await peek(stream, sniffLength);
+    if (start.length >= sniffLength) head = start;
   }
   const explicitType =
     options.declaredType ?? typeFromName(options.name) ?? safeContentTypeHint(c.req.query('content-type'));
   let sniffed = explicitType === undefined ? options.sniffedTypes?.get(etag) : undefined;
   if (explicitType === undefined && sniffed === undefined) {
     if (!head && size > 0) {
-      const bytes = await handle.prefix(SNIFF_BYTES, signal);
+      const bytes = await handle.prefix(sniffLength, signal);
       if (!(bytes instanceof Uint8Array)) return readFailureResponse(c, bytes);
       head = bytes;
     }
-    sniffed = (head ? sniffContentType(head.subarray(0, SNIFF_BYTES)) : undefined) ?? OCTET_STREAM;
+    sniffed = (head ? sniffContentType(head.subarray(0, sniffLength)) : undefined) ?? OCTET_STREAM;
     options.sniffedTypes?.set(etag, sniffed);
   }
   const contentType = explicitType ?? sniffed ?? OCTET_STREAM;
@@ -217,26 +219,37 @@ function emptyStream(): ReadableStream<Uint8Array> {
   return new ReadableStream({ start: (controller) => controller.close() });
 }
 
-/** Reads the first chunk and returns it with a stream that still yields everything. */
-async function peek(stream: ReadableStream<Uint8Array>): Promise<[Uint8Array, ReadableStream<Uint8Array>]> {
+/**
+ * Reads chunks until `length` bytes are in (or the stream ends) and returns them with a stream that
+ * still yields everything, those chunks first.
+ */
+async function peek(
+  stream: ReadableStream<Uint8Array>,
+  length: number,
+): Promise<[Uint8Array, ReadableStream<Uint8Array>]> {
   const reader = stream.getReader();
-  const first = await reader.read();
-  const head = first.done ? new Uint8Array(0) : first.value;
-  let sentHead = first.done;
+  const taken: Uint8Array[] = [];
+  let have = 0;
+  let ended = false;
+  do {
+    const next = await reader.read();
+    if (next.done) ended = true;
+    else {
+      taken.push(next.value);
+      have += next.value.length;
+    }
+  } while (!ended && have < length);
+  const start = concatBytes(taken);
   const rest = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (!sentHead) {
-        sentHead = true;
-        if (head.length > 0) {
-          controller.enqueue(head);
-          return;
-        }
-      }
+      const queued = taken.shift();
+      if (queued) return controller.enqueue(queued);
+      if (ended) return controller.close();
       const { value, done } = await reader.read();
       if (done) controller.close();
       else controller.enqueue(value);
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  return [head, rest];
+  return [start, rest];
 }

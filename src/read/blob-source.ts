@@ -4,7 +4,7 @@
 // small layers wrap it (limited, single-flight, cached, negative, quilt patches, blocked), stacked once
 // by the composition root. A handle is lazy: HEAD and range decisions need only its size, and the
 // bytes are asked for afterwards, in the range the response needs.
-import { columnOfBlob } from '../protocol/encoding.ts';
+import { columnOfBlob, sliverLengths } from '../protocol/encoding.ts';
 import { columnsOutside, type Consistency } from './blob-reader.ts';
 import type { ReadFailure } from './read-errors.ts';
 
@@ -48,9 +48,12 @@ export interface BlobHandle {
   /** The network's shard count, which fixes the blob's matrix (quilt layouts). */
   nShards: number;
   /**
-   * Up to `length` leading bytes, to recognise the type: as many as one storage-node request yields
-   * (the first row) when the bytes are not at hand, and never a reason to fill a cache (HEAD).
+   * Bytes in the blob's first row (primary sliver 0, capped at the size): what one storage-node request
+   * yields from the start. A type sniff reads no further, so every request for a blob — HEAD or GET,
+   * hit or miss — recognises its type from the same bytes, at the cost of at most one sliver.
    */
+  firstRowBytes: number;
+  /** The first `length` bytes (length ≤ firstRowBytes), to recognise the type; never fills a cache. */
   prefix(length: number, signal: AbortSignal): Promise<Uint8Array | ReadFailure>;
   /** The body, or a span of it; undefined = all of it. Settles once the first bytes are ready. */
   read(span: ByteSpan | undefined, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | ReadFailure>;
@@ -96,6 +99,7 @@ export function bytesHandle(
     origin,
     ageSeconds,
     nShards,
+    firstRowBytes: Math.min(bytes.length, sliverLengths(bytes.length, nShards).primary),
     prefix: async (length) => bytes.subarray(0, length),
     read: async (span) => streamOf(span ? bytes.subarray(span.start, span.end) : bytes),
     columns: async (from, to) => {

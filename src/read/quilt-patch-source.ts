@@ -20,6 +20,8 @@ export function quiltPatchSource(inner: BlobSource): BlobSource {
       return {
         ...bytesHandle(patch.quiltId, patch.contents, patch.nShards, patch.source, patch.age),
         patch: { patchId: patch.patchId, identifier: patch.identifier, tags: patch.tags },
+        // A patch's contents are at hand and no blob of their own: sniffed from their start.
+        firstRowBytes: patch.contents.length,
         // A patch is not a matrix of its own.
         columns: async () =>
           failure('invalid-range', 'a quilt patch has no columns', { size: patch.contents.length }),

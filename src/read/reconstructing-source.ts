@@ -15,14 +15,16 @@ export function reconstructingSource(reader: BlobReader): BlobSource {
       const meta = await reader.metadata(target.blobId, signal);
       if (meta.kind !== 'ok') return meta;
       const n = meta.committee.nShards;
+      const firstRowBytes = Math.min(meta.size, sliverLengths(meta.size, n).primary);
       return {
         blobId: meta.blobId,
         size: meta.size,
         origin: 'MISS',
         ageSeconds: 0,
         nShards: n,
+        firstRowBytes,
         async prefix(length, prefixSignal) {
-          const end = Math.min(length, meta.size, sliverLengths(meta.size, n).primary);
+          const end = Math.min(length, firstRowBytes);
           const result = await reader.stream(meta, {
             start: 0,
             end,

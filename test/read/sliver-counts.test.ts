@@ -196,4 +196,23 @@ describe('GET /v1/blobs/{id} fetches exactly the rows covering the bytes (counte
     expect(counted.total('metadata')).toBe(1);
     expectSlivers(counted, expectedRows(idBytes, size, [[0, 512]]));
   });
+
+  it('a blob whose rows are shorter than a type sniff: GET costs its rows once, HEAD one sliver', async () => {
+    // 300 bytes at n=100: rows of 134 bytes, 3 rows. The sniff reads the first row only, so neither
+    // a GET (which sniffs from the body it sends) nor a HEAD reads any row twice.
+    const size = 300;
+    const { blobId, idBytes } = await stored(size, 923);
+    const head = await countedDuring(t.devnet.committee, () =>
+      call(t.url, `/v1/blobs/${blobId}`, { method: 'HEAD' }),
+    );
+    expect(head.result.status).toBe(200);
+    expectSlivers(head.counted, expectedRows(idBytes, size, [[0, 1]]));
+    expect(head.counted.total('sliver')).toBe(1);
+
+    const other = await stored(size, 924);
+    const get = await countedDuring(t.devnet.committee, () => call(t.url, `/v1/blobs/${other.blobId}`));
+    expect(get.result.status).toBe(200);
+    expect(get.result.body).toEqual(other.data);
+    expectSlivers(get.counted, expectedRows(other.idBytes, size, [[0, size]]));
+  });
 });
