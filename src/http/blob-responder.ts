@@ -13,7 +13,8 @@ import {
 } from './content-type.ts';
 import { errorResponse, readFailureResponse } from './errors.ts';
 import { concatBytes } from '../protocol/bytes.ts';
-import type { BlobHandle } from '../read/blob-source.ts';
+import { streamOf, type BlobHandle } from '../read/blob-source.ts';
+import { backToBack } from './back-to-back.ts';
 
 /** What to do with HTML, SVG, XML and JavaScript, which would run in the edge's own origin. */
 export type ActiveContentPolicy = 'sandbox' | 'attachment' | 'allow';
@@ -117,7 +118,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
     if (isHead) return new Response(null, { status: partial ? 206 : 200, headers });
     let body = firstStream;
     if (!body) {
-      const stream = range.end > range.start ? await handle.read(range, signal) : emptyStream();
+      const stream = range.end > range.start ? await handle.read(range, signal) : streamOf(new Uint8Array(0));
       if (!(stream instanceof ReadableStream)) return readFailureResponse(c, stream);
       body = stream;
     }
@@ -144,39 +145,13 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   // Check the first part can be read before committing to a 206.
   const first = await handle.read(ranges[0]!, signal);
   if (!(first instanceof ReadableStream)) return readFailureResponse(c, first);
-  let index = 0;
-  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (!current) {
-          if (index === ranges.length) {
-            controller.enqueue(tail);
-            controller.close();
-            return;
-          }
-          controller.enqueue(partHeads[index]!);
-          const stream = index === 0 ? first : await handle.read(ranges[index]!, signal);
-          if (!(stream instanceof ReadableStream)) {
-            controller.error(new Error(stream.message));
-            return;
-          }
-          current = stream.getReader();
-        }
-        const { value, done } = await current.read();
-        if (done) {
-          current = undefined;
-          index++;
-          continue;
-        }
-        controller.enqueue(value);
-        return;
-      }
-    },
-    cancel(reason) {
-      return current?.cancel(reason);
-    },
-  });
+  const body = backToBack([
+    ...ranges.flatMap((range, i) => [
+      async () => streamOf(partHeads[i]!),
+      i === 0 ? async () => first : () => handle.read(range, signal),
+    ]),
+    async () => streamOf(tail),
+  ]);
   return new Response(body, { status: 206, headers });
 }
 
@@ -213,10 +188,6 @@ function attachment(name: string): string {
   if (clean === '') return 'attachment';
   const ascii = clean.replace(/[^\x20-\x7e]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(clean)}`;
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (controller) => controller.close() });
 }
 
 /**

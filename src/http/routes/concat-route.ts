@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { isBlobId } from '../../protocol/blob-id.ts';
 import { isFailure, type BlobHandle } from '../../read/blob-source.ts';
 import { consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
+import { backToBack } from '../back-to-back.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
 
 const MAX_IDS = 100;
@@ -67,25 +68,7 @@ async function concat(
     handles.push(handle);
   }
   const total = handles.reduce((sum, handle) => sum + handle.size, 0);
-  let index = 0;
-  let current: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        if (!current) {
-          if (index === handles.length) return controller.close();
-          const part = await handles[index]!.read(undefined, signal);
-          if (isFailure(part)) return controller.error(new Error(part.message));
-          current = part.getReader();
-        }
-        const { value, done } = await current.read();
-        if (!done) return controller.enqueue(value);
-        current = undefined;
-        index++;
-      }
-    },
-    cancel: (reason) => current?.cancel(reason),
-  });
+  const body = backToBack(handles.map((handle) => () => handle.read(undefined, signal)));
   return new Response(body, {
     headers: {
       'content-type': 'application/octet-stream',
