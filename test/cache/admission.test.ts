@@ -1,10 +1,12 @@
 // Admission keeps the hot set: one scan of cold large blobs must not flush it, while a large blob that
-// is asked for again does get cached.
+// is asked for again does get cached. What is cached is told by the storage nodes' counters: a hit
+// costs them no request, a miss does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEdge } from '../../src/main.ts';
 import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { storeOnDevnet } from '../support/devnet.ts';
+import { nodeReadsDuring } from '../support/witnesses.ts';
 
 let edge: RunningEdge;
 let testEdge: TestEdge;
@@ -17,10 +19,14 @@ afterAll(async () => {
   await testEdge?.stop();
 });
 
+/** X-Cache, and whether the storage nodes were asked (`nodes`) or not (`none`). */
 const get = async (blobId: string) => {
-  const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
-  await response.arrayBuffer();
-  return response.headers.get('x-cache');
+  const { result, reads } = await nodeReadsDuring(edge.devnet!, async () => {
+    const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    await response.arrayBuffer();
+    return response.headers.get('x-cache');
+  });
+  return `${result} ${reads.metadata + reads.sliver > 0 ? 'nodes' : 'none'}`;
 };
 
 describe('cache admission', () => {
@@ -32,14 +38,14 @@ describe('cache admission', () => {
     for (let i = 0; i < 4; i++)
       large.push((await storeOnDevnet(edge.devnet!, randomBytes(400_000, 401 + 2 * i))).blobId);
 
-    for (const id of hot) expect(await get(id)).toBe('MISS');
-    for (const id of hot) expect(await get(id)).toBe('HIT-MEMORY');
+    for (const id of hot) expect(await get(id)).toBe('MISS nodes');
+    for (const id of hot) expect(await get(id)).toBe('HIT-MEMORY none');
     // One pass over 1.6 MB of large blobs: more than the whole 1.5 MB budget.
-    for (const id of large) expect(await get(id)).toBe('MISS');
-    for (const id of hot) expect(await get(id)).toBe('HIT-MEMORY');
+    for (const id of large) expect(await get(id)).toBe('MISS nodes');
+    for (const id of hot) expect(await get(id)).toBe('HIT-MEMORY none');
 
     // Asked for again, a large blob is admitted.
-    expect(await get(large[0]!)).toBe('MISS');
-    expect(await get(large[0]!)).toBe('HIT-MEMORY');
+    expect(await get(large[0]!)).toBe('MISS nodes');
+    expect(await get(large[0]!)).toBe('HIT-MEMORY none');
   });
 });

@@ -5,6 +5,7 @@ import type { RunningEdge } from '../../src/main.ts';
 import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { storeOnDevnet } from '../support/devnet.ts';
+import { nodeReadsDuring } from '../support/witnesses.ts';
 
 const TOKEN = 'test-admin-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -23,8 +24,13 @@ afterAll(async () => {
   await testEdge?.stop();
 });
 
-const xcache = async (blobId: string) =>
-  (await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' })).headers.get('x-cache');
+/** A HEAD's X-Cache, and whether the storage nodes were asked (`nodes`) or not (`none`). */
+const xcache = async (blobId: string) => {
+  const { result, reads } = await nodeReadsDuring(edge.devnet!, async () =>
+    (await fetch(`${edge.url}/v1/blobs/${blobId}`, { method: 'HEAD' })).headers.get('x-cache'),
+  );
+  return `${result} ${reads.metadata + reads.sliver > 0 ? 'nodes' : 'none'}`;
+};
 
 describe('cache administration', () => {
   it('warms and pins blobs, purges them, and reports stats', async () => {
@@ -50,9 +56,9 @@ describe('cache administration', () => {
     // Filling b and then c would evict b from a 100 kB LRU; the pinned a stays.
     await (await fetch(`${edge.url}/v1/blobs/${idB}`)).arrayBuffer();
     await (await fetch(`${edge.url}/v1/blobs/${idC}`)).arrayBuffer();
-    expect(await xcache(idA)).toBe('HIT-MEMORY');
-    expect(await xcache(idB)).toBe('MISS');
-    expect(await xcache(idC)).toBe('HIT-MEMORY');
+    expect(await xcache(idA)).toBe('HIT-MEMORY none');
+    expect(await xcache(idB)).toBe('MISS nodes');
+    expect(await xcache(idC)).toBe('HIT-MEMORY none');
 
     const stats = (await (await fetch(`${edge.url}/v1/admin/cache`, { headers: auth })).json()) as {
       memory: { pinned: number; entries: number; bytes: number };
@@ -66,7 +72,7 @@ describe('cache administration', () => {
 
     const purge = await fetch(`${edge.url}/v1/admin/cache/${idA}`, { method: 'DELETE', headers: auth });
     expect(purge.status).toBe(204);
-    expect(await xcache(idA)).toBe('MISS');
+    expect(await xcache(idA)).toBe('MISS nodes');
     expect((await fetch(`${edge.url}/v1/admin/cache/nope`, { method: 'DELETE', headers: auth })).status).toBe(
       400,
     );

@@ -119,11 +119,21 @@ describe('quilt patches through the cache', () => {
       ),
     ).toBe(true);
     await quilt.chain.deleteBlob(quilt.objectId, quilt.sender);
-    const gone = await waitFor(async () => {
-      const response = await fetch(`${t.url}/v1/blobs/by-quilt-patch-id/${quilt.patchIds[0]}`);
-      await response.arrayBuffer();
-      return !response.headers.get('x-cache')?.startsWith('HIT');
-    }, 5_000);
-    expect(gone).toBe(true);
+    // Gone, not merely uncached: every patch route and the quilt itself answer 404 (the nodes no
+    // longer serve it), none of them from a cache tier.
+    const paths = [
+      `/v1/blobs/by-quilt-patch-id/${quilt.patchIds[0]}`,
+      `/v1/blobs/by-quilt-id/${quilt.blobId}/${quilt.files[0]!.identifier}`,
+      `/v1/blobs/${quilt.blobId}`,
+    ];
+    const answers = async () =>
+      Promise.all(
+        paths.map(async (path) => {
+          const response = await fetch(`${t.url}${path}`);
+          await response.arrayBuffer();
+          return `${response.status} ${/^HIT/.test(response.headers.get('x-cache') ?? '') ? 'cached' : 'uncached'}`;
+        }),
+      );
+    expect(await waitFor(async () => (await answers()).every((a) => a === '404 uncached'), 5_000)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 // and transactions work). Real redis-server processes of the test's own.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRedisUrl } from '../../src/cache/redis-connection.ts';
 import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
@@ -14,6 +14,7 @@ import { randomBytes } from '../protocol/oracle.ts';
 import { storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { waitFor } from '../http/http-helpers.ts';
 import { startCluster, startRedisServer, startSentinel, type RedisServer } from '../support/redis-servers.ts';
+import { bytesInRedis, nodeReadsDuring } from '../support/witnesses.ts';
 
 describe('parseRedisUrl', () => {
   it('reads single-server, Sentinel and Cluster URLs', () => {
@@ -128,6 +129,10 @@ describe('Redis Cluster', () => {
       REDIS_COMMAND_TIMEOUT_MS: '3000',
     });
     edge = testEdge.edge;
+    // Connected to the cluster before any test asks (a just-started edge waits only a moment for it).
+    const up = async () =>
+      ((await (await fetch(`${edge.url}/readyz`)).json()) as { redis: string }).redis === 'up';
+    expect(await waitFor(up, 10_000)).toBe(true);
   });
   afterAll(async () => {
     await testEdge?.stop();
@@ -181,22 +186,27 @@ describe('Redis Cluster', () => {
     const first = await fetch(`${edge.url}/v1/blobs/${blobId}`);
     expect(first.headers.get('x-cache')).toBe('MISS');
     await first.arrayBuffer();
-    const tier = new RedisTier({
-      url: `redis+cluster://127.0.0.1:${nodes[2]!.port}`,
-      prefix: 'edge:',
-      commandTimeoutMs: 3_000,
-    });
+    // The cluster holds it, by its own account (a plain cluster client of the test's, not the edge's tier).
+    const direct = new Cluster([{ host: '127.0.0.1', port: nodes[2]!.port }]);
     try {
-      const stored = await waitFor(async () => (await tier.get(blobId)) !== undefined, 5_000);
+      const stored = await waitFor(
+        async () => (await bytesInRedis(direct, 'edge:', blobId)) !== undefined,
+        5_000,
+      );
       expect(stored).toBe(true);
-      expect(Buffer.from((await tier.get(blobId))!.bytes).equals(Buffer.from(data))).toBe(true);
+      expect(await bytesInRedis(direct, 'edge:', blobId)).toEqual(data);
     } finally {
-      await tier.close();
+      direct.disconnect();
     }
-    // A large blob enters memory only when asked for twice: this second request is answered from Redis.
-    const again = await fetch(`${edge.url}/v1/blobs/${blobId}`);
-    expect(again.headers.get('x-cache')).toBe('HIT-REDIS');
-    expect(Buffer.from(await again.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    // A large blob enters memory only when asked for twice: this second request is answered from Redis,
+    // with no storage-node read.
+    const again = await nodeReadsDuring(edge.devnet!, async () => {
+      const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+      return { tier: response.headers.get('x-cache'), body: new Uint8Array(await response.arrayBuffer()) };
+    });
+    expect(again.reads).toEqual({ metadata: 0, sliver: 0 });
+    expect(again.result.tier).toBe('HIT-REDIS');
+    expect(Buffer.from(again.result.body).equals(Buffer.from(data))).toBe(true);
     expect(await (await fetch(`${edge.url}/readyz`)).json()).toMatchObject({ redis: 'up' });
   });
 });

@@ -1,6 +1,8 @@
 // The cache on a Sui network (NETWORK=testnet), driven through the devnet's Sui stand-in: the committee
 // from the Walrus objects, end epochs from the storage nodes' blob status, deletions and epoch changes
-// from the Walrus events on Sui. Nothing here reads the devnet chain's own API.
+// from the Walrus events on Sui. The edge reads nothing from the devnet chain's own API; the test
+// checks it against outside witnesses: Redis's TTLs against Sui's timetable as the official SDK reads
+// it, hits against the storage nodes' request counters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
@@ -8,13 +10,12 @@ import { createSuiStandIn } from '../../src/devnet/sui-standin.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { endEpochFromNodes, lifeFromStatus } from '../../src/network/blob-status.ts';
 import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
-import { earliestEpochStart } from '../../src/network/committee-source.ts';
-import { readSuiCommittee } from '../../src/network/committees/sui-committee.ts';
 import { Redis } from 'ioredis';
 import { WalrusClient } from '@mysten/walrus';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { waitFor } from '../http/http-helpers.ts';
+import { blobKeys, nodeReadsDuring, storedKeys, ttlProblems } from '../support/witnesses.ts';
 
 let devnet: RunningDevnet;
 let edge: RunningEdge;
@@ -49,6 +50,10 @@ beforeAll(async () => {
       },
     },
   );
+  // Connected to Redis before any test asks (a just-started edge waits only a moment for it).
+  const up = async () =>
+    ((await (await fetch(`${edge.url}/readyz`)).json()) as { redis: string }).redis === 'up';
+  expect(await waitFor(up, 10_000)).toBe(true);
 });
 afterAll(async () => {
   await edge?.stop();
@@ -59,6 +64,33 @@ afterAll(async () => {
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
 });
+
+/** The cap on an entry's life in Redis (README: 7 days). */
+const CAP_MS = 7 * 24 * 3600 * 1000;
+
+/** The official SDK on the stand-in: a reader of Sui's state that shares no code with the edge. */
+const sdk = () =>
+  new WalrusClient({
+    packageConfig: { systemObjectId: standIn.systemObjectId, stakingPoolId: standIn.stakingPoolId },
+    suiClient: standIn.client,
+    storageNodeUrlScheme: 'http',
+  });
+
+/** A memory hit, proven by the storage nodes: it costs them no metadata or sliver request. */
+async function expectMemoryHit(blobId: string): Promise<void> {
+  const { result, reads } = await nodeReadsDuring(devnet, () => cacheOf(blobId));
+  expect({ ...result, reads }).toEqual({
+    status: 200,
+    tier: 'HIT-MEMORY',
+    reads: { metadata: 0, sliver: 0 },
+  });
+}
+
+/** Gone: a 404, from no cache tier. */
+const gone = async (blobId: string) => {
+  const { status, tier } = await cacheOf(blobId);
+  return status === 404 && !/^HIT/.test(tier ?? '');
+};
 
 const cacheOf = async (blobId: string) => {
   const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
@@ -105,18 +137,21 @@ describe('lifetimes from the storage nodes', () => {
 describe('the cache on a Sui network', () => {
   it('lets Redis keep a blob no longer than the timetable start of its end epoch', async () => {
     const permanent = await storeOnDevnet(devnet, randomBytes(20_000, 505), { epochs: 3 });
+    const from = Date.now();
     expect(await cacheOf(permanent.blobId)).toEqual({ status: 200, tier: 'MISS' });
-    const view = await readSuiCommittee({
-      client: standIn.client,
-      systemObjectId: standIn.systemObjectId,
-      stakingObjectId: standIn.stakingPoolId,
-      urlScheme: 'http',
-    });
-    const endsAt = earliestEpochStart(view, permanent.blob.storage.endEpoch)!;
+    // Sui's timetable (Staking: epoch e begins no earlier than first_epoch_start + (e-1)·epoch_duration)
+    // as the official SDK reads it, and the blob's end epoch as the chain holds it.
+    const staking = await sdk().stakingState();
+    const { endEpoch } = (await new DevnetChainClient(devnet.chainUrl).blob(permanent.objectId)).storage;
+    const endsAt = Number(staking.first_epoch_start) + (endEpoch - 1) * Number(staking.epoch_duration);
+    expect(endsAt).toBeGreaterThan(Date.now());
+    // Redis's TTLs end then, or at the 7-day cap if that comes first.
+    const expiresAt = Math.min(endsAt, from + CAP_MS);
     const redis = new Redis(REDIS_URL);
     try {
-      const ttl = await redis.pttl(`${prefix}blob:{${permanent.blobId}}`);
-      expect(Math.abs(Date.now() + ttl - endsAt)).toBeLessThan(2_000);
+      const { keys, seenAt } = await storedKeys(redis, prefix, permanent.blobId, 1);
+      expect(keys).toEqual([`${prefix}blob:{${permanent.blobId}}`, `${prefix}blob:{${permanent.blobId}}:0`]);
+      expect(await ttlProblems(redis, keys, expiresAt, { from, to: seenAt })).toEqual([]);
     } finally {
       redis.disconnect();
     }
@@ -125,21 +160,26 @@ describe('the cache on a Sui network', () => {
   it('caches blobs, and drops a deleted one when Sui says so', async () => {
     const deletable = await storeOnDevnet(devnet, randomBytes(20_000, 503), { deletable: true });
     expect(await cacheOf(deletable.blobId)).toEqual({ status: 200, tier: 'MISS' });
-    expect(await cacheOf(deletable.blobId)).toEqual({ status: 200, tier: 'HIT-MEMORY' });
+    await expectMemoryHit(deletable.blobId);
     await deletable.chain.deleteBlob(deletable.objectId, deletable.sender);
-    expect(await waitFor(async () => (await cacheOf(deletable.blobId)).tier !== 'HIT-MEMORY', 3_000)).toBe(
-      true,
-    );
+    expect(await waitFor(() => gone(deletable.blobId), 3_000)).toBe(true);
+    // The deletion purged Redis too, by Redis's own account.
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(
+        await waitFor(async () => (await blobKeys(redis, prefix, deletable.blobId)).length === 0, 3_000),
+      ).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('expires a blob when Sui announces its end epoch', async () => {
     const permanent = await storeOnDevnet(devnet, randomBytes(20_000, 504), { epochs: 1 });
     expect(await cacheOf(permanent.blobId)).toEqual({ status: 200, tier: 'MISS' });
-    expect(await cacheOf(permanent.blobId)).toEqual({ status: 200, tier: 'HIT-MEMORY' });
+    await expectMemoryHit(permanent.blobId);
     while (devnet.ledger.epoch < permanent.blob.storage.endEpoch) devnet.ledger.advanceEpoch();
-    expect(await waitFor(async () => (await cacheOf(permanent.blobId)).tier !== 'HIT-MEMORY', 3_000)).toBe(
-      true,
-    );
+    expect(await waitFor(() => gone(permanent.blobId), 3_000)).toBe(true);
   });
 });
 
@@ -177,12 +217,7 @@ describe('blob objects on a Sui network', () => {
       'content-type': 'text/plain',
       a: 'b',
     });
-    const sdk = new WalrusClient({
-      packageConfig: { systemObjectId: standIn.systemObjectId, stakingPoolId: standIn.stakingPoolId },
-      suiClient: standIn.client,
-      storageNodeUrlScheme: 'http',
-    });
-    expect(await sdk.readBlobAttributes({ blobObjectId: stored.objectId })).toEqual({
+    expect(await sdk().readBlobAttributes({ blobObjectId: stored.objectId })).toEqual({
       'content-type': 'text/plain',
       a: 'b',
     });
