@@ -106,7 +106,7 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
   try {
     const network = await buildNetwork(config, overrides, log, disposer);
     const registry = new Registry();
-    const cache = buildCache(config, network, disposer);
+    const cache = buildCache(config, network, log, disposer);
     if (cache) registerCacheMetrics(registry, cache);
     const stack = buildReadStack(config, network, cache, registry, disposer);
     const http = await buildHttp(config, network, cache, stack, registry, log, disposer);
@@ -235,8 +235,18 @@ async function buildNetwork(
   };
 }
 
+/** The Redis URL without its password, for logs. */
+function redactedRedisUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
 /** The blob cache: memory, Redis when configured, the negative cache, following the chain's events. */
-function buildCache(config: EdgeConfig, network: EdgeNetwork, disposer: Disposer): BlobCache | undefined {
+function buildCache(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  log: Logger,
+  disposer: Disposer,
+): BlobCache | undefined {
   const { lifetimes } = network;
   if (!lifetimes) {
     // Never silently: an operator who configured Redis expects a shared cache.
@@ -253,7 +263,17 @@ function buildCache(config: EdgeConfig, network: EdgeNetwork, disposer: Disposer
         commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
       })
     : undefined;
-  if (redis) disposer.add(() => redis.close());
+  if (redis) {
+    disposer.add(() => redis.close());
+    // Not fatal (the edge serves from memory and the nodes, and finds Redis once it answers), but said.
+    void redis.connected(2_000).then((up) => {
+      if (!up)
+        log.warn(
+          { redis: redactedRedisUrl(config.REDIS_URL!) },
+          'REDIS_URL is set but Redis does not answer yet; caching in memory only until it does',
+        );
+    });
+  }
   const cache = new BlobCache({
     memory: new MemoryTier({
       maxBytes: config.CACHE_MEMORY_BYTES || Math.min(2 ** 31, Math.floor(totalmem() / 4)),

@@ -70,6 +70,16 @@ export class RedisTier implements CacheTier, FillClaims {
     );
   }
 
+  /** Whether Redis answers within `timeoutMs` of now (or has already): for the start-up report. */
+  async connected(timeoutMs: number): Promise<boolean> {
+    if (this.#everReady) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const up = await Promise.race([this.#firstConnection.then(() => true as const), late]);
+    clearTimeout(timer);
+    return up;
+  }
+
   /** Failures since start (for metrics and /readyz). */
   get failures(): number {
     return this.#failures;
