@@ -80,8 +80,12 @@ export function openApiDocument(version: string) {
             { name: 'length', in: 'query', required: true, schema: { type: 'integer', minimum: 1 } },
           ],
           responses: {
-            '206': { description: 'The range.', content: bytes },
-            ...errors(400, 403, 404, 416, 429, 451, 503),
+            '200': {
+              description:
+                'The range, with its own ETag `"{blob_id}-{start}-{length}"` (as the official route).',
+              content: bytes,
+            },
+            ...errors(400, 403, 404, 429, 451, 503),
           },
         },
       },
