@@ -223,8 +223,9 @@ async function load(
     const bytes = /Transfer\/sec:\s+([\d.]+)(KB|MB|GB)/.exec(stdout)!;
     return {
       rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]),
-      p50: ms(/50%\s+(\S+)/.exec(stdout)![1]!),
-      p99: ms(/99%\s+(\S+)/.exec(stdout)![1]!),
+      // Anchored: a thread-stats column such as "82.50%" must not pass for the 50% percentile.
+      p50: ms(/^\s+50%\s+(\S+)/m.exec(stdout)![1]!),
+      p99: ms(/^\s+99%\s+(\S+)/m.exec(stdout)![1]!),
       mbps: Number(bytes[1]) * { KB: 1 / 1024, MB: 1, GB: 1024 }[bytes[2] as 'KB' | 'MB' | 'GB'],
     };
   }
