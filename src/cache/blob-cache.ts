@@ -150,14 +150,6 @@ export class BlobCache {
     return true;
   }
 
-  knownMissing(blobId: string): boolean {
-    return this.negative.has(blobId);
-  }
-
-  noteMissing(blobId: string): void {
-    this.negative.add(blobId);
-  }
-
   /** Whether a blob of this size is cached at all (in memory if it fits there, in the other tiers). */
   cacheable(size: number): boolean {
     return size <= this.#maxObjectBytes;
@@ -166,11 +158,6 @@ export class BlobCache {
   purge(blobId: string): void {
     this.negative.delete(blobId);
     for (const tier of this.#tiers) void tier.delete(blobId);
-  }
-
-  /** Reconstructions this cache has started (each fill of a blob counts once, however many waited). */
-  get fills(): number {
-    return this.#fills;
   }
 
   /**
@@ -216,9 +203,7 @@ export class BlobCache {
   }
 
   #health(): { available: boolean; failures: number } | null {
-    const shared = this.#tiers.find((tier) => 'available' in tier) as
-      (CacheTier & { available: boolean; failures: number }) | undefined;
-    return shared ? { available: shared.available, failures: shared.failures } : null;
+    return this.#tiers.find((tier) => tier.health)?.health?.() ?? null;
   }
 
   #requests(blobId: string): number {
@@ -258,10 +243,11 @@ export class BlobCache {
         }
       }
       this.#fills++;
-      // The lifetime is needed only to keep the bytes: asked now, awaited after the last byte.
-      const lifetime = this.#lifetimes.lifetime(blobId).catch(() => undefined);
       const body = await handle.read(undefined, fill.signal);
       if (isFailure(body)) return fill.fail(body);
+      // The lifetime is needed only to keep the bytes: asked once the first bytes are out (so its chain
+      // requests do not compete with the first slivers), awaited after the last byte.
+      const lifetime = this.#lifetimes.lifetime(blobId).catch(() => undefined);
       try {
         for await (const chunk of body) fill.push(chunk);
       } catch {

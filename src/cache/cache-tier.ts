@@ -14,6 +14,8 @@ export interface CacheTier {
    */
   set(blobId: string, blob: CachedBlob, requests: number): Promise<unknown>;
   delete(blobId: string): Promise<void>;
+  /** A tier that can be away (Redis): whether it is usable now and how often it failed (/readyz, metrics). */
+  health?(): { available: boolean; failures: number };
 }
 
 /** Redis-like tiers also let instances agree on who reconstructs a blob (one fill for all of them). */

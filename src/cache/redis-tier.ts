@@ -80,6 +80,10 @@ export class RedisTier implements CacheTier, FillClaims {
     return up;
   }
 
+  health(): { available: boolean; failures: number } {
+    return { available: this.available, failures: this.failures };
+  }
+
   /** Failures since start (for metrics and /readyz). */
   get failures(): number {
     return this.#failures;
