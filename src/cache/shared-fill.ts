@@ -83,24 +83,30 @@ export class SharedFill {
   async join(signal: AbortSignal): Promise<ReadableStream<Uint8Array> | ReadFailure> {
     this.#holders++;
     let left = false;
+    let abandoned!: (reason: 'aborted') => void;
+    const aborted = new Promise<'aborted'>((resolve) => (abandoned = resolve));
+    const onAbort = () => {
+      leave();
+      abandoned('aborted');
+    };
     const leave = () => {
       if (left) return;
       left = true;
       signal.removeEventListener('abort', onAbort);
       this.#leave();
     };
-    const onAbort = () => leave();
     if (signal.aborted) {
       leave();
       return { kind: 'unavailable', message: 'the request was cancelled' };
     }
     signal.addEventListener('abort', onAbort, { once: true });
-    const failure = await this.#started;
+    // A request that goes away while the first bytes are awaited leaves at once, whoever else waits.
+    const failure = await Promise.race([this.#started, aborted]);
+    if (failure === 'aborted' || left) return { kind: 'unavailable', message: 'the request was cancelled' };
     if (failure) {
       leave();
       return failure;
     }
-    if (left) return { kind: 'unavailable', message: 'the request was cancelled' };
     let index = 0;
     return new ReadableStream<Uint8Array>(
       {
