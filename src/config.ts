@@ -11,8 +11,22 @@ const ConfigSchema = z.object({
   NETWORK: z.enum(['devnet', 'testnet', 'mainnet']).default('devnet'),
   /** A devnet already running elsewhere (its --dir, holding committee.json); unset = run one embedded. */
   DEVNET_DIR: z.string().min(1).optional(),
-  /** Sui JSON-RPC endpoint for testnet/mainnet (default: the public full node of that network). */
+  /**
+   * Sui gRPC endpoint (grpc-web, what `SuiGrpcClient({ baseUrl })` takes) for testnet/mainnet; default
+   * the public full node of that network (src/network/sui/sui-client.ts, SUI_FULLNODE_GRPC_URLS).
+   */
   SUI_RPC_URL: z.string().url().optional(),
+  /** Deadline of one call to Sui (a committee read makes three); a slower answer counts as a failure. */
+  SUI_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * On testnet/mainnet, contact storage nodes whose on-chain address is or resolves to a loopback,
+   * private, link-local or otherwise non-public address (refused by default: the addresses come from
+   * other people's objects). The devnet always may.
+   */
+  ALLOW_PRIVATE_NODE_ADDRESSES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** How often the cache asks Sui for Walrus events (deletions, epoch changes). */
   SUI_EVENT_POLL_MS: z.coerce.number().int().positive().default(2_000),
   DEVNET_NODES: z.coerce.number().int().min(1).optional(),

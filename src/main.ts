@@ -17,7 +17,6 @@ import {
   suiBlobLifetimes,
   walrusEventsModule,
   type BlobLifetimes,
-  type SuiEventReader,
 } from './network/blob-lifetimes.ts';
 import { endEpochFromNodes } from './network/blob-status.ts';
 import { pino, type BaseLogger as Logger } from 'pino';
@@ -31,16 +30,18 @@ import {
   type CommitteeView,
 } from './network/committee-source.ts';
 import { devnetCommitteeSource } from './network/committees/devnet-committee.ts';
+import { WALRUS_MAINNET, WALRUS_TESTNET, suiCommitteeSource } from './network/committees/sui-committee.ts';
 import {
-  WALRUS_MAINNET,
-  WALRUS_TESTNET,
-  suiCommitteeSource,
-  type SuiObjectReader,
-} from './network/committees/sui-committee.ts';
-import { SuiJsonRpcClient, getJsonRpcFullnodeUrl } from '@mysten/sui/jsonRpc';
+  SuiUnavailableError,
+  oneLineMessage,
+  suiClientFor,
+  watchedSuiClient,
+  type SuiReader,
+} from './network/sui/sui-client.ts';
 import { devnetBlobObjects, suiBlobObjects, type BlobObjectSource } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
 import { pinsFromNodes } from './network/transport/pinned-tls.ts';
+import { addressGuardedTransport } from './network/transport/address-guard.ts';
 import type { NodeTransport } from './network/transport/node-transport.ts';
 import { undiciTransport } from './network/transport/undici-transport.ts';
 import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
@@ -53,7 +54,7 @@ import { reconstructingSource } from './read/reconstructing-source.ts';
 import { singleFlightSource } from './read/single-flight-source.ts';
 import { cachedSource } from './cache/cached-source.ts';
 import { negativeSource } from './cache/negative-source.ts';
-import { createEdgeApp } from './http/app.ts';
+import { createEdgeApp, type SuiStatus } from './http/app.ts';
 import { withFastHits } from './http/fast-hits.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
@@ -75,14 +76,24 @@ export interface RunningEdge {
 /** What an embedding program (or a test) may hand in instead of what the configuration names. */
 export interface EdgeOverrides {
   /**
-   * The Sui client and Walrus objects for NETWORK=testnet|mainnet, instead of JSON-RPC at
-   * SUI_RPC_URL: e.g. the devnet's Sui stand-in, whose nodes speak plain HTTP.
+   * The Sui and Walrus objects for NETWORK=testnet|mainnet, instead of gRPC at SUI_RPC_URL (or the
+   * public full node) and the network's Walrus objects: e.g. the devnet's Sui stand-in, whose nodes
+   * speak plain HTTP on loopback.
    */
   sui?: {
-    client: SuiObjectReader & SuiEventReader;
+    /** An in-process Sui client (`createSuiStandIn(...).client`); takes precedence over `url`. */
+    client?: SuiReader;
+    /** A Sui gRPC endpoint (grpc-web), when there is no `client`; default SUI_RPC_URL or the public node. */
+    url?: string;
     systemObjectId: string;
     stakingObjectId: string;
     urlScheme?: 'http' | 'https';
+    /**
+     * Contact storage nodes at loopback/private addresses (as ALLOW_PRIVATE_NODE_ADDRESSES=true does).
+     * Default: allowed with an in-process `client` (a devnet's nodes live on loopback), refused with a
+     * `url`, unless the configuration allows it.
+     */
+    allowPrivateNodeAddresses?: boolean;
   };
 }
 
@@ -126,6 +137,8 @@ interface EdgeNetwork {
   /** When blobs end and the chain events that end them early; the cache cannot run without. */
   lifetimes: BlobLifetimes | undefined;
   objects: BlobObjectSource | undefined;
+  /** Where Sui is asked and how that goes (/status, /readyz); undefined on a devnet. */
+  sui: (() => SuiStatus) | undefined;
 }
 
 /** The network: an embedded or running devnet, or Sui; its committee, node transport and chain views. */
@@ -138,18 +151,52 @@ async function buildNetwork(
   const dataDir = resolve(config.DATA_DIR);
   let devnet: RunningDevnet | undefined;
   let source: CommitteeSource;
-  let sui: (EdgeOverrides['sui'] & {}) | undefined;
+  let sui: { client: SuiReader; systemObjectId: string } | undefined;
+  let suiStatus: (() => SuiStatus) | undefined;
+  let allowPrivateNodes = true;
   if (config.NETWORK !== 'devnet') {
-    // Sui mainnet/testnet: the committee from the Walrus System, Staking and StakingPool objects.
+    // Sui mainnet/testnet: the committee from the Walrus System, Staking and StakingPool objects, read
+    // over gRPC with a deadline per call; failures name the endpoint (sui-client.ts).
     const network = config.NETWORK;
-    sui = overrides.sui ?? {
-      client: new SuiJsonRpcClient({ url: config.SUI_RPC_URL ?? getJsonRpcFullnodeUrl(network), network }),
-      ...(network === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET),
-    };
-    source = suiCommitteeSource({
-      ...sui,
-      onError: (error) => log.warn({ err: error }, 'committee refresh failed'),
+    const given = overrides.sui;
+    const ids = given ?? (network === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET);
+    const { client, url } = given?.client
+      ? { client: given.client, url: given.url ?? 'an in-process Sui client' }
+      : suiClientFor({ NETWORK: network, SUI_RPC_URL: given?.url ?? config.SUI_RPC_URL });
+    const watched = watchedSuiClient(client, { url, timeoutMs: config.SUI_REQUEST_TIMEOUT_MS });
+    allowPrivateNodes =
+      config.ALLOW_PRIVATE_NODE_ADDRESSES ||
+      (given?.allowPrivateNodeAddresses ?? given?.client !== undefined);
+    sui = { client: watched.client, systemObjectId: ids.systemObjectId };
+    suiStatus = () => ({
+      ...watched.health(),
+      systemObjectId: ids.systemObjectId,
+      stakingObjectId: ids.stakingObjectId,
+      committeeLoadedAt: view ? new Date(view.loadedAt).toISOString() : null,
     });
+    source = suiCommitteeSource({
+      client: watched.client,
+      systemObjectId: ids.systemObjectId,
+      stakingObjectId: ids.stakingObjectId,
+      urlScheme: given?.urlScheme,
+      // A read makes three calls, each with its own deadline: those name the endpoint, so they go first.
+      timeoutMs: 3 * config.SUI_REQUEST_TIMEOUT_MS + 1_000,
+      onError: (error) => {
+        const message = oneLineMessage(error);
+        // Failures of the calls themselves are recorded by the watched client already.
+        if (!(error instanceof SuiUnavailableError)) watched.noteError(message);
+        log.warn({ error: message }, 'committee refresh failed');
+      },
+    });
+    log.info(
+      {
+        sui: watched.url,
+        systemObjectId: ids.systemObjectId,
+        stakingObjectId: ids.stakingObjectId,
+        allowPrivateNodeAddresses: allowPrivateNodes,
+      },
+      'reading the Walrus committee from Sui',
+    );
   } else if (config.DEVNET_DIR) {
     source = devnetCommitteeSource({ dir: resolve(config.DEVNET_DIR) });
   } else {
@@ -185,12 +232,15 @@ async function buildNetwork(
     );
   } catch (error) {
     if (config.NETWORK === 'devnet') throw error;
-    log.warn({ err: error }, 'committee not loaded yet; reads answer 503 until it is');
+    log.warn({ error: oneLineMessage(error) }, 'committee not loaded yet; reads answer 503 until it is');
   }
   // Pins come from the committee as it is when a connection opens (keys may rotate with epochs).
-  const transport = undiciTransport({
+  const nodes = undiciTransport({
     pins: (hostPort) => pinsFromNodes(view?.committee.nodes ?? [])(hostPort),
   });
+  // On Sui the nodes' addresses are other people's data: no requests into loopback or private
+  // networks unless allowed (address-guard.ts).
+  const transport = allowPrivateNodes ? nodes : addressGuardedTransport(nodes);
   disposer.add(() => transport.close());
 
   const chainUrl = view?.committee.chainUrl;
@@ -232,6 +282,7 @@ async function buildNetwork(
     transport,
     lifetimes,
     objects,
+    sui: suiStatus,
   };
 }
 
@@ -354,6 +405,7 @@ async function buildHttp(
     version: VERSION,
     network: config.NETWORK,
     committee: () => network.view()?.committee,
+    sui: network.sui,
     metrics: httpMetrics,
     corsOrigins,
     adminToken: config.ADMIN_TOKEN,

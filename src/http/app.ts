@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import type { BlobCache } from '../cache/blob-cache.ts';
 import type { Committee } from '../network/committee.ts';
+import type { SuiHealth } from '../network/sui/sui-client.ts';
 import type { Blocklist } from '../read/blocklist.ts';
 import type { AggregatorDeps } from './aggregator-deps.ts';
 import { corsMiddleware } from './cors.ts';
@@ -14,11 +15,21 @@ import { blobRoutes } from './routes/blob-routes.ts';
 import { concatRoute } from './routes/concat-route.ts';
 import { quiltRoutes } from './routes/quilt-routes.ts';
 
+/** Where the edge reads Sui, which Walrus objects, and how that goes (testnet/mainnet only). */
+export interface SuiStatus extends SuiHealth {
+  systemObjectId: string;
+  stakingObjectId: string;
+  /** When the committee in use was read (ISO 8601); null while none is known. */
+  committeeLoadedAt: string | null;
+}
+
 export interface EdgeAppDeps {
   version: string;
   network: string;
   /** The current committee (re-read on each call: it changes with epochs); undefined while loading. */
   committee: () => Committee | undefined;
+  /** Sui as the edge sees it (/status, /readyz); absent on a devnet. */
+  sui?: () => SuiStatus;
   metrics?: HttpMetrics;
   aggregator?: AggregatorDeps;
   /** The blocklist behind the read stack's blocked layer, for the admin API. */
@@ -51,6 +62,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       nShards: committee?.nShards ?? null,
       storageNodes: committee?.nodes.length ?? null,
       chainUrl: committee?.chainUrl ?? null,
+      sui: deps.sui?.() ?? null,
       uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
       reconstructions: deps.reconstructions
         ? { active: deps.reconstructions.active, queued: deps.reconstructions.queued }
@@ -59,14 +71,29 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   });
   app.get('/v1/api', (c) => c.json(openApiDocument(deps.version)));
   // Readiness: the committee is known (reads can work). Redis is reported, not required: without it
-  // the edge still serves from memory and the storage nodes.
+  // the edge still serves from memory and the storage nodes. On Sui, a committee read earlier keeps
+  // the edge ready while Sui fails, and `degraded` says what it is serving with.
   app.get('/readyz', (c) => {
     const committee = deps.committee();
     const redis = deps.cache?.stats().redis;
+    const sui = deps.sui?.();
+    const failing =
+      sui?.lastError && (sui.lastSuccessAt === null || sui.lastError.at >= sui.lastSuccessAt)
+        ? sui.lastError
+        : undefined;
     const body = {
       ready: committee !== undefined,
       committee: committee ? { epoch: committee.epoch, nodes: committee.nodes.length } : null,
       redis: redis ? (redis.available ? 'up' : 'down') : 'not configured',
+      ...(sui ? { sui } : {}),
+      ...(failing
+        ? {
+            degraded: committee
+              ? `Sui is failing (${failing.message}, at ${failing.at}); serving the committee of epoch ` +
+                `${committee.epoch} read at ${sui!.committeeLoadedAt} and cached blobs`
+              : `the storage committee is not known yet: ${failing.message}`,
+          }
+        : {}),
     };
     return c.json(body, committee ? 200 : 503, { 'cache-control': 'no-store' });
   });

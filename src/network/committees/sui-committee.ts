@@ -1,7 +1,7 @@
 // The committee of a Walrus network on Sui (mainnet, testnet, or the devnet's Sui stand-in), read the way
 // the chain stores it (DESIGN §2): System and Staking → their inner states (dynamic fields keyed by
 // `version`) → one StakingPool per committee node. Only `core.getObjects` with BCS content is used, so
-// any @mysten/sui client (JSON-RPC, gRPC, GraphQL) and our stand-in will do.
+// any @mysten/sui core client and our stand-in will do; the edge uses `SuiGrpcClient` (sui/sui-client.ts).
 //
 // Unlike the official SDK, a failed read never poisons the source: the last good committee stays, and
 // the next read (a retry with backoff, a poll, `refresh()`, or the next `current()` before any success)
