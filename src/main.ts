@@ -41,7 +41,7 @@ import {
 import { devnetBlobObjects, suiBlobObjects, type BlobObjectSource } from './network/blob-objects.ts';
 import { DevnetChainClient } from './network/devnet-chain-client.ts';
 import { pinsFromNodes } from './network/transport/pinned-tls.ts';
-import { addressGuardedTransport } from './network/transport/address-guard.ts';
+import { addressGuardedTransport, publicOnlyLookup } from './network/transport/address-guard.ts';
 import type { NodeTransport } from './network/transport/node-transport.ts';
 import { undiciTransport } from './network/transport/undici-transport.ts';
 import { startDevnet, type RunningDevnet } from './devnet/devnet.ts';
@@ -235,11 +235,12 @@ async function buildNetwork(
     log.warn({ error: oneLineMessage(error) }, 'committee not loaded yet; reads answer 503 until it is');
   }
   // Pins come from the committee as it is when a connection opens (keys may rotate with epochs).
+  // On Sui the nodes' addresses are other people's data: no requests into loopback or private
+  // networks unless allowed (address-guard.ts), checked before a request and again when connecting.
   const nodes = undiciTransport({
     pins: (hostPort) => pinsFromNodes(view?.committee.nodes ?? [])(hostPort),
+    connect: allowPrivateNodes ? undefined : { lookup: publicOnlyLookup },
   });
-  // On Sui the nodes' addresses are other people's data: no requests into loopback or private
-  // networks unless allowed (address-guard.ts).
   const transport = allowPrivateNodes ? nodes : addressGuardedTransport(nodes);
   disposer.add(() => transport.close());
 

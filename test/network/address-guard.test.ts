@@ -16,6 +16,7 @@ import {
   NodeAddressRefusedError,
   addressGuardedTransport,
   nonPublicReason,
+  publicOnlyLookup,
 } from '../../src/network/transport/address-guard.ts';
 import { TransportError, fetchTransport } from '../../src/network/transport/node-transport.ts';
 import { undiciTransport } from '../../src/network/transport/undici-transport.ts';
@@ -108,6 +109,27 @@ describe('the address guard on a node transport', () => {
     const plain = fetchTransport();
     expect((await plain.request(get(`http://127.0.0.1:${port}/v1/health`))).status).toBe(200);
     expect(requests).toBe(1);
+  });
+
+  it('checks again when connecting: a name that resolves to loopback then fails the connection', async () => {
+    // Without the transport guard in front: this is the connection's own lookup (DNS rebinding).
+    // Plain, and through the pinned-TLS connector the edge uses (pins: the nodes' network keys).
+    const plain = undiciTransport({ connect: { lookup: publicOnlyLookup } });
+    const pinned = undiciTransport({ pins: () => undefined, connect: { lookup: publicOnlyLookup } });
+    const before = requests;
+    try {
+      for (const connecting of [plain, pinned]) {
+        const error = await connecting.request(get(`http://localhost:${port}/`)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TransportError);
+        expect((error as Error).message).toMatch(
+          /not connecting to localhost: it resolves to (127\.0\.0\.1|::1), a non-public address \(loopback\)/,
+        );
+      }
+      expect(requests).toBe(before);
+    } finally {
+      await plain.close();
+      await pinned.close();
+    }
   });
 
   it('refuses a name with any non-public address, and fails a name that does not resolve', async () => {

@@ -8,8 +8,9 @@
 // 'unreachable', so the reader counts that node as failed and reads from the others.
 //
 // Node-only (node:dns, node:net): src/network is not a Web-standard core folder, and main.ts wires it.
+import { lookup as dnsLookupCallback, type LookupAddress } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { TransportError, type NodeTransport } from './node-transport.ts';
 
 type Family = 'ipv4' | 'ipv6';
@@ -104,8 +105,8 @@ type Verdict = { ok: true } | { ok: false; address: string; reason: string } | {
  * if any of them is non-public (the connection could use any of them). A host that does not resolve
  * fails like an unreachable node.
  *
- * What it does not close: a host whose DNS answer changes between this check and the connection (DNS
- * rebinding within the cache window). Checking the address undici connects to would close that too.
+ * A host whose DNS answer changes between this check and the connection (DNS rebinding) gets past
+ * this check alone; `publicOnlyLookup` as the connection's `lookup` closes that gap.
  */
 export function addressGuardedTransport(
   inner: NodeTransport,
@@ -183,3 +184,34 @@ export function addressGuardedTransport(
     close: () => inner.close(),
   };
 }
+
+/**
+ * A `lookup` for sockets (`net.connect`/`tls.connect`, undici's `connect` options) that resolves as
+ * node:dns does and fails the connection when any address of the name is non-public: the check at the
+ * moment of connecting, so a DNS answer that changed since `addressGuardedTransport` looked (DNS
+ * rebinding) is caught too. IP literals never reach a lookup; the transport guard judges those.
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookupCallback(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    const reply = callback as (
+      error: NodeJS.ErrnoException | null,
+      address: string | LookupAddress[],
+      family?: number,
+    ) => void;
+    if (error) return reply(error, '');
+    const refused = addresses.find((entry) => nonPublicReason(entry.address) !== undefined);
+    if (refused) {
+      const refusal: NodeJS.ErrnoException = new Error(
+        `not connecting to ${hostname}: it resolves to ${refused.address}, a non-public address ` +
+          `(${nonPublicReason(refused.address)})`,
+      );
+      refusal.code = 'WALRUS_NODE_ADDRESS_REFUSED';
+      return reply(refusal, '');
+    }
+    if (options.all) return reply(null, addresses);
+    const first = addresses[0];
+    if (!first)
+      return reply(Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' }), '');
+    reply(null, first.address, first.family);
+  });
+};
