@@ -28,6 +28,7 @@ describe('walrus-edge on its embedded devnet', () => {
       epoch: 1,
     });
     expect(status.chainUrl).toBe(edge.devnet!.chainUrl);
+    expect(status.sui).toBeNull(); // a devnet reads no Sui (testnet/mainnet: test/network/sui-*.test.ts)
     // The embedded nodes really serve: their health endpoint answers.
     const health = await fetch(`${edge.devnet!.committee.nodes[0]!.url}/v1/health`);
     expect(health.status).toBe(200);
@@ -59,5 +60,7 @@ describe('walrus-edge on its embedded devnet', () => {
   it('rejects invalid configuration loudly', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ NETWORK: 'moonnet' })).toThrow(/NETWORK/);
+    expect(() => loadConfig({ SUI_RPC_URL: 'fullnode.mainnet.sui.io' })).toThrow(/SUI_RPC_URL/);
+    expect(() => loadConfig({ SUI_REQUEST_TIMEOUT_MS: '0' })).toThrow(/SUI_REQUEST_TIMEOUT_MS/);
   });
 });

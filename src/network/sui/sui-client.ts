@@ -46,7 +46,12 @@ export function suiClientFor(
     }
   };
   return {
-    client: new SuiGrpcClient({ network: config.NETWORK, baseUrl: url, fetch: describingFetch }),
+    // `satisfies`: the gRPC client's core API is what the committee, blob-object and event readers ask.
+    client: new SuiGrpcClient({
+      network: config.NETWORK,
+      baseUrl: url,
+      fetch: describingFetch,
+    }) satisfies SuiReader,
     url,
   };
 }
