@@ -42,9 +42,10 @@ export const COMMANDS = {
   devnet: {
     synopsis: '--dir DIR [--nodes N] [--shards S] [--port BASE] [--host H] [--epoch-ms MS] [--tls]',
     summary:
-      'Run a local Walrus devnet (storage nodes and chain) in the foreground until SIGINT/SIGTERM.\n' +
-      'It writes DIR/committee.json and prints one JSON line once it serves. Started again on the\n' +
-      'same DIR, it resumes with the nodes, ports and blobs it had.',
+      'Run a local Walrus devnet (storage nodes, chain and a Sui gRPC endpoint) in the foreground\n' +
+      'until SIGINT/SIGTERM. It writes DIR/committee.json (with suiUrl and packageConfig for the\n' +
+      'official SDK) and prints one JSON line once it serves. Started again on the same DIR, it\n' +
+      'resumes with the nodes, ports, object IDs and blobs it had.',
     allowPositionals: false,
     options: {
       dir: { type: 'string', value: 'DIR', help: 'where the devnet keeps its state (required)' },
@@ -53,7 +54,7 @@ export const COMMANDS = {
       port: {
         type: 'string',
         value: 'BASE',
-        help: 'port of the first node; node i gets BASE+i, the chain BASE-1 (default 9100, 0 = free ports)',
+        help: 'port of the first node; node i gets BASE+i, the chain BASE-1, Sui BASE-2 (default 9100, 0 = free ports)',
       },
       host: {
         type: 'string',

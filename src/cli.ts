@@ -99,6 +99,8 @@ async function devnetCommand(args: string[]): Promise<void> {
     JSON.stringify({
       committee: devnet.committeePath,
       chainUrl: devnet.chainUrl,
+      suiUrl: devnet.suiUrl,
+      packageConfig: devnet.packageConfig,
       nodes: devnet.committee.nodes.length,
       nShards: devnet.committee.nShards,
       epoch: devnet.ledger.epoch,

@@ -3,19 +3,24 @@
 // Writes dir/committee.json (DESIGN §4) for the edge, the CLI and other tools to find it.
 // With `tls`, nodes speak HTTPS with HTTP/2 like real ones, each with a self-signed certificate for its
 // P-256 network key (kept in nodes/<name>/tls/), published in the committee as `networkPublicKey`.
+// The devnet also speaks Sui: a grpc-web endpoint (`suiUrl`) serving the Walrus objects and events of
+// this chain, whose System and Staking IDs (`packageConfig`) stay the same across restarts.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToBase64, bytesToHex, hexToBytes } from '../protocol/base64.ts';
 import { blsPublicKeyOf, generateBlsKeyPair } from '../protocol/bls.ts';
 import { encodingParams } from '../protocol/encoding.ts';
 import type { Committee } from '../network/committee.ts';
-import { DevnetLedger, randomObjectId } from './chain/ledger.ts';
+import { ChainError, DevnetLedger, randomObjectId } from './chain/ledger.ts';
 import { createChainApp } from './chain/server.ts';
 import type { ChainParams } from './chain/types.ts';
 import { listen, type Listener } from './http-listener.ts';
 import { loadOrCreateNodeTls } from './node-tls.ts';
 import { createStorageNodeApp } from './storage-node/node-app.ts';
 import { SliverStore } from './storage-node/sliver-store.ts';
+import { startSuiEndpoint } from './sui/sui-endpoint.ts';
+import { SuiState, type ChainClock } from './sui/sui-state.ts';
 
 export const DEFAULT_DEVNET_NODES = 12;
 export const DEFAULT_DEVNET_SHARDS = 1000;
@@ -52,6 +57,10 @@ interface DevnetConfig {
   chainPort: number;
   /** Absent in devnets made before TLS existed: false. */
   tls?: boolean;
+  /** The Sui endpoint's port; absent in devnets made before it existed (then any free port). */
+  suiPort?: number;
+  /** Namespace of the Sui object IDs (hex); made on first start when absent. */
+  suiSeed?: string;
   nodes: NodeConfig[];
 }
 
@@ -60,6 +69,10 @@ export interface RunningDevnet {
   committee: Committee;
   committeePath: string;
   chainUrl: string;
+  /** Sui's gRPC API over grpc-web: `new SuiGrpcClient({ baseUrl: suiUrl, network: 'localnet' })`. */
+  suiUrl: string;
+  /** What `new WalrusClient({ packageConfig, ... })` takes to find this devnet's Walrus objects. */
+  packageConfig: { systemObjectId: string; stakingPoolId: string };
   ledger: DevnetLedger;
   stop(): Promise<void>;
 }
@@ -115,11 +128,38 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
     const chainListener = await listenPreferring(createChainApp(ledger), config.host, config.chainPort);
     listeners.push(chainListener);
     config.chainPort = chainListener.port;
+
+    config.suiSeed ??= randomBytes(16).toString('hex');
+    const sui = new SuiState({
+      committee: committeeDraft,
+      storagePricePerUnit: BigInt(ledger.params.storagePricePerUnit),
+      writePricePerUnit: BigInt(ledger.params.writePricePerUnit),
+      clock: () => chainClock(ledger),
+      seed: config.suiSeed,
+      chainEvents: async (after, limit) => ledger.eventsAfter(after, limit),
+      chainBlob: async (objectId) => orUndefined(() => ledger.getBlob(objectId)),
+      chainAccount: async (address) => orUndefined(() => ledger.getAccount(address)),
+    });
+    const suiListener = await listenPreferring(
+      (host, port) => startSuiEndpoint(sui, host, port),
+      config.host,
+      config.suiPort ?? 0,
+    );
+    listeners.push(suiListener);
+    config.suiPort = suiListener.port;
     saveJson(join(options.dir, 'devnet.json'), config);
+    const packageConfig = { systemObjectId: sui.ids.systemObjectId, stakingPoolId: sui.ids.stakingObjectId };
 
     const committee: Committee = { ...committeeDraft, epoch: ledger.epoch, chainUrl: chainListener.url };
     const committeePath = join(options.dir, 'committee.json');
-    const writeCommittee = () => saveJson(committeePath, { ...committee, epoch: ledger.epoch });
+    // suiUrl and packageConfig ride along (DESIGN §4); CommitteeSchema ignores keys it does not know.
+    const writeCommittee = () =>
+      saveJson(committeePath, {
+        ...committee,
+        epoch: ledger.epoch,
+        suiUrl: suiListener.url,
+        packageConfig,
+      });
     writeCommittee();
     ledger.onEvent((event) => {
       if (event.type === 'EpochChangeDone') writeCommittee();
@@ -131,6 +171,8 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       committee,
       committeePath,
       chainUrl: chainListener.url,
+      suiUrl: suiListener.url,
+      packageConfig,
       ledger,
       stop: async () => {
         for (const timer of timers) clearInterval(timer);
@@ -172,6 +214,8 @@ function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
     host: options.host ?? '127.0.0.1',
     chainPort: basePort === 0 ? 0 : basePort - 1,
     tls: options.tls ?? false,
+    suiPort: basePort === 0 ? 0 : basePort - 2,
+    suiSeed: randomBytes(16).toString('hex'),
     nodes: Array.from({ length: nodeCount }, (_, i) => ({
       name: `node-${i}`,
       nodeId: randomObjectId(),
@@ -188,17 +232,40 @@ function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
 
 /** The remembered port if it is free again, else any free port (clients re-read committee.json). */
 async function listenPreferring(
-  app: Parameters<typeof listen>[0],
+  app: Parameters<typeof listen>[0] | ((host: string, port: number) => Promise<Listener>),
   host: string,
   port: number,
   tls?: { key: string; cert: string },
 ): Promise<Listener> {
   const options = tls ? { tls: { key: tls.key, cert: tls.cert } } : {};
+  const start = typeof app === 'function' ? app : (h: string, p: number) => listen(app, h, p, options);
   try {
-    return await listen(app, host, port, options);
+    return await start(host, port);
   } catch (error) {
-    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      return listen(app, host, 0, options);
+    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') return start(host, 0);
+    throw error;
+  }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The chain's epoch and timetable as Staking states it; epochs on command are announced as days. */
+function chainClock(ledger: DevnetLedger): ChainClock {
+  const duration = ledger.params.epochDurationMs > 0 ? ledger.params.epochDurationMs : DAY_MS;
+  return {
+    epoch: ledger.epoch,
+    epochStartedAtMs: ledger.epochStartedAtMs,
+    firstEpochStartMs: ledger.epochStartedAtMs - (ledger.epoch - 1) * duration,
+    epochDurationMs: duration,
+  };
+}
+
+/** What the ledger has, or undefined where it answers that it has no such thing. */
+function orUndefined<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ChainError && error.httpStatus === 404) return undefined;
     throw error;
   }
 }

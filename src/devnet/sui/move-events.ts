@@ -1,0 +1,103 @@
+// The devnet chain's events as the Walrus contracts emit them on Sui (`<package>::events::Blob…`), and
+// the matching of event types against filters ("0xpkg", "0xpkg::module", "0xpkg::module::Name").
+import { sha256 } from '@noble/hashes/sha2.js';
+import { normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
+import type { ChainEvent } from '../../network/devnet-chain-client.ts';
+import { BlobCertifiedEvent, BlobDeletedEvent, EpochEvent } from '../../network/sui/walrus-events.ts';
+import { hexToBytes } from '../../protocol/base64.ts';
+import { u256OfBlobId } from '../../protocol/blob-id.ts';
+import type { SuiIds } from './sui-ids.ts';
+
+/** One Move event, with the chain's sequence number it came from (the events' ledger position). */
+export interface MoveEvent {
+  seq: number;
+  packageId: string;
+  module: string;
+  sender: string;
+  eventType: string;
+  contents: Uint8Array;
+  /** base58, 32 bytes. */
+  transactionDigest: string;
+  eventIndex: number;
+  timestampMs: number;
+}
+
+/** A devnet chain event as the Walrus contracts would emit it on Sui (undefined for events they lack). */
+export function moveEventOf(ids: SuiIds, event: ChainEvent): MoveEvent | undefined {
+  const { data } = event;
+  let type: string;
+  let contents: Uint8Array;
+  switch (event.type) {
+    case 'BlobCertified':
+    case 'BlobExtended': // the contracts announce an extension as a certification with is_extension
+      type = 'BlobCertified';
+      contents = BlobCertifiedEvent.serialize({
+        epoch: event.epoch,
+        blob_id: u256OfBlobId(data.blobId!),
+        end_epoch: data.endEpoch!,
+        deletable: data.deletable ?? false,
+        object_id: data.objectId!,
+        is_extension: event.type === 'BlobExtended',
+      }).toBytes();
+      break;
+    case 'BlobDeleted':
+      type = 'BlobDeleted';
+      contents = BlobDeletedEvent.serialize({
+        epoch: event.epoch,
+        blob_id: u256OfBlobId(data.blobId!),
+        end_epoch: data.endEpoch ?? 0,
+        object_id: data.objectId!,
+        was_certified: true,
+      }).toBytes();
+      break;
+    case 'EpochChangeDone':
+      type = 'EpochChangeDone';
+      contents = EpochEvent.serialize({ epoch: data.epoch ?? event.epoch }).toBytes();
+      break;
+    default:
+      return undefined;
+  }
+  return {
+    seq: event.seq,
+    packageId: ids.packageId,
+    module: 'events',
+    sender: normalizeSuiAddress('0x0'),
+    eventType: `${ids.packageId}::events::${type}`,
+    contents,
+    transactionDigest: /^[0-9a-f]{64}$/.test(event.txDigest)
+      ? toBase58(hexToBytes(event.txDigest))
+      : toBase58(sha256(new TextEncoder().encode(`event ${event.seq} ${event.txDigest}`))),
+    eventIndex: 0,
+    timestampMs: event.timestampMs,
+  };
+}
+
+/** Splits `0xaddr::rest` and normalizes the address; undefined when it is no Move path. */
+function normalizedPath(path: string): string[] | undefined {
+  const [address, ...rest] = path.trim().split('::');
+  if (!address || !/^0x[0-9a-fA-F]{1,64}$/.test(address)) return undefined;
+  return [normalizeSuiAddress(address), ...rest];
+}
+
+/**
+ * Whether a struct type matches a type filter: an address matches its types, `addr::module` the
+ * module's types, `addr::module::Name` that name with any type arguments, and a full type exactly.
+ */
+export function eventTypeMatches(eventType: string, filter: string): boolean {
+  const wanted = normalizedPath(filter);
+  const actual = normalizedPath(eventType);
+  if (!wanted || !actual) return false;
+  if (wanted.length === 3 && wanted[2]!.includes('<')) return wanted.join('::') === actual.join('::');
+  const bare = [...actual.slice(0, 2), actual[2]?.replace(/<.*$/, '')];
+  return wanted.every((part, i) => part === bare[i]);
+}
+
+/** Whether an event was emitted by `addr` or `addr::module` (its package_id and module). */
+export function emitModuleMatches(event: MoveEvent, filter: string): boolean {
+  const wanted = normalizedPath(filter);
+  if (!wanted || wanted.length > 2) return false;
+  return (
+    wanted[0] === normalizeSuiAddress(event.packageId) &&
+    (wanted[1] === undefined || wanted[1] === event.module)
+  );
+}

@@ -1,0 +1,232 @@
+// What a Sui full node knows of a Walrus devnet: the Walrus objects (System, Staking, their inner states,
+// StakingPools; the chain's Blob objects and their attributes fields) and the chain's events as Walrus
+// Move events. One model, served twice: in process by the Sui stand-in client (sui-standin.ts) and over
+// grpc-web by the devnet's Sui endpoint (sui-grpc-server.ts).
+import type { Committee } from '../../network/committee.ts';
+import type { ChainAccount, ChainBlobObject, ChainEvent } from '../../network/devnet-chain-client.ts';
+import { blobMetadataFieldId } from '../../network/sui/walrus-objects.ts';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
+import { moveEventOf, type MoveEvent } from './move-events.ts';
+import { suiIds, type SuiIds } from './sui-ids.ts';
+import {
+  blobMetadataFieldObject,
+  blobObject,
+  checkCommittee,
+  committeeObjects,
+  type StoredObject,
+} from './walrus-sui-objects.ts';
+
+/** Where the devnet chain stands now: its epoch and timetable. */
+export interface ChainClock {
+  epoch: number;
+  /** When the current epoch began (and its change was done). */
+  epochStartedAtMs: number;
+  /** Staking's timetable: epoch e begins no earlier than first + (e - 1) × duration. */
+  firstEpochStartMs: number;
+  epochDurationMs: number;
+}
+
+/** What the state reads from the devnet chain, where it was given access. */
+export interface ChainFeeds {
+  /** The chain's events after sequence number `after`, at most `limit`, in order. */
+  chainEvents?: (after: number, limit: number) => Promise<ChainEvent[]>;
+  /** A chain blob object by object ID, undefined when unknown. */
+  chainBlob?: (objectId: string) => Promise<ChainBlobObject | undefined>;
+  /** An account's balances, undefined when unknown. */
+  chainAccount?: (address: string) => Promise<ChainAccount | undefined>;
+}
+
+export interface SuiStateOptions extends ChainFeeds {
+  committee: Committee;
+  /** Staking's `previous_committee`; default `committee` itself. */
+  previousCommittee?: Committee;
+  storagePricePerUnit: bigint;
+  writePricePerUnit: bigint;
+  epochState?: 'EpochChangeDone' | 'EpochChangeSync';
+  /** The chain's clock, read on every request; default: `committee.epoch`, begun now, 24 h epochs. */
+  clock?: () => ChainClock;
+  /** Object-ID namespace (see suiIds); default the stand-in's fixed IDs. */
+  seed?: string;
+}
+
+export interface EventQuery {
+  /** Exclusive bounds on the chain's sequence numbers. */
+  after?: number;
+  before?: number;
+  descending: boolean;
+  limit: number;
+  matches: (event: MoveEvent) => boolean;
+}
+
+export interface EventPage {
+  events: MoveEvent[];
+  /** The chain positions looked at, first and last in the query's order (matching or not). */
+  scannedFrom: number | undefined;
+  scannedTo: number | undefined;
+  /** No further matching event exists in that direction (now). */
+  exhausted: boolean;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PAGE = 1000;
+
+export class SuiState {
+  readonly ids: SuiIds;
+  readonly #options: SuiStateOptions;
+  readonly #clock: () => ChainClock;
+  #committeeObjects: { key: string; objects: Map<string, StoredObject> } | undefined;
+  /** Attribute-field ID → its blob object, learned as blob objects are served or from the events. */
+  readonly #metadataFieldOwners = new Map<string, string>();
+  /** The last chain event #learnFieldOwners has read. */
+  #fieldOwnersSeq = -1;
+
+  constructor(options: SuiStateOptions) {
+    checkCommittee(options.committee);
+    const previous = options.previousCommittee;
+    if (previous && previous !== options.committee) {
+      checkCommittee(previous);
+      if (previous.nShards !== options.committee.nShards) {
+        throw new RangeError(
+          `previous committee has ${previous.nShards} shards, committee ${options.committee.nShards}`,
+        );
+      }
+    }
+    this.#options = options;
+    this.ids = suiIds(options.seed);
+    const startedAt = Date.now();
+    const fixed: ChainClock = {
+      epoch: options.committee.epoch,
+      epochStartedAtMs: startedAt,
+      firstEpochStartMs: startedAt,
+      epochDurationMs: DAY_MS,
+    };
+    this.#clock = options.clock ?? (() => fixed);
+    // Fail now, not on the first request, on a committee the objects cannot express.
+    this.#staticObjects();
+  }
+
+  get clock(): ChainClock {
+    return this.#clock();
+  }
+
+  /** The WAL coin type (what GetFunction's stake_with_pool takes). */
+  get walType(): string {
+    return `${this.ids.walPackageId}::wal::WAL`;
+  }
+
+  #staticObjects(): Map<string, StoredObject> {
+    const clock = this.#clock();
+    const key = JSON.stringify(clock);
+    if (this.#committeeObjects?.key !== key) {
+      const options = this.#options;
+      this.#committeeObjects = {
+        key,
+        objects: committeeObjects({
+          ids: this.ids,
+          committee: options.committee,
+          previousCommittee: options.previousCommittee ?? options.committee,
+          epoch: clock.epoch,
+          storagePricePerUnit: options.storagePricePerUnit,
+          writePricePerUnit: options.writePricePerUnit,
+          epochState: options.epochState ?? 'EpochChangeDone',
+          epochStartedAtMs: clock.epochStartedAtMs,
+          firstEpochStartMs: clock.firstEpochStartMs,
+          epochDurationMs: clock.epochDurationMs,
+        }),
+      };
+    }
+    return this.#committeeObjects.objects;
+  }
+
+  /** An object by ID as Sui would serve it now, or undefined if it does not exist. */
+  async object(objectId: string): Promise<StoredObject | undefined> {
+    const id = normalizeSuiAddress(objectId);
+    return this.#staticObjects().get(id) ?? (await this.#chainObject(id));
+  }
+
+  async account(address: string): Promise<ChainAccount | undefined> {
+    return this.#options.chainAccount?.(normalizeSuiAddress(address));
+  }
+
+  get servesEvents(): boolean {
+    return this.#options.chainEvents !== undefined;
+  }
+
+  /** Every chain event after `after`, read in pages. */
+  async #chainEventsAfter(after: number): Promise<ChainEvent[]> {
+    const source = this.#options.chainEvents;
+    if (!source) return [];
+    const all: ChainEvent[] = [];
+    for (;;) {
+      const page = await source(after, PAGE);
+      all.push(...page);
+      if (page.length < PAGE) return all;
+      after = page.at(-1)!.seq;
+    }
+  }
+
+  async #learnFieldOwners(): Promise<void> {
+    for (const event of await this.#chainEventsAfter(this.#fieldOwnersSeq)) {
+      this.#fieldOwnersSeq = event.seq;
+      if (event.type === 'BlobRegistered' && event.data.objectId) {
+        this.#metadataFieldOwners.set(
+          normalizeSuiAddress(blobMetadataFieldId(event.data.objectId)),
+          event.data.objectId,
+        );
+      }
+    }
+  }
+
+  /** A devnet blob object, or its attributes field, as Sui would store it; undefined if none. */
+  async #chainObject(objectId: string): Promise<StoredObject | undefined> {
+    const chainBlob = this.#options.chainBlob;
+    if (!chainBlob) return undefined;
+    // A field asked for before its blob (the SDK's getDynamicField does that): learn the owners of
+    // every attributes field from the chain's events, which name every blob object.
+    if (!this.#metadataFieldOwners.has(objectId)) await this.#learnFieldOwners();
+    const owner = this.#metadataFieldOwners.get(objectId);
+    const blob = await chainBlob(owner ?? objectId);
+    if (!blob || blob.deleted) return undefined;
+    if (owner) return blobMetadataFieldObject(this.ids, blob, objectId);
+    this.#metadataFieldOwners.set(normalizeSuiAddress(blobMetadataFieldId(blob.id)), blob.id);
+    return blobObject(this.ids, blob);
+  }
+
+  /** The chain's events as Walrus Move events, matching the query, up to its limit. */
+  async events(query: EventQuery): Promise<EventPage> {
+    const source = this.#options.chainEvents;
+    if (!source) return { events: [], scannedFrom: undefined, scannedTo: undefined, exhausted: true };
+    const before = query.before ?? Infinity;
+    const events: MoveEvent[] = [];
+    let scannedFrom: number | undefined;
+    let scannedTo: number | undefined;
+    const consider = (event: ChainEvent): boolean => {
+      // true: the page is full and one more match exists beyond it.
+      const entry = moveEventOf(this.ids, event);
+      if (entry && query.matches(entry)) {
+        if (events.length === query.limit) return true;
+        events.push(entry);
+      }
+      scannedFrom ??= event.seq;
+      scannedTo = event.seq;
+      return false;
+    };
+    if (query.descending) {
+      const all = (await this.#chainEventsAfter(query.after ?? -1)).filter((event) => event.seq < before);
+      for (let i = all.length - 1; i >= 0; i--) {
+        if (consider(all[i]!)) return { events, scannedFrom, scannedTo, exhausted: false };
+      }
+      return { events, scannedFrom, scannedTo, exhausted: true };
+    }
+    let after = query.after ?? -1;
+    for (;;) {
+      const page = await source(after, PAGE);
+      for (const event of page) {
+        if (event.seq >= before) return { events, scannedFrom, scannedTo, exhausted: true };
+        if (consider(event)) return { events, scannedFrom, scannedTo, exhausted: false };
+      }
+      if (page.length < PAGE) return { events, scannedFrom, scannedTo, exhausted: true };
+      after = page.at(-1)!.seq;
+    }
+  }
+}
