@@ -241,7 +241,15 @@ async function buildNetwork(
     pins: (hostPort) => pinsFromNodes(view?.committee.nodes ?? [])(hostPort),
     connect: allowPrivateNodes ? undefined : { lookup: publicOnlyLookup },
   });
-  const transport = allowPrivateNodes ? nodes : addressGuardedTransport(nodes);
+  const transport = allowPrivateNodes
+    ? nodes
+    : addressGuardedTransport(nodes, {
+        onRefused: (refusal) =>
+          log.warn(
+            { node: refusal.host, address: refusal.address, kind: refusal.reason },
+            'storage node not contacted: its on-chain address is not public (ALLOW_PRIVATE_NODE_ADDRESSES=true allows it)',
+          ),
+      });
   disposer.add(() => transport.close());
 
   const chainUrl = view?.committee.chainUrl;

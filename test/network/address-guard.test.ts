@@ -134,7 +134,9 @@ describe('the address guard on a node transport', () => {
 
   it('refuses a name with any non-public address, and fails a name that does not resolve', async () => {
     const lookups: string[] = [];
+    const refusals: string[] = [];
     const guarded = addressGuardedTransport(fetchTransport(), {
+      onRefused: (refusal) => refusals.push(`${refusal.host} ${refusal.address} ${refusal.reason}`),
       lookup: async (host) => {
         lookups.push(host);
         if (host === 'mixed.test') return ['8.8.8.8', '10.0.0.7'];
@@ -148,6 +150,7 @@ describe('the address guard on a node transport', () => {
     const again = await guarded.request(get('https://mixed.test:9185/v1/health')).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(NodeAddressRefusedError);
     expect(lookups).toEqual(['mixed.test']); // the verdict is cached
+    expect(refusals).toEqual(['mixed.test 10.0.0.7 private']); // told once, for the operator's log
 
     const missing = await guarded.request(get('https://nowhere.invalid/')).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(TransportError);

@@ -168,6 +168,28 @@ describe('a Sui endpoint that accepts and never answers', () => {
     expect(sui.requests()).toBeGreaterThan(0);
   });
 
+  it('names the endpoint and objects an embedding program hands in (EdgeOverrides.sui.url)', async () => {
+    const url = await refusingUrl();
+    const dir = tempDir('override-url');
+    dirs.push(dir);
+    const ids = { systemObjectId: `0x${'5'.repeat(64)}`, stakingObjectId: `0x${'6'.repeat(64)}` };
+    const other = await startEdge(
+      loadConfig({ PORT: '0', DATA_DIR: dir.path, NETWORK: 'testnet', LOG_LEVEL: 'silent' }),
+      { sui: { url, ...ids } },
+    );
+    try {
+      const status = await json(`${other.url}/status`);
+      expect(status.body.sui).toMatchObject({ url, ...ids });
+      const response = await fetch(`${other.url}/v1/blobs/${BLOB_ID}`);
+      expect(response.status).toBe(503);
+      expect(errorMessage((await response.json()) as Record<string, unknown>)).toMatch(
+        new RegExp(`^the storage committee is not known yet: Sui at ${url}: fetch failed: .*ECONNREFUSED`),
+      );
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('holds no blob-object read past the deadline either', async () => {
     const started = performance.now();
     const response = await fetch(`${edge.url}/v1/blobs/by-object-id/0x${'ab'.repeat(32)}`);

@@ -95,6 +95,8 @@ export interface AddressGuardOptions {
   cacheMs?: number;
   /** Named in the refusal, so an operator knows how to allow it. */
   allowHint?: string;
+  /** Told the first time each host is refused, e.g. to log it. */
+  onRefused?(refusal: NodeAddressRefusedError): void;
 }
 
 type Verdict = { ok: true } | { ok: false; address: string; reason: string } | { error: Error };
@@ -116,6 +118,8 @@ export function addressGuardedTransport(
   const cacheMs = options.cacheMs ?? 30_000;
   const hint = options.allowHint ?? 'ALLOW_PRIVATE_NODE_ADDRESSES=true';
   const verdicts = new Map<string, { at: number; verdict: Promise<Verdict> }>();
+  // Hosts refused so far (each reported once).
+  const refusedHosts = new Set<string>();
 
   const judge = async (host: string): Promise<Verdict> => {
     let addresses: string[];
@@ -167,17 +171,21 @@ export function addressGuardedTransport(
         );
       }
       if (!verdict.ok) {
+        const first = !refusedHosts.has(bare) && refusedHosts.size < 10_000;
+        if (first) refusedHosts.add(bare);
         const what =
           verdict.address === bare
             ? `${bare} is a non-public address`
             : `${bare} resolves to ${verdict.address}, a non-public address`;
-        throw new NodeAddressRefusedError(
+        const refusal = new NodeAddressRefusedError(
           bare,
           verdict.address,
           verdict.reason,
           `${request.method} ${request.url}: not contacted: ${what} (${verdict.reason}); ` +
             `storage node addresses come from the chain, set ${hint} to allow such nodes`,
         );
+        if (first) options.onRefused?.(refusal);
+        throw refusal;
       }
       return inner.request(request);
     },
