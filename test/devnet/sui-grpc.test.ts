@@ -13,8 +13,9 @@ import { WalrusClient } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { CommitteeSchema } from '../../src/network/committee.ts';
+import { suiBlobLifetimes, walrusEventsModule } from '../../src/network/blob-lifetimes.ts';
 import { parseWalrusEvent } from '../../src/network/sui/walrus-events.ts';
-import { compressedG1 } from '../../src/network/sui/walrus-objects.ts';
+import { Balance, compressedG1, ObjectId } from '../../src/network/sui/walrus-objects.ts';
 import { bytesToBase64 } from '../../src/protocol/base64.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
@@ -253,6 +254,109 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     expect(chainIdentifier).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
   });
 
+  async function walType(): Promise<string> {
+    const pkg = (await eventsModule()).split('::')[0]!;
+    const { function: fn } = await sui.core.getMoveFunction({
+      packageId: pkg,
+      moduleName: 'staking',
+      name: 'stake_with_pool',
+    });
+    const coin = fn.parameters[1]!.body;
+    const wal = coin.$kind === 'datatype' ? coin.datatype.typeParameters[0] : undefined;
+    if (wal?.$kind !== 'datatype') throw new Error('no WAL type');
+    return wal.datatype.typeName;
+  }
+
+  it("shows an account's balances and owned objects: GetBalance, coins and Blobs through ListOwnedObjects", async () => {
+    const stored = await storeOnDevnet(devnet, randomBytes(2_000, 47));
+    const account = devnet.ledger.getAccount(stored.sender);
+    const wal = await walType();
+    const balance = await sui.core.getBalance({ owner: stored.sender, coinType: wal });
+    expect(balance.balance).toMatchObject({
+      balance: account.wal,
+      coinBalance: account.wal,
+      addressBalance: '0',
+    });
+    expect((await sui.core.getBalance({ owner: stored.sender })).balance.balance).toBe(account.sui);
+    const stranger = `0x${'cd'.repeat(32)}`;
+    expect((await sui.core.getBalance({ owner: stranger, coinType: wal })).balance.balance).toBe('0');
+
+    // The WAL balance as the SDK's CoinWithBalance looks for it: coins of that type, each gettable.
+    const coins = await sui.core.listCoins({ owner: stored.sender, coinType: wal });
+    expect(coins.objects).toHaveLength(1);
+    expect(coins.objects[0]!.balance).toBe(account.wal);
+    const [coin] = (
+      await sui.core.getObjects({ objectIds: [coins.objects[0]!.objectId], include: { content: true } })
+    ).objects;
+    if (!coin || coin instanceof Error) throw coin ?? new Error('no coin');
+    const content = bcs.struct('Coin', { id: ObjectId, balance: Balance }).parse(coin.content);
+    expect(content).toEqual({ id: coins.objects[0]!.objectId, balance: { value: account.wal } });
+    expect(coin.owner).toEqual({ $kind: 'AddressOwner', AddressOwner: stored.sender });
+
+    // Its Blob objects, by type, and everything it owns, a page at a time.
+    const blobType = `${(await eventsModule()).split('::')[0]}::blob::Blob`;
+    const blobs = await sui.core.listOwnedObjects({ owner: stored.sender, type: blobType });
+    expect(blobs.objects.map((o) => o.objectId)).toEqual([stored.objectId]);
+    const first = await sui.core.listOwnedObjects({ owner: stored.sender, limit: 2 });
+    expect(first.hasNextPage).toBe(true);
+    const rest = await sui.core.listOwnedObjects({ owner: stored.sender, limit: 2, cursor: first.cursor });
+    expect(rest.hasNextPage).toBe(false);
+    expect([...first.objects, ...rest.objects].map((o) => o.type)).toEqual([
+      '0x0000000000000000000000000000000000000000000000000000000000000002::coin::Coin<0x0000000000000000000000000000000000000000000000000000000000000002::sui::SUI>',
+      `0x0000000000000000000000000000000000000000000000000000000000000002::coin::Coin<${wal}>`,
+      blobType,
+    ]);
+  });
+
+  it("carries the edge's Sui event follower: deletions and certifications arrive through the stock client", async () => {
+    const deleted: string[] = [];
+    const certified: string[] = [];
+    const follower = suiBlobLifetimes({
+      client: sui,
+      eventsModule: () => walrusEventsModule(sui, devnet.packageConfig.systemObjectId),
+      endEpoch: async () => undefined,
+      pollMs: 50,
+    }).follow({
+      deleted: (blobId) => deleted.push(blobId),
+      certified: (blobId) => certified.push(blobId),
+      epoch: () => {},
+    });
+    try {
+      // Let it take its starting point (the newest event), then make news.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const blob = await storeOnDevnet(devnet, randomBytes(4_000, 48), { deletable: true });
+      await blob.chain.deleteBlob(blob.objectId, blob.sender);
+      const deadline = Date.now() + 5_000;
+      while (!deleted.includes(blob.blobId) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(certified).toEqual([blob.blobId]);
+      expect(deleted).toEqual([blob.blobId]);
+    } finally {
+      follower();
+    }
+  });
+
+  it('answers a client that speaks binary grpc-web as well as text', async () => {
+    const binary = new SuiGrpcClient({
+      network: 'localnet',
+      transport: new GrpcWebFetchTransport({ baseUrl: devnet.suiUrl, format: 'binary' }),
+    });
+    const { objects } = await binary.core.getObjects({
+      objectIds: [devnet.packageConfig.systemObjectId],
+      include: { content: true },
+    });
+    const [text] = (
+      await sui.core.getObjects({
+        objectIds: [devnet.packageConfig.systemObjectId],
+        include: { content: true },
+      })
+    ).objects;
+    expect(objects[0]).toEqual(text);
+    const events = await binary.core.listEvents({ filter: { eventType: await eventsModule() }, limit: 3 });
+    expect(events.events.length).toBeGreaterThan(0);
+  });
+
   it('answers UNIMPLEMENTED for what it does not serve, through the SDK, and the server keeps serving', async () => {
     // A method Sui has but the devnet does not serve yet.
     const epoch = sui.ledgerService.getEpoch({});
@@ -313,6 +417,10 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     const answer = GrpcTypes.BatchGetObjectsResponse.fromBinary(bytes.subarray(5, 5 + length));
     expect(answer.objects[0]!.result).toMatchObject({ oneofKind: 'error', error: { code: 3 } });
     expect(new TextDecoder().decode(bytes.subarray(5 + length + 5))).toMatch(/^grpc-status:0\r\n/);
+    // A cursor this server never gave out, through the SDK's streaming call.
+    await expect(
+      sui.core.listEvents({ filter: { eventType: await eventsModule() }, after: 'AAAA', limit: 1 }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     // Not grpc-web at all.
     expect((await fetch(`${devnet.suiUrl}/${path}`)).status).toBe(405);
     expect((await post(devnet.suiUrl, path, '{}', 'application/json')).status).toBe(415);

@@ -1,11 +1,12 @@
 // The devnet chain's events as the Walrus contracts emit them on Sui (`<package>::events::Blob…`), and
-// the matching of event types against filters ("0xpkg", "0xpkg::module", "0xpkg::module::Name").
+// the matching of events against Sui's event filters.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
 import type { ChainEvent } from '../../network/devnet-chain-client.ts';
 import { BlobCertifiedEvent, BlobDeletedEvent, EpochEvent } from '../../network/sui/walrus-events.ts';
 import { hexToBytes } from '../../protocol/base64.ts';
 import { u256OfBlobId } from '../../protocol/blob-id.ts';
+import { moduleMatches, typeMatches } from './move-paths.ts';
 import type { SuiIds } from './sui-ids.ts';
 
 /** One Move event, with the chain's sequence number it came from (the events' ledger position). */
@@ -72,32 +73,12 @@ export function moveEventOf(ids: SuiIds, event: ChainEvent): MoveEvent | undefin
   };
 }
 
-/** Splits `0xaddr::rest` and normalizes the address; undefined when it is no Move path. */
-function normalizedPath(path: string): string[] | undefined {
-  const [address, ...rest] = path.trim().split('::');
-  if (!address || !/^0x[0-9a-fA-F]{1,64}$/.test(address)) return undefined;
-  return [normalizeSuiAddress(address), ...rest];
-}
-
-/**
- * Whether a struct type matches a type filter: an address matches its types, `addr::module` the
- * module's types, `addr::module::Name` that name with any type arguments, and a full type exactly.
- */
+/** Whether an event's type matches a type filter (move-paths.ts). */
 export function eventTypeMatches(eventType: string, filter: string): boolean {
-  const wanted = normalizedPath(filter);
-  const actual = normalizedPath(eventType);
-  if (!wanted || !actual) return false;
-  if (wanted.length === 3 && wanted[2]!.includes('<')) return wanted.join('::') === actual.join('::');
-  const bare = [...actual.slice(0, 2), actual[2]?.replace(/<.*$/, '')];
-  return wanted.every((part, i) => part === bare[i]);
+  return typeMatches(eventType, filter);
 }
 
 /** Whether an event was emitted by `addr` or `addr::module` (its package_id and module). */
 export function emitModuleMatches(event: MoveEvent, filter: string): boolean {
-  const wanted = normalizedPath(filter);
-  if (!wanted || wanted.length > 2) return false;
-  return (
-    wanted[0] === normalizeSuiAddress(event.packageId) &&
-    (wanted[1] === undefined || wanted[1] === event.module)
-  );
+  return moduleMatches(event.packageId, event.module, filter);
 }

@@ -8,7 +8,6 @@ const TRANSACTION_METHODS = new Set([
   'sui.rpc.v2.TransactionExecutionService/ExecuteTransaction',
   'sui.rpc.v2.LedgerService/GetTransaction',
   'sui.rpc.v2.LedgerService/BatchGetTransactions',
-  'sui.rpc.v2.StateService/ListOwnedObjects',
   'sui.rpc.v2.LedgerService/GetEpoch',
 ]);
 

@@ -7,6 +7,7 @@ import { GrpcTypes } from '@mysten/sui/grpc';
 import { isValidSuiAddress, normalizeStructTag, normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
 import { GrpcError, GrpcStatusCode } from './grpc-web.ts';
 import { emitModuleMatches, eventTypeMatches, type MoveEvent } from './move-events.ts';
+import { typeMatches } from './move-paths.ts';
 import { FRAMEWORK, SUI_COIN_TYPE } from './sui-ids.ts';
 import type { SuiState } from './sui-state.ts';
 import type { StoredObject } from './walrus-sui-objects.ts';
@@ -39,8 +40,14 @@ function protoOwner(owner: SuiClientTypes.ObjectOwner): GrpcTypes.Owner {
 }
 
 /** A Move object as Sui's `Object` message (the read mask is not applied: extra fields do no harm). */
-function protoObject(state: SuiState, objectId: string, stored: StoredObject): GrpcTypes.Object {
+function protoObject(
+  state: SuiState,
+  objectId: string,
+  stored: StoredObject,
+  balance?: bigint,
+): GrpcTypes.Object {
   return GrpcTypes.Object.create({
+    balance,
     objectId,
     version: 1n,
     digest: toBase58(sha256(stored.content)),
@@ -257,6 +264,32 @@ async function getBalance(state: SuiState, request: GrpcTypes.GetBalanceRequest)
   });
 }
 
+/** Page tokens of ListOwnedObjects: the offset into the owner's list, 4 bytes big-endian. */
+function offsetOf(token: Uint8Array | undefined): number {
+  if (token === undefined || token.length === 0) return 0;
+  if (token.length !== 4) {
+    throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, 'page_token is not a token this server gave out');
+  }
+  return new DataView(token.buffer, token.byteOffset, 4).getUint32(0);
+}
+
+async function listOwnedObjects(state: SuiState, request: GrpcTypes.ListOwnedObjectsRequest) {
+  const owner = objectIdOf(request.owner);
+  const type = request.objectType;
+  const owned = (await state.ownedObjects(owner)).filter((o) => !type || typeMatches(o.stored.type, type));
+  const start = offsetOf(request.pageToken);
+  const end = start + Math.min(request.pageSize || DEFAULT_PAGE, MAX_PAGE);
+  let nextPageToken: Uint8Array | undefined;
+  if (end < owned.length) {
+    nextPageToken = new Uint8Array(4);
+    new DataView(nextPageToken.buffer).setUint32(0, end);
+  }
+  return GrpcTypes.ListOwnedObjectsResponse.create({
+    objects: owned.slice(start, end).map((o) => protoObject(state, o.id, o.stored, o.balance)),
+    nextPageToken,
+  });
+}
+
 async function getServiceInfo(state: SuiState) {
   const clock = state.clock;
   const now = Date.now();
@@ -289,6 +322,10 @@ export function suiRpcHandlers(state: SuiState): Map<string, RpcHandler> {
     [
       'sui.rpc.v2.MovePackageService/GetFunction',
       (request) => getFunction(state, request as GrpcTypes.GetFunctionRequest),
+    ],
+    [
+      'sui.rpc.v2.StateService/ListOwnedObjects',
+      (request) => listOwnedObjects(state, request as GrpcTypes.ListOwnedObjectsRequest),
     ],
     [
       'sui.rpc.v2.StateService/GetBalance',

@@ -5,13 +5,14 @@
 import type { Committee } from '../../network/committee.ts';
 import type { ChainAccount, ChainBlobObject, ChainEvent } from '../../network/devnet-chain-client.ts';
 import { blobMetadataFieldId } from '../../network/sui/walrus-objects.ts';
-import { normalizeSuiAddress } from '@mysten/sui/utils';
+import { normalizeStructTag, normalizeSuiAddress } from '@mysten/sui/utils';
 import { moveEventOf, type MoveEvent } from './move-events.ts';
-import { suiIds, type SuiIds } from './sui-ids.ts';
+import { SUI_COIN_TYPE, suiIds, type SuiIds } from './sui-ids.ts';
 import {
   blobMetadataFieldObject,
   blobObject,
   checkCommittee,
+  coinObject,
   committeeObjects,
   type StoredObject,
 } from './walrus-sui-objects.ts';
@@ -79,6 +80,10 @@ export class SuiState {
   readonly #metadataFieldOwners = new Map<string, string>();
   /** The last chain event #learnFieldOwners has read. */
   #fieldOwnersSeq = -1;
+  /** Every blob object ID the chain's events named, in registration order. */
+  readonly #blobIds: string[] = [];
+  /** Coin ID → whose balance of which type it shows (learned as owned objects are listed). */
+  readonly #coins = new Map<string, { owner: string; coinType: string }>();
 
   constructor(options: SuiStateOptions) {
     checkCommittee(options.committee);
@@ -141,7 +146,46 @@ export class SuiState {
   /** An object by ID as Sui would serve it now, or undefined if it does not exist. */
   async object(objectId: string): Promise<StoredObject | undefined> {
     const id = normalizeSuiAddress(objectId);
+    const coin = this.#coins.get(id);
+    if (coin) return (await this.#coinsOf(coin.owner)).find((c) => c.id === id)?.stored;
     return this.#staticObjects().get(id) ?? (await this.#chainObject(id));
+  }
+
+  /**
+   * The objects an address owns: its balances as coins (one Coin<SUI> and one Coin<WAL> holding the
+   * whole balance, while it is not zero; a read-only view of the chain's accounts) and its live Blob
+   * objects, in that order.
+   */
+  async ownedObjects(owner: string): Promise<{ id: string; stored: StoredObject; balance?: bigint }[]> {
+    const address = normalizeSuiAddress(owner);
+    const owned: { id: string; stored: StoredObject; balance?: bigint }[] = await this.#coinsOf(address);
+    if (this.#options.chainBlob) {
+      await this.#learnFieldOwners();
+      for (const blobId of this.#blobIds) {
+        const blob = await this.#options.chainBlob(blobId);
+        if (blob && !blob.deleted && normalizeSuiAddress(blob.owner) === address) {
+          owned.push({ id: normalizeSuiAddress(blob.id), stored: blobObject(this.ids, blob) });
+        }
+      }
+    }
+    return owned;
+  }
+
+  async #coinsOf(address: string): Promise<{ id: string; stored: StoredObject; balance: bigint }[]> {
+    const account = await this.account(address);
+    if (!account) return [];
+    const coins = [];
+    for (const [coinType, amount] of [
+      [normalizeStructTag(SUI_COIN_TYPE), account.sui],
+      [normalizeStructTag(this.walType), account.wal],
+    ] as const) {
+      const balance = BigInt(amount);
+      if (balance === 0n) continue;
+      const id = this.ids.id(`coin ${address} ${coinType}`);
+      this.#coins.set(id, { owner: address, coinType });
+      coins.push({ id, stored: coinObject(id, address, coinType, balance), balance });
+    }
+    return coins;
   }
 
   async account(address: string): Promise<ChainAccount | undefined> {
@@ -169,6 +213,7 @@ export class SuiState {
     for (const event of await this.#chainEventsAfter(this.#fieldOwnersSeq)) {
       this.#fieldOwnersSeq = event.seq;
       if (event.type === 'BlobRegistered' && event.data.objectId) {
+        this.#blobIds.push(event.data.objectId);
         this.#metadataFieldOwners.set(
           normalizeSuiAddress(blobMetadataFieldId(event.data.objectId)),
           event.data.objectId,

@@ -11,11 +11,13 @@ import { deriveDynamicFieldID, normalizeSuiAddress } from '@mysten/sui/utils';
 import type { Committee, CommitteeNode } from '../../network/committee.ts';
 import type { ChainBlobObject } from '../../network/devnet-chain-client.ts';
 import {
+  Balance,
   BLOB_METADATA_KEY,
   BlobMetadataField,
   Blob,
   Field,
   innerStateFieldId,
+  ObjectId,
   StakingInnerV1,
   StakingPool,
   Staking,
@@ -265,6 +267,18 @@ export function blobMetadataFieldObject(
       name: BLOB_METADATA_KEY,
       value: { metadata: { contents: entries.map(([key, value]) => ({ key, value })) } },
     }).toBytes(),
+  };
+}
+
+/** `0x2::coin::Coin<T>`. */
+const Coin = bcs.struct('Coin', { id: ObjectId, balance: Balance });
+
+/** A coin of `coinType` holding `balance`, owned by `owner`. */
+export function coinObject(coinId: string, owner: string, coinType: string, balance: bigint): StoredObject {
+  return {
+    type: `${FRAMEWORK}::coin::Coin<${coinType}>`,
+    owner: { $kind: 'AddressOwner', AddressOwner: normalizeSuiAddress(owner) },
+    content: Coin.serialize({ id: coinId, balance: { value: balance } }).toBytes(),
   };
 }
 
