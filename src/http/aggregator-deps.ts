@@ -1,7 +1,8 @@
 // What the aggregator routes need, handed in by the composition root.
-import type { BlobObjectSource } from '../network/blob-objects.ts';
+import type { BlobObjectInfo, BlobObjectSource } from '../network/blob-objects.ts';
 import type { Consistency } from '../read/blob-reader.ts';
 import type { BlobSource } from '../read/blob-source.ts';
+import { failure, type ReadFailure } from '../read/read-errors.ts';
 import type { ActiveContentPolicy } from './blob-responder.ts';
 
 export interface AggregatorDeps {
@@ -13,6 +14,22 @@ export interface AggregatorDeps {
   attributeHeaders: readonly string[];
   /** Content types sniffed so far, by blob or patch ID (bounded). */
   sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
+}
+
+/**
+ * A blob object from the chain (undefined: no such object), or `unavailable` when the chain cannot be
+ * asked right now — its error names the endpoint — so a chain outage is a 503, never a 500.
+ */
+export async function lookupObject(
+  objects: BlobObjectSource,
+  objectId: string,
+  signal: AbortSignal,
+): Promise<BlobObjectInfo | undefined | ReadFailure> {
+  try {
+    return await objects.get(objectId, signal);
+  } catch (error) {
+    return failure('unavailable', `the blob object could not be looked up: ${(error as Error).message}`);
+  }
 }
 
 export type ConsistencyChoice = { ok: true; consistency: Consistency } | { ok: false; message: string };

@@ -10,7 +10,7 @@ import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { formatQuiltPatchId } from '../../src/protocol/quilt-id.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import {
   ADMIN_TOKEN,
   call,
@@ -374,6 +374,33 @@ describe('with every reconstruction slot taken', () => {
       expect((await held).status).toBe(200);
     } finally {
       await faultAll(a.devnet, 'ok');
+    }
+  });
+});
+
+describe('when the chain cannot be asked about a blob object', () => {
+  it('answers 503 BLOB_UNAVAILABLE naming the cause on by-object-id and concat, never a 500', async () => {
+    const devnet = await startTestDevnet({ nodes: 4, shards: 10 });
+    const stored = await storeOnDevnet(devnet, randomBytes(500, 990));
+    const dir = tempDir('read-stack-chainless');
+    const edge = await startEdge(
+      loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dir.path, DEVNET_DIR: devnet.dir }),
+    );
+    try {
+      expect((await call(edge.url, `/v1/blobs/by-object-id/${stored.objectId}`)).status).toBe(200);
+      // The whole devnet goes away, its chain with it: the object cannot be looked up.
+      await devnet.stop();
+      for (const path of [
+        `/v1/blobs/by-object-id/${unknownObjectId(991)}`,
+        `/v1alpha/blobs/concat?ids=${unknownObjectId(992)}`,
+      ]) {
+        const answer = await call(edge.url, path);
+        expectError(answer, 503, 'BLOB_UNAVAILABLE');
+        expect(answer.text(), path).toMatch(/blob object could not be looked up: .+/);
+      }
+    } finally {
+      await edge.stop();
+      dir.remove();
     }
   });
 });

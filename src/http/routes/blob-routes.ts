@@ -4,7 +4,13 @@
 import type { Context, Hono } from 'hono';
 import { isBlobId } from '../../protocol/blob-id.ts';
 import { isFailure } from '../../read/blob-source.ts';
-import { IMMUTABLE, REVALIDATE, consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
+import {
+  IMMUTABLE,
+  REVALIDATE,
+  consistencyFrom,
+  lookupObject,
+  type AggregatorDeps,
+} from '../aggregator-deps.ts';
 import { respondWithBody } from '../blob-responder.ts';
 import { safeContentTypeHint } from '../content-type.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
@@ -48,7 +54,8 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
       return errorResponse(c, 400, 'INVALID_OBJECT_ID', 'the object ID must be 0x and 64 hex digits');
     if (!deps.objects)
       return errorResponse(c, 404, 'BLOB_NOT_FOUND', 'this edge cannot look up blob objects');
-    const object = await deps.objects.get(objectId, c.req.raw.signal);
+    const object = await lookupObject(deps.objects, objectId, c.req.raw.signal);
+    if (object && isFailure(object)) return readFailureResponse(c, object);
     if (!object || !object.live) {
       return errorResponse(
         c,

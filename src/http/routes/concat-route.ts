@@ -5,7 +5,8 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { isBlobId } from '../../protocol/blob-id.ts';
 import { isFailure, type BlobHandle } from '../../read/blob-source.ts';
-import { consistencyFrom, type AggregatorDeps } from '../aggregator-deps.ts';
+import { consistencyFrom, lookupObject, type AggregatorDeps } from '../aggregator-deps.ts';
+import type { ReadFailure } from '../../read/read-errors.ts';
 import { backToBack } from '../back-to-back.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
 
@@ -54,6 +55,7 @@ async function concat(
   const handles: BlobHandle[] = [];
   for (const id of ids) {
     const blobId = await resolve(deps, id, signal);
+    if (blobId !== null && typeof blobId === 'object') return readFailureResponse(c, blobId);
     if (blobId === undefined)
       return errorResponse(c, 404, 'BLOB_NOT_FOUND', `${id} is neither a blob ID nor a live blob object`);
     if (blobId === null)
@@ -83,9 +85,11 @@ async function resolve(
   deps: AggregatorDeps,
   id: string,
   signal: AbortSignal,
-): Promise<string | undefined | null> {
+): Promise<string | undefined | null | ReadFailure> {
   if (/^0x[0-9a-fA-F]{64}$/.test(id)) {
-    const object = await deps.objects?.get(id.toLowerCase(), signal);
+    if (!deps.objects) return undefined;
+    const object = await lookupObject(deps.objects, id.toLowerCase(), signal);
+    if (object && isFailure(object)) return object;
     return object?.live ? object.blobId : undefined;
   }
   return isBlobId(id) ? id : null;
