@@ -5,6 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { WalrusClient } from '@mysten/walrus';
 import { CommitteeSchema } from '../../src/network/committee.ts';
 import { computeBlobId } from '../../src/codec/blob-id-of.ts';
 import { randomBytes } from '../protocol/oracle.ts';
@@ -19,9 +21,15 @@ afterAll(() => {
 });
 
 /** Starts `walrus-edge devnet` and resolves with its start-up line once it is serving. */
-function startDevnetProcess(
-  args: string[],
-): Promise<{ child: ChildProcess; info: { startupMs: number; committee: string } }> {
+function startDevnetProcess(args: string[]): Promise<{
+  child: ChildProcess;
+  info: {
+    startupMs: number;
+    committee: string;
+    suiUrl: string;
+    packageConfig: { systemObjectId: string; stakingPoolId: string };
+  };
+}> {
   const child = spawn(process.execPath, [CLI, 'devnet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -80,8 +88,20 @@ describe('walrus-edge devnet, put and blob-id', () => {
       await new Promise((resolve) => first.child.once('exit', resolve));
 
       const second = await startDevnetProcess(['--dir', dir.path]);
-      const after = CommitteeSchema.parse(JSON.parse(readFileSync(second.info.committee, 'utf8')));
+      const afterFile = JSON.parse(readFileSync(second.info.committee, 'utf8')) as typeof second.info;
+      const after = CommitteeSchema.parse(afterFile);
       expect(after.nodes.map((n) => n.blsPublicKey)).toEqual(committee.nodes.map((n) => n.blsPublicKey));
+      // The devnet's Sui: same object IDs after the restart, read by the official SDK from committee.json.
+      expect(second.info.packageConfig).toEqual(first.info.packageConfig);
+      expect(afterFile.packageConfig).toEqual(first.info.packageConfig);
+      expect(afterFile.suiUrl).toBe(second.info.suiUrl);
+      const walrus = new WalrusClient({
+        packageConfig: afterFile.packageConfig,
+        suiClient: new SuiGrpcClient({ baseUrl: afterFile.suiUrl, network: 'localnet' }),
+        storageNodeUrlScheme: 'http',
+      });
+      expect((await walrus.systemState()).committee.n_shards).toBe(1000);
+      expect((await walrus.getBlobObject(stored[1]!.objectId)).storage.end_epoch).toBe(6);
       for (const blob of stored) {
         expect(await readSystematic(after, blob.blobId)).toEqual(blob.bytes);
         const objects = (await (await fetch(`${after.chainUrl}/v1/blob-ids/${blob.blobId}`)).json()) as {

@@ -429,6 +429,32 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
       (await sui.core.getObjects({ objectIds: [devnet.packageConfig.systemObjectId] })).objects[0],
     ).not.toBeInstanceOf(Error);
   });
+
+  // Last: it moves the shared devnet on.
+  it('follows the chain into a new epoch: committee, staking state and the epoch event', async () => {
+    const data = randomBytes(30_000, 49);
+    const stored = await storeOnDevnet(devnet, data, { epochs: 3 });
+    const before = devnet.ledger.epoch;
+    devnet.ledger.advanceEpoch();
+    const walrus = walrusFromCommitteeFile(devnet);
+    expect((await walrus.systemState()).committee.epoch).toBe(before + 1);
+    const staking = await walrus.stakingState();
+    expect(staking.epoch).toBe(before + 1);
+    expect(staking.epoch_state.$kind).toBe('EpochChangeDone');
+    // Staking's timetable puts the new epoch no later than it began.
+    const start = Number(staking.first_epoch_start) + (before + 1 - 1) * Number(staking.epoch_duration);
+    expect(start).toBe(devnet.ledger.epochStartedAtMs);
+    const newest = await sui.core.listEvents({
+      filter: { eventType: await eventsModule() },
+      order: 'descending',
+      limit: 1,
+    });
+    expect(parseWalrusEvent(newest.events[0]!.eventType, newest.events[0]!.bcs)).toEqual({
+      kind: 'epoch',
+      epoch: before + 1,
+    });
+    expect(await walrus.readBlob({ blobId: stored.blobId })).toEqual(data);
+  });
 });
 
 describe("the devnet's Sui endpoint across a restart", () => {
