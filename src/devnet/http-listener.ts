@@ -1,8 +1,9 @@
 // Serves a Hono app on a host and port (0 = any free port) and reports the port it got. Plain HTTP/1.1
 // by default; with `tls`, HTTPS with HTTP/2 (ALPN h2, HTTP/1.1 still accepted), as real storage nodes.
-import { createAdaptorServer } from '@hono/node-server';
+// A plain node:http handler (the Sui gRPC endpoint) is served the same way by listenHandler.
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 
@@ -40,6 +41,31 @@ export async function listen(
     // Likewise for keep-alive connections.
     (server as Server).keepAliveTimeout = 30_000;
   }
+  return serve(server, host, port, options.tls ? 'https' : 'http');
+}
+
+/** Serves a node:http request handler (plain HTTP/1.1) on a host and port (0 = any free port). */
+export function listenHandler(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+  host: string,
+  port: number,
+): Promise<Listener> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 30_000;
+  // A client that breaks HTTP gets a 400 and its socket closed.
+  server.on('clientError', (_error, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return serve(server, host, port, 'http');
+}
+
+async function serve(
+  server: ServerType,
+  host: string,
+  port: number,
+  scheme: 'http' | 'https',
+): Promise<Listener> {
   // An HTTP/2 server has no closeAllConnections(): track sockets to end them all on close.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -55,7 +81,6 @@ export async function listen(
   });
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  const scheme = options.tls ? 'https' : 'http';
   return {
     port: actualPort,
     url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,

@@ -1,5 +1,6 @@
 // The devnet's Sui endpoint, wired: a SuiState served by the read RPCs over grpc-web on host:port.
-import { listenSuiGrpc, suiGrpcHandler, type SuiGrpcListener } from './sui-grpc-server.ts';
+import { listenHandler, type Listener } from '../http-listener.ts';
+import { suiGrpcHandler } from './sui-grpc-server.ts';
 import { suiRpcHandlers } from './sui-rpcs.ts';
 import type { SuiState } from './sui-state.ts';
 
@@ -19,6 +20,6 @@ function unimplementedHint(path: string): string | undefined {
   return undefined;
 }
 
-export function startSuiEndpoint(state: SuiState, host: string, port: number): Promise<SuiGrpcListener> {
-  return listenSuiGrpc(suiGrpcHandler(suiRpcHandlers(state), { unimplementedHint }), host, port);
+export function startSuiEndpoint(state: SuiState, host: string, port: number): Promise<Listener> {
+  return listenHandler(suiGrpcHandler(suiRpcHandlers(state), { unimplementedHint }), host, port);
 }

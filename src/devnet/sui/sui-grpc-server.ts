@@ -3,8 +3,7 @@
 // MessageType for that method, answered by its handler (sui-rpcs.ts) and encoded back. A method Sui has
 // but this server does not serve answers UNIMPLEMENTED, an unknown one too; a malformed frame or message
 // INVALID_ARGUMENT. Nothing a client sends ends the process.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcTypes } from '@mysten/sui/grpc';
 import {
   contentTypeOf,
@@ -168,48 +167,4 @@ async function readBody(request: IncomingMessage): Promise<Uint8Array | undefine
     chunks.push(chunk);
   }
   return new Uint8Array(Buffer.concat(chunks));
-}
-
-export interface SuiGrpcListener {
-  port: number;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves the handler on host:port (0 = any free port). */
-export async function listenSuiGrpc(
-  handler: (request: IncomingMessage, response: ServerResponse) => void,
-  host: string,
-  port: number,
-): Promise<SuiGrpcListener> {
-  const server: Server = createServer(handler);
-  server.keepAliveTimeout = 30_000;
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  // A client that breaks the protocol gets a 400 and its socket closed, not a crash.
-  server.on('clientError', (_error, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  return {
-    port: actualPort,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
 }

@@ -211,6 +211,8 @@ export class SuiState {
 
   async #learnFieldOwners(): Promise<void> {
     for (const event of await this.#chainEventsAfter(this.#fieldOwnersSeq)) {
+      // Two requests may have read the same events at once: each is learned once.
+      if (event.seq <= this.#fieldOwnersSeq) continue;
       this.#fieldOwnersSeq = event.seq;
       if (event.type === 'BlobRegistered' && event.data.objectId) {
         this.#blobIds.push(event.data.objectId);
