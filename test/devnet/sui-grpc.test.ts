@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { bcs, type BcsType } from '@mysten/sui/bcs';
 import { ObjectError } from '@mysten/sui/client';
 import { GrpcTypes, GrpcWebFetchTransport, RpcError, SuiGrpcClient } from '@mysten/sui/grpc';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { deriveDynamicFieldID } from '@mysten/sui/utils';
 import { WalrusClient } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,6 +336,38 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     } finally {
       follower();
     }
+  });
+
+  it("takes the SDK's writeBlob through every read it needs, up to the transaction it cannot run yet", async () => {
+    // WAL type (GetFunction), the WAL balance (GetBalance) and coins (ListOwnedObjects) are all
+    // accepted; the first transaction (SimulateTransaction) is where the devnet says UNIMPLEMENTED.
+    const signer = new Ed25519Keypair();
+    devnet.ledger.fundAccount(signer.toSuiAddress());
+    const calls: string[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      calls.push(`${String(input).split('/').at(-1)} ${response.headers.get('grpc-status') ?? 'frames'}`);
+      return response;
+    };
+    const walrus = new WalrusClient({
+      packageConfig: devnet.packageConfig,
+      suiClient: new SuiGrpcClient({
+        network: 'localnet',
+        transport: new GrpcWebFetchTransport({ baseUrl: devnet.suiUrl, fetch: recording }),
+      }),
+      storageNodeUrlScheme: 'http',
+    });
+    await expect(
+      walrus.writeBlob({ blob: randomBytes(1_000, 50), deletable: true, epochs: 1, signer }),
+    ).rejects.toThrow(/SimulateTransaction is not served by the walrus-edge devnet/);
+    // Every read answered with frames (no error status) until the transaction.
+    expect(calls.slice(-4)).toEqual([
+      'GetFunction frames',
+      'GetBalance frames',
+      'ListOwnedObjects frames',
+      'SimulateTransaction 12',
+    ]);
+    expect(calls.slice(0, -4).every((call) => call === 'BatchGetObjects frames')).toBe(true);
   });
 
   it('answers a client that speaks binary grpc-web as well as text', async () => {
