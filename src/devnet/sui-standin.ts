@@ -6,8 +6,7 @@
 // behind it (sui/sui-state.ts) is the same one the devnet's Sui gRPC endpoint serves over HTTP.
 // Everything else (coins, transactions) rejects: registering and certifying blobs cannot run here.
 import { BaseClient, CoreClient, ObjectError, type SuiClientTypes } from '@mysten/sui/client';
-import { normalizeSuiObjectId, toBase58 } from '@mysten/sui/utils';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { normalizeSuiObjectId } from '@mysten/sui/utils';
 import type { Committee } from '../network/committee.ts';
 import { emitModuleMatches, eventTypeMatches, type MoveEvent } from './sui/move-events.ts';
 import { SuiState, type ChainFeeds } from './sui/sui-state.ts';
@@ -145,9 +144,9 @@ export class SuiStandInCoreClient extends CoreClient {
     // In order: a blob object read before its attributes field teaches the state the field's owner.
     for (const requested of options.objectIds) {
       const objectId = normalizeSuiObjectId(requested);
-      const stored = await this.#state.object(objectId);
+      const object = await this.#state.object(objectId);
       // Like the real transports: a missing object is an Error in its slot, not a rejected call.
-      if (!stored) {
+      if (!object) {
         objects.push(
           new ObjectError('notExists', `Object ${objectId} does not exist`, {
             reason: 'notFound',
@@ -158,13 +157,13 @@ export class SuiStandInCoreClient extends CoreClient {
       }
       objects.push({
         objectId,
-        version: '1',
-        digest: toBase58(sha256(stored.content)),
-        owner: stored.owner,
-        type: stored.type,
+        version: String(object.version),
+        digest: object.digest,
+        owner: object.owner,
+        type: object.type,
         // A copy: callers own what they get, and the stand-in's state must not change under them.
-        content: include.content ? stored.content.slice() : undefined,
-        previousTransaction: include.previousTransaction ? this.#state.ids.genesisDigest : undefined,
+        content: include.content ? object.content.slice() : undefined,
+        previousTransaction: include.previousTransaction ? object.previousTransaction : undefined,
         objectBcs: undefined,
         json: undefined,
         display: undefined,

@@ -1,16 +1,14 @@
 // The Sui gRPC read RPCs a devnet answers, over the SuiState model: request and response messages are
 // the SDK's own protobuf-ts types (GrpcTypes), so what we send is what SuiGrpcClient parses. Methods
 // not listed here are answered UNIMPLEMENTED by the server (sui-grpc-server.ts).
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { SuiClientTypes } from '@mysten/sui/client';
 import { GrpcTypes } from '@mysten/sui/grpc';
-import { isValidSuiAddress, normalizeStructTag, normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
+import { isValidSuiAddress, normalizeStructTag, normalizeSuiAddress } from '@mysten/sui/utils';
 import { GrpcError, GrpcStatusCode } from './grpc-web.ts';
 import { emitModuleMatches, eventTypeMatches, type MoveEvent } from './move-events.ts';
 import { typeMatches } from './move-paths.ts';
 import { FRAMEWORK, SUI_COIN_TYPE } from './sui-ids.ts';
-import type { SuiState } from './sui-state.ts';
-import type { StoredObject } from './walrus-sui-objects.ts';
+import type { ServedObject, SuiState } from './sui-state.ts';
 
 type Message = object;
 /** A unary handler answers one message; a server-streaming one the list of messages it streams. */
@@ -40,22 +38,17 @@ function protoOwner(owner: SuiClientTypes.ObjectOwner): GrpcTypes.Owner {
 }
 
 /** A Move object as Sui's `Object` message (the read mask is not applied: extra fields do no harm). */
-function protoObject(
-  state: SuiState,
-  objectId: string,
-  stored: StoredObject,
-  balance?: bigint,
-): GrpcTypes.Object {
+function protoObject(object: ServedObject): GrpcTypes.Object {
   return GrpcTypes.Object.create({
-    balance,
-    objectId,
-    version: 1n,
-    digest: toBase58(sha256(stored.content)),
-    owner: protoOwner(stored.owner),
-    objectType: stored.type,
-    hasPublicTransfer: stored.owner.$kind === 'AddressOwner',
-    contents: { name: stored.type, value: stored.content.slice() },
-    previousTransaction: state.ids.genesisDigest,
+    objectId: object.objectId,
+    version: object.version,
+    digest: object.digest,
+    owner: protoOwner(object.owner),
+    objectType: object.type,
+    hasPublicTransfer: object.owner.$kind === 'AddressOwner',
+    contents: { name: object.type, value: object.content.slice() },
+    previousTransaction: object.previousTransaction,
+    balance: object.balance,
   });
 }
 
@@ -71,13 +64,13 @@ function objectIdOf(raw: string | undefined): string {
 
 async function lookUp(state: SuiState, request: GrpcTypes.GetObjectRequest): Promise<GrpcTypes.Object> {
   const id = objectIdOf(request.objectId);
-  const stored = await state.object(id);
-  // Every object here is at version 1: older or newer versions do not exist.
-  if (!stored || (request.version !== undefined && request.version !== 1n)) {
+  const object = await state.object(id);
+  // Only an object's current version is kept.
+  if (!object || (request.version !== undefined && request.version !== object.version)) {
     const at = request.version === undefined ? '' : ` at version ${request.version}`;
     throw new GrpcError(GrpcStatusCode.NOT_FOUND, `Object ${id}${at} not found`);
   }
-  return protoObject(state, id, stored);
+  return protoObject(object);
 }
 
 async function batchGetObjects(state: SuiState, request: GrpcTypes.BatchGetObjectsRequest) {
@@ -276,7 +269,7 @@ function offsetOf(token: Uint8Array | undefined): number {
 async function listOwnedObjects(state: SuiState, request: GrpcTypes.ListOwnedObjectsRequest) {
   const owner = objectIdOf(request.owner);
   const type = request.objectType;
-  const owned = (await state.ownedObjects(owner)).filter((o) => !type || typeMatches(o.stored.type, type));
+  const owned = (await state.ownedObjects(owner)).filter((o) => !type || typeMatches(o.type, type));
   const start = offsetOf(request.pageToken);
   const end = start + Math.min(request.pageSize || DEFAULT_PAGE, MAX_PAGE);
   let nextPageToken: Uint8Array | undefined;
@@ -285,7 +278,7 @@ async function listOwnedObjects(state: SuiState, request: GrpcTypes.ListOwnedObj
     new DataView(nextPageToken.buffer).setUint32(0, end);
   }
   return GrpcTypes.ListOwnedObjectsResponse.create({
-    objects: owned.slice(start, end).map((o) => protoObject(state, o.id, o.stored, o.balance)),
+    objects: owned.slice(start, end).map(protoObject),
     nextPageToken,
   });
 }

@@ -5,7 +5,8 @@
 import type { Committee } from '../../network/committee.ts';
 import type { ChainAccount, ChainBlobObject, ChainEvent } from '../../network/devnet-chain-client.ts';
 import { blobMetadataFieldId } from '../../network/sui/walrus-objects.ts';
-import { normalizeStructTag, normalizeSuiAddress } from '@mysten/sui/utils';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { normalizeStructTag, normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
 import { moveEventOf, type MoveEvent } from './move-events.ts';
 import { SUI_COIN_TYPE, suiIds, type SuiIds } from './sui-ids.ts';
 import {
@@ -48,6 +49,18 @@ export interface SuiStateOptions extends ChainFeeds {
   clock?: () => ChainClock;
   /** Object-ID namespace (see suiIds); default the stand-in's fixed IDs. */
   seed?: string;
+}
+
+/** An object as served: the stored type, owner and contents, with its ID, version and digest. */
+export interface ServedObject extends StoredObject {
+  objectId: string;
+  /** Every object is at version 1 so far (reads only); the transaction half will move versions. */
+  version: bigint;
+  /** base58 of 32 bytes: here the SHA-256 of the contents, so it changes when they do. */
+  digest: string;
+  previousTransaction: string;
+  /** Coins: the balance they hold. */
+  balance?: bigint;
 }
 
 export interface EventQuery {
@@ -144,11 +157,23 @@ export class SuiState {
   }
 
   /** An object by ID as Sui would serve it now, or undefined if it does not exist. */
-  async object(objectId: string): Promise<StoredObject | undefined> {
+  async object(objectId: string): Promise<ServedObject | undefined> {
     const id = normalizeSuiAddress(objectId);
     const coin = this.#coins.get(id);
-    if (coin) return (await this.#coinsOf(coin.owner)).find((c) => c.id === id)?.stored;
-    return this.#staticObjects().get(id) ?? (await this.#chainObject(id));
+    if (coin) return (await this.#coinsOf(coin.owner)).find((c) => c.objectId === id);
+    const stored = this.#staticObjects().get(id) ?? (await this.#chainObject(id));
+    return stored && this.#served(id, stored);
+  }
+
+  #served(objectId: string, stored: StoredObject, balance?: bigint): ServedObject {
+    return {
+      ...stored,
+      objectId,
+      version: 1n,
+      digest: toBase58(sha256(stored.content)),
+      previousTransaction: this.ids.genesisDigest,
+      ...(balance === undefined ? {} : { balance }),
+    };
   }
 
   /**
@@ -156,22 +181,22 @@ export class SuiState {
    * whole balance, while it is not zero; a read-only view of the chain's accounts) and its live Blob
    * objects, in that order.
    */
-  async ownedObjects(owner: string): Promise<{ id: string; stored: StoredObject; balance?: bigint }[]> {
+  async ownedObjects(owner: string): Promise<ServedObject[]> {
     const address = normalizeSuiAddress(owner);
-    const owned: { id: string; stored: StoredObject; balance?: bigint }[] = await this.#coinsOf(address);
+    const owned = await this.#coinsOf(address);
     if (this.#options.chainBlob) {
       await this.#learnFieldOwners();
       for (const blobId of this.#blobIds) {
         const blob = await this.#options.chainBlob(blobId);
         if (blob && !blob.deleted && normalizeSuiAddress(blob.owner) === address) {
-          owned.push({ id: normalizeSuiAddress(blob.id), stored: blobObject(this.ids, blob) });
+          owned.push(this.#served(normalizeSuiAddress(blob.id), blobObject(this.ids, blob)));
         }
       }
     }
     return owned;
   }
 
-  async #coinsOf(address: string): Promise<{ id: string; stored: StoredObject; balance: bigint }[]> {
+  async #coinsOf(address: string): Promise<ServedObject[]> {
     const account = await this.account(address);
     if (!account) return [];
     const coins = [];
@@ -183,7 +208,7 @@ export class SuiState {
       if (balance === 0n) continue;
       const id = this.ids.id(`coin ${address} ${coinType}`);
       this.#coins.set(id, { owner: address, coinType });
-      coins.push({ id, stored: coinObject(id, address, coinType, balance), balance });
+      coins.push(this.#served(id, coinObject(id, address, coinType, balance), balance));
     }
     return coins;
   }
