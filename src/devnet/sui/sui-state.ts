@@ -91,8 +91,8 @@ export class SuiState {
   #committeeObjects: { key: string; objects: Map<string, StoredObject> } | undefined;
   /** Attribute-field ID → its blob object, learned as blob objects are served or from the events. */
   readonly #metadataFieldOwners = new Map<string, string>();
-  /** The last chain event #learnFieldOwners has read. */
-  #fieldOwnersSeq = -1;
+  /** The last chain event #learnBlobObjects has read. */
+  #learnedSeq = -1;
   /** Every blob object ID the chain's events named, in registration order. */
   readonly #blobIds: string[] = [];
   /** Coin ID → whose balance of which type it shows (learned as owned objects are listed). */
@@ -185,7 +185,7 @@ export class SuiState {
     const address = normalizeSuiAddress(owner);
     const owned = await this.#coinsOf(address);
     if (this.#options.chainBlob) {
-      await this.#learnFieldOwners();
+      await this.#learnBlobObjects();
       for (const blobId of this.#blobIds) {
         const blob = await this.#options.chainBlob(blobId);
         if (blob && !blob.deleted && normalizeSuiAddress(blob.owner) === address) {
@@ -234,11 +234,12 @@ export class SuiState {
     }
   }
 
-  async #learnFieldOwners(): Promise<void> {
-    for (const event of await this.#chainEventsAfter(this.#fieldOwnersSeq)) {
+  /** Reads the chain's new events for the blob objects they name (and their attributes fields' IDs). */
+  async #learnBlobObjects(): Promise<void> {
+    for (const event of await this.#chainEventsAfter(this.#learnedSeq)) {
       // Two requests may have read the same events at once: each is learned once.
-      if (event.seq <= this.#fieldOwnersSeq) continue;
-      this.#fieldOwnersSeq = event.seq;
+      if (event.seq <= this.#learnedSeq) continue;
+      this.#learnedSeq = event.seq;
       if (event.type === 'BlobRegistered' && event.data.objectId) {
         this.#blobIds.push(event.data.objectId);
         this.#metadataFieldOwners.set(
@@ -255,7 +256,7 @@ export class SuiState {
     if (!chainBlob) return undefined;
     // A field asked for before its blob (the SDK's getDynamicField does that): learn the owners of
     // every attributes field from the chain's events, which name every blob object.
-    if (!this.#metadataFieldOwners.has(objectId)) await this.#learnFieldOwners();
+    if (!this.#metadataFieldOwners.has(objectId)) await this.#learnBlobObjects();
     const owner = this.#metadataFieldOwners.get(objectId);
     const blob = await chainBlob(owner ?? objectId);
     if (!blob || blob.deleted) return undefined;
