@@ -454,6 +454,22 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     await expect(
       sui.core.listEvents({ filter: { eventType: await eventsModule() }, after: 'AAAA', limit: 1 }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // A browser's preflight, and the CORS headers every answer carries.
+    const preflight = await fetch(`${devnet.suiUrl}/${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-grpc-web,x-sui-client-protocol-version',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe(
+      'content-type,x-grpc-web,x-sui-client-protocol-version',
+    );
+    expect(text.headers.get('access-control-allow-origin')).toBe('*');
+    expect(text.headers.get('access-control-expose-headers')).toMatch(/grpc-status, grpc-message/);
     // Not grpc-web at all.
     expect((await fetch(`${devnet.suiUrl}/${path}`)).status).toBe(405);
     expect((await post(devnet.suiUrl, path, '{}', 'application/json')).status).toBe(415);

@@ -42,6 +42,11 @@ function knownMethods(): Map<string, MethodInfo> {
   return methods;
 }
 
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'grpc-status, grpc-message, grpc-status-details-bin',
+};
+
 /** Requests larger than this are refused (a real full node caps them too). */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
@@ -70,6 +75,19 @@ export function suiGrpcHandler(
   };
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Any web page may call it (a dapp in development, as with a public full node): CORS for all.
+    for (const [name, value] of Object.entries(CORS)) response.setHeader(name, value);
+    if (request.method === 'OPTIONS') {
+      request.resume();
+      const asked = request.headers['access-control-request-headers'];
+      response.writeHead(204, {
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': asked ?? 'content-type, x-grpc-web, x-user-agent, grpc-timeout',
+        'access-control-max-age': '86400',
+      });
+      response.end();
+      return;
+    }
     const format = grpcWebFormat(request.headers['content-type']);
     if (request.method !== 'POST' || !format) {
       request.resume();
