@@ -52,18 +52,18 @@ function protoObject(object: ServedObject): GrpcTypes.Object {
   });
 }
 
-/** The object ID a request names, normalized; INVALID_ARGUMENT when it is none. */
-function objectIdOf(raw: string | undefined): string {
-  if (!raw) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, 'object_id is required');
+/** The object ID or address a request's `field` names, normalized; INVALID_ARGUMENT when it is none. */
+function addressOf(raw: string | undefined, field = 'object_id'): string {
+  if (!raw) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `${field} is required`);
   const id = normalizeSuiAddress(raw);
   if (!/^0x[0-9a-fA-F]+$/.test(raw.trim()) || !isValidSuiAddress(id)) {
-    throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid object_id ${JSON.stringify(raw)}`);
+    throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid ${field} ${JSON.stringify(raw)}`);
   }
   return id;
 }
 
 async function lookUp(state: SuiState, request: GrpcTypes.GetObjectRequest): Promise<GrpcTypes.Object> {
-  const id = objectIdOf(request.objectId);
+  const id = addressOf(request.objectId);
   const object = await state.object(id);
   // Only an object's current version is kept.
   if (!object || (request.version !== undefined && request.version !== object.version)) {
@@ -232,7 +232,6 @@ async function getFunction(state: SuiState, request: GrpcTypes.GetFunctionReques
 }
 
 async function getBalance(state: SuiState, request: GrpcTypes.GetBalanceRequest) {
-  if (!request.owner) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, 'owner is required');
   if (!request.coinType) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, 'coin_type is required');
   let coinType: string;
   try {
@@ -243,7 +242,7 @@ async function getBalance(state: SuiState, request: GrpcTypes.GetBalanceRequest)
       `invalid coin_type ${JSON.stringify(request.coinType)}`,
     );
   }
-  const account = await state.account(objectIdOf(request.owner));
+  const account = await state.account(addressOf(request.owner, 'owner'));
   const amount =
     coinType === normalizeStructTag(SUI_COIN_TYPE)
       ? account?.sui
@@ -267,7 +266,7 @@ function offsetOf(token: Uint8Array | undefined): number {
 }
 
 async function listOwnedObjects(state: SuiState, request: GrpcTypes.ListOwnedObjectsRequest) {
-  const owner = objectIdOf(request.owner);
+  const owner = addressOf(request.owner, 'owner');
   const type = request.objectType;
   const owned = (await state.ownedObjects(owner)).filter((o) => !type || typeMatches(o.type, type));
   const start = offsetOf(request.pageToken);
