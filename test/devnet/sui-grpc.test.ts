@@ -281,6 +281,17 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     expect((await sui.core.getBalance({ owner: stored.sender })).balance.balance).toBe(account.sui);
     const stranger = `0x${'cd'.repeat(32)}`;
     expect((await sui.core.getBalance({ owner: stranger, coinType: wal })).balance.balance).toBe('0');
+    const { balances } = await sui.core.listBalances({ owner: stored.sender });
+    expect(balances.map((b) => [b.coinType, b.balance])).toEqual([
+      ['0x0000000000000000000000000000000000000000000000000000000000000002::sui::SUI', account.sui],
+      [wal, account.wal],
+    ]);
+    expect((await sui.core.listBalances({ owner: stranger })).balances).toEqual([]);
+    expect((await sui.core.getCoinMetadata({ coinType: wal })).coinMetadata).toMatchObject({
+      decimals: 9,
+      symbol: 'WAL',
+    });
+    expect((await sui.core.getCoinMetadata({ coinType: `${wal}X` })).coinMetadata).toBeNull();
 
     // The WAL balance as the SDK's CoinWithBalance looks for it: coins of that type, each gettable.
     const coins = await sui.core.listCoins({ owner: stored.sender, coinType: wal });

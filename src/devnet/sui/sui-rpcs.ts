@@ -4,6 +4,7 @@
 import type { SuiClientTypes } from '@mysten/sui/client';
 import { GrpcTypes } from '@mysten/sui/grpc';
 import { isValidSuiAddress, normalizeStructTag, normalizeSuiAddress } from '@mysten/sui/utils';
+import type { ChainAccount } from '../../network/devnet-chain-client.ts';
 import { GrpcError, GrpcStatusCode } from './grpc-web.ts';
 import { emitModuleMatches, eventTypeMatches, type MoveEvent } from './move-events.ts';
 import { typeMatches } from './move-paths.ts';
@@ -231,29 +232,57 @@ async function getFunction(state: SuiState, request: GrpcTypes.GetFunctionReques
   });
 }
 
-async function getBalance(state: SuiState, request: GrpcTypes.GetBalanceRequest) {
-  if (!request.coinType) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, 'coin_type is required');
-  let coinType: string;
+/** The coins the devnet knows: SUI and WAL, with their metadata. */
+function knownCoins(state: SuiState) {
+  return [
+    {
+      coinType: normalizeStructTag(SUI_COIN_TYPE),
+      metadata: { decimals: 9, name: 'Sui', symbol: 'SUI', description: 'Gas on the devnet' },
+      amount: (account: ChainAccount | undefined) => account?.sui,
+    },
+    {
+      coinType: normalizeStructTag(state.walType),
+      metadata: { decimals: 9, name: 'WAL Token', symbol: 'WAL', description: 'Walrus storage payments' },
+      amount: (account: ChainAccount | undefined) => account?.wal,
+    },
+  ];
+}
+
+function coinTypeOf(raw: string | undefined): string {
+  if (!raw) throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, 'coin_type is required');
   try {
-    coinType = normalizeStructTag(request.coinType);
+    return normalizeStructTag(raw);
   } catch {
-    throw new GrpcError(
-      GrpcStatusCode.INVALID_ARGUMENT,
-      `invalid coin_type ${JSON.stringify(request.coinType)}`,
-    );
+    throw new GrpcError(GrpcStatusCode.INVALID_ARGUMENT, `invalid coin_type ${JSON.stringify(raw)}`);
   }
-  const account = await state.account(addressOf(request.owner, 'owner'));
-  const amount =
-    coinType === normalizeStructTag(SUI_COIN_TYPE)
-      ? account?.sui
-      : coinType === normalizeStructTag(state.walType)
-        ? account?.wal
-        : undefined;
+}
+
+/** A balance as Sui reports it: all of it in coins, none in an address balance (which would make the SDK use FundsWithdrawal). */
+function protoBalance(coinType: string, amount: string | undefined): GrpcTypes.Balance {
   const balance = BigInt(amount ?? 0);
-  // All of it in coins, none in an address balance (which would make the SDK use FundsWithdrawal).
-  return GrpcTypes.GetBalanceResponse.create({
-    balance: { coinType, balance, coinBalance: balance, addressBalance: 0n },
-  });
+  return { coinType, balance, coinBalance: balance, addressBalance: 0n };
+}
+
+async function getBalance(state: SuiState, request: GrpcTypes.GetBalanceRequest) {
+  const coinType = coinTypeOf(request.coinType);
+  const account = await state.account(addressOf(request.owner, 'owner'));
+  const coin = knownCoins(state).find((c) => c.coinType === coinType);
+  return GrpcTypes.GetBalanceResponse.create({ balance: protoBalance(coinType, coin?.amount(account)) });
+}
+
+async function listBalances(state: SuiState, request: GrpcTypes.ListBalancesRequest) {
+  const account = await state.account(addressOf(request.owner, 'owner'));
+  const balances = knownCoins(state)
+    .map((coin) => protoBalance(coin.coinType, coin.amount(account)))
+    .filter((balance) => balance.balance! > 0n);
+  return GrpcTypes.ListBalancesResponse.create({ balances });
+}
+
+async function getCoinInfo(state: SuiState, request: GrpcTypes.GetCoinInfoRequest) {
+  const coinType = coinTypeOf(request.coinType);
+  const coin = knownCoins(state).find((c) => c.coinType === coinType);
+  if (!coin) throw new GrpcError(GrpcStatusCode.NOT_FOUND, `no coin ${coinType} on the devnet`);
+  return GrpcTypes.GetCoinInfoResponse.create({ coinType, metadata: coin.metadata });
 }
 
 /** Page tokens of ListOwnedObjects: the offset into the owner's list, 4 bytes big-endian. */
@@ -318,6 +347,14 @@ export function suiRpcHandlers(state: SuiState): Map<string, RpcHandler> {
     [
       'sui.rpc.v2.StateService/ListOwnedObjects',
       (request) => listOwnedObjects(state, request as GrpcTypes.ListOwnedObjectsRequest),
+    ],
+    [
+      'sui.rpc.v2.StateService/ListBalances',
+      (request) => listBalances(state, request as GrpcTypes.ListBalancesRequest),
+    ],
+    [
+      'sui.rpc.v2.StateService/GetCoinInfo',
+      (request) => getCoinInfo(state, request as GrpcTypes.GetCoinInfoRequest),
     ],
     [
       'sui.rpc.v2.StateService/GetBalance',
