@@ -19,8 +19,10 @@ import { listen, type Listener } from './http-listener.ts';
 import { loadOrCreateNodeTls } from './node-tls.ts';
 import { createStorageNodeApp } from './storage-node/node-app.ts';
 import { SliverStore } from './storage-node/sliver-store.ts';
+import { startFaucet } from './sui/faucet.ts';
 import { startSuiEndpoint } from './sui/sui-endpoint.ts';
 import { SuiState, type ChainClock } from './sui/sui-state.ts';
+import { SuiTransactions } from './sui/sui-transactions.ts';
 
 export const DEFAULT_DEVNET_NODES = 12;
 export const DEFAULT_DEVNET_SHARDS = 1000;
@@ -59,6 +61,8 @@ interface DevnetConfig {
   tls?: boolean;
   /** The Sui endpoint's port; absent in devnets made before it existed (then any free port). */
   suiPort?: number;
+  /** The faucet's port; absent in devnets made before it existed (then any free port). */
+  faucetPort?: number;
   /** Namespace of the Sui object IDs (hex); made on first start when absent. */
   suiSeed?: string;
   nodes: NodeConfig[];
@@ -71,6 +75,8 @@ export interface RunningDevnet {
   chainUrl: string;
   /** Sui's gRPC API over grpc-web: `new SuiGrpcClient({ baseUrl: suiUrl, network: 'localnet' })`. */
   suiUrl: string;
+  /** Sui's faucet API (`requestSuiFromFaucetV2({ host: faucetUrl, recipient })`): SUI and WAL coins. */
+  faucetUrl: string;
   /** What `new WalrusClient({ packageConfig, ... })` takes to find this devnet's Walrus objects. */
   packageConfig: { systemObjectId: string; stakingPoolId: string };
   ledger: DevnetLedger;
@@ -139,14 +145,25 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       chainEvents: async (after, limit) => ledger.eventsAfter(after, limit),
       chainBlob: async (objectId) => orUndefined(() => ledger.getBlob(objectId)),
       chainAccount: async (address) => orUndefined(() => ledger.getAccount(address)),
+      chainCoins: async (owner) => ledger.coinsOf(owner),
+      chainCoin: async (id) => ledger.coin(id),
+      chainStorage: async (id) => ledger.storage(id),
+      chainVersion: (id) => ledger.versionOf(id),
     });
     const suiListener = await listenPreferring(
-      (host, port) => startSuiEndpoint(sui, host, port),
+      (host, port) => startSuiEndpoint(sui, host, port, new SuiTransactions(sui, ledger)),
       config.host,
       config.suiPort ?? 0,
     );
     listeners.push(suiListener);
     config.suiPort = suiListener.port;
+    const faucetListener = await listenPreferring(
+      (host, port) => startFaucet(ledger, sui.ids, host, port),
+      config.host,
+      config.faucetPort ?? 0,
+    );
+    listeners.push(faucetListener);
+    config.faucetPort = faucetListener.port;
     saveJson(join(options.dir, 'devnet.json'), config);
     const packageConfig = { systemObjectId: sui.ids.systemObjectId, stakingPoolId: sui.ids.stakingObjectId };
 
@@ -158,6 +175,7 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
         ...committee,
         epoch: ledger.epoch,
         suiUrl: suiListener.url,
+        faucetUrl: faucetListener.url,
         packageConfig,
       });
     writeCommittee();
@@ -172,6 +190,7 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       committeePath,
       chainUrl: chainListener.url,
       suiUrl: suiListener.url,
+      faucetUrl: faucetListener.url,
       packageConfig,
       ledger,
       stop: async () => {
@@ -215,6 +234,7 @@ function loadOrCreateConfig(options: DevnetOptions): DevnetConfig {
     chainPort: basePort === 0 ? 0 : basePort - 1,
     tls: options.tls ?? false,
     suiPort: basePort === 0 ? 0 : basePort - 2,
+    faucetPort: basePort === 0 ? 0 : basePort - 3,
     suiSeed: randomBytes(16).toString('hex'),
     nodes: Array.from({ length: nodeCount }, (_, i) => ({
       name: `node-${i}`,

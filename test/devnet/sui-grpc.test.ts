@@ -349,9 +349,9 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     }
   });
 
-  it("takes the SDK's writeBlob through every read it needs, up to the transaction it cannot run yet", async () => {
-    // WAL type (GetFunction), the WAL balance (GetBalance) and coins (ListOwnedObjects) are all
-    // accepted; the first transaction (SimulateTransaction) is where the devnet says UNIMPLEMENTED.
+  it("takes the SDK's writeBlob through every read and transaction it needs, each answered with frames", async () => {
+    // WAL type (GetFunction), the WAL balance (GetBalance), coins (ListOwnedObjects), then the register
+    // transaction (SimulateTransaction, ExecuteTransaction, GetTransaction), the upload, and certify.
     const signer = new Ed25519Keypair();
     devnet.ledger.fundAccount(signer.toSuiAddress());
     const calls: string[] = [];
@@ -368,17 +368,20 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
       }),
       storageNodeUrlScheme: 'http',
     });
-    await expect(
-      walrus.writeBlob({ blob: randomBytes(1_000, 50), deletable: true, epochs: 1, signer }),
-    ).rejects.toThrow(/SimulateTransaction is not served by the walrus-edge devnet/);
-    // Every read answered with frames (no error status) until the transaction.
-    expect(calls.slice(-4)).toEqual([
+    const blob = randomBytes(1_000, 50);
+    const { blobId } = await walrus.writeBlob({ blob, deletable: true, epochs: 1, signer });
+    expect(calls.every((call) => call.endsWith(' frames'))).toBe(true);
+    const register = calls.indexOf('GetFunction frames');
+    expect(calls.slice(register, register + 6)).toEqual([
       'GetFunction frames',
       'GetBalance frames',
       'ListOwnedObjects frames',
-      'SimulateTransaction 12',
+      'SimulateTransaction frames',
+      'ExecuteTransaction frames',
+      'GetTransaction frames',
     ]);
-    expect(calls.slice(0, -4).every((call) => call === 'BatchGetObjects frames')).toBe(true);
+    expect(calls.filter((call) => call === 'ExecuteTransaction frames')).toHaveLength(2);
+    expect(devnet.ledger.isCertified(blobId)).toBe(true);
   });
 
   it('answers a client that speaks binary grpc-web as well as text', async () => {
@@ -406,10 +409,10 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
     const epoch = sui.ledgerService.getEpoch({});
     await expect(epoch.response).rejects.toMatchObject({ code: 'UNIMPLEMENTED' });
     await expect(sui.core.getReferenceGasPrice()).rejects.toThrow(/not served by the walrus-edge devnet/);
-    // A transaction read: UNIMPLEMENTED, never a fake NOT_FOUND.
+    // A transaction the devnet never executed: NOT_FOUND.
     await expect(
       sui.ledgerService.getTransaction({ digest: '11111111111111111111111111111111' }).response,
-    ).rejects.toMatchObject({ code: 'UNIMPLEMENTED' });
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // A method no Sui has, through the SDK's transport.
     const transport = new GrpcWebFetchTransport({ baseUrl: devnet.suiUrl });
     const fake = {

@@ -10,7 +10,13 @@ import { blobIdToU256, deriveBlobId, formatBlobId, parseBlobId } from '../../pro
 import { blsVerifyAggregate } from '../../protocol/bls.ts';
 import { isQuorum, parseConfirmationMessage } from '../../protocol/confirmation.ts';
 import { IntentType } from '../../protocol/bcs.ts';
-import { RS2_ENCODING_TYPE, maxBlobSize, storageCost } from '../../protocol/encoding.ts';
+import {
+  RS2_ENCODING_TYPE,
+  encodedLength,
+  maxBlobSize,
+  storageCost,
+  storageUnits,
+} from '../../protocol/encoding.ts';
 import type { Committee } from '../../network/committee.ts';
 import type {
   Account,
@@ -20,6 +26,11 @@ import type {
   ChainEventType,
   ChainParams,
   ChainState,
+  CoinKind,
+  CoinRecord,
+  ObjectChange,
+  ObjectKind,
+  StorageRecord,
 } from './types.ts';
 
 export class ChainError extends Error {
@@ -63,6 +74,12 @@ export class DevnetLedger {
   // scanning all objects and events per sliver request would make a busy devnet crawl.
   readonly #objectIdsByBlobId = new Map<string, string[]>();
   readonly #lastEventByBlobId = new Map<string, ChainEvent>();
+  /** Objects the change under way touched (assigned their new versions when it commits). */
+  #touched = new Map<string, { change: ObjectChange; kind: ObjectKind }>();
+  /** Events of the change under way, told to listeners when it commits. */
+  #pendingEvents: ChainEvent[] = [];
+  /** Set while transact() runs: the digest (hex) its events carry, and nothing is committed before its end. */
+  #transaction: { digestHex: string } | undefined;
 
   constructor(committee: Committee, options: { statePath?: string; params?: Partial<ChainParams> } = {}) {
     this.#committee = committee;
@@ -84,9 +101,26 @@ export class DevnetLedger {
     if (saved && saved.params.nShards !== committee.nShards) {
       throw new Error(`chain state has ${saved.params.nShards} shards, committee ${committee.nShards}`);
     }
+    if (!this.#state.coins) {
+      // A state from before coin objects: each balance becomes one coin.
+      this.#state.coins = {};
+      for (const account of Object.values(this.#state.accounts)) {
+        if (BigInt(account.sui) > 0n) this.#newCoin(account.address, 'SUI', BigInt(account.sui));
+        if (BigInt(account.wal) > 0n) this.#newCoin(account.address, 'WAL', BigInt(account.wal));
+      }
+    }
+    this.#state.storages ??= {};
+    this.#state.versions ??= {};
+    this.#state.nextVersion ??= 2;
+    this.#rebuildIndexes();
+    this.#commit();
+  }
+
+  #rebuildIndexes(): void {
+    this.#objectIdsByBlobId.clear();
+    this.#lastEventByBlobId.clear();
     for (const blob of Object.values(this.#state.blobs)) this.#index(blob);
     for (const event of this.#state.events) this.#indexEvent(event);
-    this.#persist();
   }
 
   get epoch(): number {
@@ -96,6 +130,11 @@ export class DevnetLedger {
   /** When the current epoch began (ms since 1970): with the duration, when later epochs begin. */
   get epochStartedAtMs(): number {
     return this.#state.epochStartedAtMs;
+  }
+
+  /** The sequence number the next event gets. */
+  get nextEventSeq(): number {
+    return this.#state.nextEventSeq;
   }
 
   get params(): ChainParams {
@@ -116,12 +155,224 @@ export class DevnetLedger {
   /** Devnet faucet: a new (or topped-up) account with the configured WAL and SUI. */
   fundAccount(address = randomObjectId()): Account {
     requireAddress(address);
-    const account = this.#state.accounts[address] ?? { address, wal: '0', sui: '0' };
-    account.wal = (BigInt(account.wal) + BigInt(this.params.faucetWal)).toString();
-    account.sui = (BigInt(account.sui) + BigInt(this.params.faucetSui)).toString();
-    this.#state.accounts[address] = account;
-    this.#persist();
-    return { ...account };
+    this.#newCoin(address, 'SUI', BigInt(this.params.faucetSui));
+    this.#newCoin(address, 'WAL', BigInt(this.params.faucetWal));
+    this.#commit();
+    return { ...this.#state.accounts[address]! };
+  }
+
+  /** The faucet, as Sui's answers it: the new SUI and WAL coins, one of each. */
+  faucet(address: string): { account: Account; coins: CoinRecord[] } {
+    requireAddress(address);
+    const coins = [
+      this.#newCoin(address, 'SUI', BigInt(this.params.faucetSui)),
+      this.#newCoin(address, 'WAL', BigInt(this.params.faucetWal)),
+    ];
+    this.#commit();
+    return { account: { ...this.#state.accounts[address]! }, coins: coins.map((c) => ({ ...c })) };
+  }
+
+  // ── coins and object versions ─────────────────────────────────────────────────────────────────
+
+  /** The coins an address owns, SUI first, then WAL, each in creation order. */
+  coinsOf(owner: string): CoinRecord[] {
+    const coins = Object.values(this.#state.coins!).filter((c) => c.owner === owner);
+    return [...coins.filter((c) => c.kind === 'SUI'), ...coins.filter((c) => c.kind === 'WAL')].map((c) => ({
+      ...c,
+    }));
+  }
+
+  coin(id: string): CoinRecord | undefined {
+    const coin = this.#state.coins![id];
+    return coin && { ...coin };
+  }
+
+  storage(id: string): StorageRecord | undefined {
+    const storage = this.#state.storages![id];
+    return storage && { ...storage };
+  }
+
+  /** An object's version: 1 until a committed change touches it. */
+  versionOf(id: string): number {
+    return this.#state.versions![id] ?? 1;
+  }
+
+  /**
+   * Runs `body` as one transaction: everything it changes is committed together (new versions, one
+   * write to disk, then the events), or, when it throws, nothing is (the state is put back as it was).
+   * `dryRun` always puts it back (a simulation). Returns what the transaction touched.
+   */
+  transact<T>(
+    digestHex: string,
+    body: () => T,
+    options: { dryRun?: boolean } = {},
+  ): { result: T; changes: Map<string, { change: ObjectChange; kind: ObjectKind; version: number }> } {
+    if (this.#transaction) throw new Error('transactions do not nest');
+    const saved = structuredClone(this.#state);
+    this.#transaction = { digestHex };
+    this.#touched = new Map();
+    this.#pendingEvents = [];
+    const rollback = () => {
+      this.#state = saved;
+      this.#touched = new Map();
+      this.#pendingEvents = [];
+      this.#rebuildIndexes();
+    };
+    try {
+      const result = body();
+      const version = this.#state.nextVersion!;
+      const changes = new Map([...this.#touched].map(([id, t]) => [id, { ...t, version }] as const));
+      this.#transaction = undefined;
+      if (options.dryRun) rollback();
+      else this.#commit();
+      return { result, changes };
+    } catch (error) {
+      this.#transaction = undefined;
+      rollback();
+      throw error;
+    }
+  }
+
+  /** Takes `amount` out of a coin (Move's coin::split / balance::split), or throws. */
+  withdraw(coinId: string, amount: bigint): void {
+    const coin = this.#coinRecord(coinId);
+    if (amount < 0n || BigInt(coin.balance) < amount) {
+      throw new ChainError(
+        402,
+        'INSUFFICIENT_BALANCE',
+        `coin ${coinId} holds ${coin.balance}, not ${amount}`,
+      );
+    }
+    this.#setCoin(coin, BigInt(coin.balance) - amount);
+  }
+
+  /** SplitCoins: a new coin of `amount` taken from `coinId`, owned by the same owner. */
+  splitCoin(coinId: string, amount: bigint): CoinRecord {
+    const coin = this.#coinRecord(coinId);
+    this.withdraw(coinId, amount);
+    return { ...this.#newCoin(coin.owner, coin.kind, amount) };
+  }
+
+  /** MergeCoins: `sourceId`'s balance added to `destinationId`'s; the source is deleted. */
+  mergeCoin(destinationId: string, sourceId: string): void {
+    const destination = this.#coinRecord(destinationId);
+    const source = this.#coinRecord(sourceId);
+    if (destinationId === sourceId)
+      throw new ChainError(400, 'INVALID_MERGE', 'a coin cannot merge into itself');
+    if (destination.kind !== source.kind)
+      throw new ChainError(400, 'INVALID_MERGE', 'coins of different types');
+    this.#setCoin(destination, BigInt(destination.balance) + BigInt(source.balance));
+    this.#deleteCoin(source);
+  }
+
+  /** coin::destroy_zero: deletes an empty coin; aborts on one holding anything. */
+  destroyZeroCoin(coinId: string): void {
+    const coin = this.#coinRecord(coinId);
+    if (BigInt(coin.balance) !== 0n) {
+      throw new ChainError(400, 'NON_ZERO_BALANCE', `coin ${coinId} still holds ${coin.balance}`);
+    }
+    this.#deleteCoin(coin);
+  }
+
+  /** TransferObjects of a coin, a blob or a free storage resource. */
+  transferObject(objectId: string, recipient: string): void {
+    requireAddress(recipient);
+    const coin = this.#state.coins![objectId];
+    const blob = this.#state.blobs[objectId];
+    const storage = this.#state.storages![objectId];
+    if (coin) {
+      const from = coin.owner;
+      coin.owner = recipient;
+      this.#touch(coin.id, 'mutated', 'coin');
+      this.#syncAccount(from);
+      this.#syncAccount(recipient);
+    } else if (blob && !blob.deleted) {
+      blob.owner = recipient;
+      this.#touch(blob.id, 'mutated', 'blob');
+    } else if (storage) {
+      storage.owner = recipient;
+      this.#touch(storage.id, 'mutated', 'storage');
+    } else throw new ChainError(404, 'OBJECT_NOT_FOUND', `no transferable object ${objectId}`);
+    this.#commit();
+  }
+
+  /** A storage resource now owned by `owner` (delete_blob's result, once transferred). */
+  keepStorage(storage: Omit<StorageRecord, 'owner'>, owner: string): void {
+    requireAddress(owner);
+    this.#state.storages![storage.id] = { ...storage, owner };
+    this.#touch(storage.id, 'created', 'storage');
+    this.#commit();
+  }
+
+  /**
+   * system::reserve_space: storage for `encodedSize` bytes for `epochs` epochs from now, paid from a
+   * WAL coin. The resource is a value of the transaction until register_blob puts it in a blob.
+   */
+  reserveSpace(encodedSize: bigint, epochs: number, paymentCoinId: string): Omit<StorageRecord, 'owner'> {
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > this.params.maxEpochsAhead) {
+      throw new ChainError(400, 'INVALID_EPOCHS', `epochs must be 1..${this.params.maxEpochsAhead}`);
+    }
+    if (encodedSize < 0n || encodedSize > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new ChainError(400, 'INVALID_SIZE', `storage size ${encodedSize} is out of range`);
+    }
+    const size = Number(encodedSize);
+    this.#coinOfKind(paymentCoinId, 'WAL');
+    this.withdraw(
+      paymentCoinId,
+      BigInt(storageUnits(size)) * BigInt(this.params.storagePricePerUnit) * BigInt(epochs),
+    );
+    return { id: randomObjectId(), startEpoch: this.epoch, endEpoch: this.epoch + epochs, storageSize: size };
+  }
+
+  /**
+   * system::register_blob with a storage resource (from reserve_space): checks the blob ID against root
+   * hash, size and encoding, the storage against the encoded size and the current epoch, and takes the
+   * write cost from a WAL coin. The blob is owned by `sender` until transferred.
+   */
+  registerBlobWithStorage(input: {
+    sender: string;
+    storage: Omit<StorageRecord, 'owner'>;
+    blobIdBytes: Uint8Array;
+    rootHash: Uint8Array;
+    size: bigint;
+    encodingType: number;
+    deletable: boolean;
+    writePaymentCoinId: string;
+  }): BlobObject {
+    const { storage, size, encodingType } = input;
+    if (encodingType !== RS2_ENCODING_TYPE)
+      throw new ChainError(400, 'INVALID_ENCODING', 'only RS2 (1) is supported');
+    if (size < 0n || size > BigInt(maxBlobSize(this.params.nShards))) {
+      throw new ChainError(400, 'INVALID_SIZE', `size must be 0..${maxBlobSize(this.params.nShards)}`);
+    }
+    const derived = deriveBlobId(input.rootHash, Number(size), encodingType);
+    if (bytesToHex(derived) !== bytesToHex(input.blobIdBytes)) {
+      throw new ChainError(400, 'INVALID_BLOB_ID', 'the blob ID does not match root hash, size and encoding');
+    }
+    const encoded = encodedLength(Number(size), this.params.nShards);
+    if (storage.storageSize < encoded) {
+      throw new ChainError(
+        400,
+        'STORAGE_TOO_SMALL',
+        `storage of ${storage.storageSize} bytes, the blob needs ${encoded}`,
+      );
+    }
+    if (storage.startEpoch > this.epoch || storage.endEpoch <= this.epoch) {
+      throw new ChainError(400, 'INVALID_STORAGE', 'the storage resource does not cover the current epoch');
+    }
+    this.#coinOfKind(input.writePaymentCoinId, 'WAL');
+    this.withdraw(
+      input.writePaymentCoinId,
+      BigInt(storageUnits(encoded)) * BigInt(this.params.writePricePerUnit),
+    );
+    return this.#createBlob({
+      owner: input.sender,
+      blobIdBytes: derived,
+      size: Number(size),
+      encodingType,
+      deletable: input.deletable,
+      storage: { ...storage },
+    });
   }
 
   getAccount(address: string): Account {
@@ -160,28 +411,47 @@ export class DevnetLedger {
     this.#checkSizeAndEpochs(size, epochs);
     const cost = storageCost(size, this.params.nShards, epochs, this.#prices());
     this.#charge(sender, cost.total);
-    const blobIdBytes = deriveBlobId(rootHash, size, encodingType);
-    const blob: BlobObject = {
-      id: randomObjectId(),
+    return this.#createBlob({
       owner: sender,
-      registeredEpoch: this.epoch,
-      blobId: formatBlobId(blobIdBytes),
-      blobIdU256: blobIdToU256(blobIdBytes).toString(),
+      blobIdBytes: deriveBlobId(rootHash, size, encodingType),
       size,
       encodingType,
-      certifiedEpoch: null,
+      deletable,
       storage: {
         id: randomObjectId(),
         startEpoch: this.epoch,
         endEpoch: this.epoch + epochs,
         storageSize: cost.units * 1024 * 1024,
       },
+    });
+  }
+
+  #createBlob(input: {
+    owner: string;
+    blobIdBytes: Uint8Array;
+    size: number;
+    encodingType: number;
+    deletable: boolean;
+    storage: BlobObject['storage'];
+  }): BlobObject {
+    const { blobIdBytes, size, deletable } = input;
+    const blob: BlobObject = {
+      id: randomObjectId(),
+      owner: input.owner,
+      registeredEpoch: this.epoch,
+      blobId: formatBlobId(blobIdBytes),
+      blobIdU256: blobIdToU256(blobIdBytes).toString(),
+      size,
+      encodingType: input.encodingType,
+      certifiedEpoch: null,
+      storage: input.storage,
       deletable,
       deleted: false,
       attributes: {},
     };
     this.#state.blobs[blob.id] = blob;
     this.#index(blob);
+    this.#touch(blob.id, 'created', 'blob');
     this.#emit('BlobRegistered', {
       objectId: blob.id,
       blobId: blob.blobId,
@@ -189,7 +459,7 @@ export class DevnetLedger {
       endEpoch: blob.storage.endEpoch,
       deletable,
     });
-    this.#persist();
+    this.#commit();
     return snapshot(blob);
   }
 
@@ -244,17 +514,19 @@ export class DevnetLedger {
       throw new ChainError(400, 'INVALID_SIGNATURE', 'aggregate signature does not verify');
     }
     blob.certifiedEpoch = this.epoch;
+    this.#touch(blob.id, 'mutated', 'blob');
     this.#emit('BlobCertified', {
       objectId: blob.id,
       blobId: blob.blobId,
       endEpoch: blob.storage.endEpoch,
       deletable: blob.deletable,
     });
-    this.#persist();
+    this.#commit();
     return snapshot(blob);
   }
 
-  extendBlob(objectId: string, sender: string, epochs: number): BlobObject {
+  /** Extends a certified blob, paid by `sender`'s account, or (system::extend_blob) from a WAL coin. */
+  extendBlob(objectId: string, sender: string, epochs: number, paymentCoinId?: string): BlobObject {
     const blob = this.#liveBlob(objectId);
     if (blob.certifiedEpoch === null)
       throw new ChainError(400, 'NOT_CERTIFIED', 'only certified blobs can be extended');
@@ -270,10 +542,16 @@ export class DevnetLedger {
       );
     }
     const units = BigInt(Math.ceil(blob.storage.storageSize / (1024 * 1024)));
-    this.#charge(sender, units * BigInt(this.params.storagePricePerUnit) * BigInt(epochs));
+    const cost = units * BigInt(this.params.storagePricePerUnit) * BigInt(epochs);
+    if (paymentCoinId === undefined) this.#charge(sender, cost);
+    else {
+      this.#coinOfKind(paymentCoinId, 'WAL');
+      this.withdraw(paymentCoinId, cost);
+    }
     blob.storage.endEpoch += epochs;
+    this.#touch(blob.id, 'mutated', 'blob');
     this.#emit('BlobExtended', { objectId: blob.id, blobId: blob.blobId, endEpoch: blob.storage.endEpoch });
-    this.#persist();
+    this.#commit();
     return snapshot(blob);
   }
 
@@ -282,13 +560,14 @@ export class DevnetLedger {
     if (blob.owner !== sender) throw new ChainError(403, 'NOT_OWNER', 'only the owner can delete a blob');
     if (!blob.deletable) throw new ChainError(400, 'NOT_DELETABLE', 'the blob was registered as permanent');
     blob.deleted = true;
+    this.#touch(blob.id, 'deleted', 'blob');
     this.#emit('BlobDeleted', {
       objectId: blob.id,
       blobId: blob.blobId,
       endEpoch: blob.storage.endEpoch,
       wasCertified: blob.certifiedEpoch !== null,
     });
-    this.#persist();
+    this.#commit();
     return snapshot(blob);
   }
 
@@ -302,7 +581,8 @@ export class DevnetLedger {
     if (blob.owner !== sender) throw new ChainError(403, 'NOT_OWNER', 'only the owner can change attributes');
     for (const key of remove) delete blob.attributes[key];
     Object.assign(blob.attributes, set);
-    this.#persist();
+    this.#touch(blob.id, 'mutated', 'blob');
+    this.#commit();
     return snapshot(blob);
   }
 
@@ -362,7 +642,7 @@ export class DevnetLedger {
 
   advanceEpoch(): number {
     this.#startEpoch(Date.now());
-    this.#persist();
+    this.#commit();
     return this.#state.epoch;
   }
 
@@ -374,7 +654,7 @@ export class DevnetLedger {
     while (now - this.#state.epochStartedAtMs >= duration) {
       this.#startEpoch(this.#state.epochStartedAtMs + duration);
     }
-    this.#persist();
+    this.#commit();
   }
 
   eventsAfter(seq: number, limit = 1000): ChainEvent[] {
@@ -400,7 +680,7 @@ export class DevnetLedger {
     };
   }
 
-  /** Takes gas in SUI and `wal` FROST, or throws without taking anything. */
+  /** Takes gas in SUI and `wal` FROST from the sender's coins, or throws without taking anything. */
   #charge(sender: string, wal: bigint): void {
     const account = this.#state.accounts[sender];
     if (!account) throw new ChainError(404, 'ACCOUNT_NOT_FOUND', `no account ${sender}; fund it first`);
@@ -409,8 +689,93 @@ export class DevnetLedger {
       throw new ChainError(402, 'INSUFFICIENT_GAS', `${sender} has too little SUI for gas`);
     if (BigInt(account.wal) < wal)
       throw new ChainError(402, 'INSUFFICIENT_WAL', `${sender} needs ${wal} FROST, has ${account.wal}`);
-    account.sui = (BigInt(account.sui) - gas).toString();
-    account.wal = (BigInt(account.wal) - wal).toString();
+    this.#takeFromCoins(sender, 'SUI', gas);
+    this.#takeFromCoins(sender, 'WAL', wal);
+  }
+
+  /** Takes `amount` from an owner's coins of a kind, largest first; emptied coins are deleted. */
+  #takeFromCoins(owner: string, kind: CoinKind, amount: bigint): void {
+    const coins = Object.values(this.#state.coins!)
+      .filter((c) => c.owner === owner && c.kind === kind)
+      .sort((a, b) => (BigInt(b.balance) > BigInt(a.balance) ? 1 : -1));
+    for (const coin of coins) {
+      if (amount === 0n) return;
+      const take = BigInt(coin.balance) < amount ? BigInt(coin.balance) : amount;
+      amount -= take;
+      if (take === BigInt(coin.balance)) this.#deleteCoin(coin);
+      else this.#setCoin(coin, BigInt(coin.balance) - take);
+    }
+  }
+
+  #coinRecord(coinId: string): CoinRecord {
+    const coin = this.#state.coins![coinId];
+    if (!coin) throw new ChainError(404, 'OBJECT_NOT_FOUND', `no coin ${coinId}`);
+    return coin;
+  }
+
+  #coinOfKind(coinId: string, kind: CoinKind): CoinRecord {
+    const coin = this.#coinRecord(coinId);
+    if (coin.kind !== kind)
+      throw new ChainError(400, 'WRONG_COIN_TYPE', `coin ${coinId} is no Coin<${kind}>`);
+    return coin;
+  }
+
+  #newCoin(owner: string, kind: CoinKind, amount: bigint): CoinRecord {
+    const coin: CoinRecord = { id: randomObjectId(), owner, kind, balance: amount.toString() };
+    this.#state.coins![coin.id] = coin;
+    this.#touch(coin.id, 'created', 'coin');
+    this.#syncAccount(owner);
+    return coin;
+  }
+
+  #setCoin(coin: CoinRecord, balance: bigint): void {
+    coin.balance = balance.toString();
+    this.#touch(coin.id, 'mutated', 'coin');
+    this.#syncAccount(coin.owner);
+  }
+
+  #deleteCoin(coin: CoinRecord): void {
+    delete this.#state.coins![coin.id];
+    this.#touch(coin.id, 'deleted', 'coin');
+    this.#syncAccount(coin.owner);
+  }
+
+  /** An account's balances are the sums of its coins (the account exists once it has held one). */
+  #syncAccount(owner: string): void {
+    let sui = 0n;
+    let wal = 0n;
+    for (const coin of Object.values(this.#state.coins!)) {
+      if (coin.owner !== owner) continue;
+      if (coin.kind === 'SUI') sui += BigInt(coin.balance);
+      else wal += BigInt(coin.balance);
+    }
+    this.#state.accounts[owner] = { address: owner, wal: wal.toString(), sui: sui.toString() };
+  }
+
+  #touch(id: string, change: ObjectChange, kind: ObjectKind): void {
+    const earlier = this.#touched.get(id);
+    // Created then deleted within one change: it never existed outside it.
+    if (earlier?.change === 'created' && change === 'deleted') this.#touched.delete(id);
+    else if (earlier?.change === 'created') return;
+    else this.#touched.set(id, { change, kind });
+  }
+
+  /** Ends a change (unless a transaction is under way): new versions, to disk, then the events. */
+  #commit(): void {
+    if (this.#transaction) return;
+    const version = this.#state.nextVersion!;
+    if (this.#touched.size > 0) {
+      for (const [id, { change }] of this.#touched) {
+        if (change === 'deleted') delete this.#state.versions![id];
+        else this.#state.versions![id] = version;
+      }
+      this.#state.nextVersion = version + 1;
+    }
+    this.#touched = new Map();
+    this.#persist();
+    const events = this.#pendingEvents;
+    this.#pendingEvents = [];
+    for (const event of events) for (const listener of this.#listeners) listener(event);
   }
 
   #startEpoch(startedAtMs: number): void {
@@ -433,7 +798,7 @@ export class DevnetLedger {
       seq: this.#state.nextEventSeq++,
       type,
       epoch: this.epoch,
-      txDigest: bytesToHex(randomBytes(32)),
+      txDigest: this.#transaction?.digestHex ?? bytesToHex(randomBytes(32)),
       timestampMs: Date.now(),
       data,
     };
@@ -441,7 +806,7 @@ export class DevnetLedger {
     this.#indexEvent(event);
     if (this.#state.events.length > MAX_EVENTS_KEPT)
       this.#state.events.splice(0, this.#state.events.length - MAX_EVENTS_KEPT);
-    for (const listener of this.#listeners) listener(event);
+    this.#pendingEvents.push(event);
   }
 
   #index(blob: BlobObject): void {

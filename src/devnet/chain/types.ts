@@ -31,7 +31,38 @@ export interface ChainState {
   blobs: Record<string, ChainBlobObject>;
   events: ChainEvent[];
   nextEventSeq: number;
+  /** Owned coin objects (absent in states saved before coins existed: made from the balances). */
+  coins?: Record<string, CoinRecord>;
+  /** Storage resources owned outside a blob (what delete_blob gives back), by object ID. */
+  storages?: Record<string, StorageRecord>;
+  /** Object versions that moved past 1, by object ID (coins, blobs, storage resources). */
+  versions?: Record<string, number>;
+  /** The version the next committed change gives the objects it touches (Sui's Lamport version). */
+  nextVersion?: number;
 }
+
+export type CoinKind = 'SUI' | 'WAL';
+
+/** A `0x2::coin::Coin<SUI|WAL>` object. An account's balance is the sum of its coins. */
+export interface CoinRecord {
+  id: string;
+  owner: string;
+  kind: CoinKind;
+  /** decimal string */
+  balance: string;
+}
+
+export interface StorageRecord {
+  id: string;
+  owner: string;
+  startEpoch: number;
+  endEpoch: number;
+  storageSize: number;
+}
+
+/** What a committed change did to an object. */
+export type ObjectChange = 'created' | 'mutated' | 'deleted';
+export type ObjectKind = 'coin' | 'blob' | 'storage';
 
 /** What a storage node sees of a blob ID (the official node's BlobStatus, camelCase as on the wire). */
 export type BlobStatus =

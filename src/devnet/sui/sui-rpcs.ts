@@ -23,7 +23,7 @@ const MAX_BATCH = 1000;
 const { Owner_OwnerKind, OpenSignature_Reference, OpenSignatureBody_Type, FunctionDescriptor_Visibility } =
   GrpcTypes;
 
-function protoOwner(owner: SuiClientTypes.ObjectOwner): GrpcTypes.Owner {
+export function protoOwner(owner: SuiClientTypes.ObjectOwner): GrpcTypes.Owner {
   switch (owner.$kind) {
     case 'AddressOwner':
       return { kind: Owner_OwnerKind.ADDRESS, address: owner.AddressOwner };

@@ -4,6 +4,7 @@
 // grpc-web by the devnet's Sui endpoint (sui-grpc-server.ts).
 import type { Committee } from '../../network/committee.ts';
 import type { ChainAccount, ChainBlobObject, ChainEvent } from '../../network/devnet-chain-client.ts';
+import type { CoinRecord, StorageRecord } from '../chain/types.ts';
 import { blobMetadataFieldId } from '../../network/sui/walrus-objects.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { normalizeStructTag, normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
@@ -15,6 +16,7 @@ import {
   checkCommittee,
   coinObject,
   committeeObjects,
+  storageObject,
   type StoredObject,
 } from './walrus-sui-objects.ts';
 
@@ -36,6 +38,16 @@ export interface ChainFeeds {
   chainBlob?: (objectId: string) => Promise<ChainBlobObject | undefined>;
   /** An account's balances, undefined when unknown. */
   chainAccount?: (address: string) => Promise<ChainAccount | undefined>;
+  /**
+   * The chain's coin objects, where it has them (the devnet ledger): an owner's, and one by ID. Without
+   * them, an account's balances are shown as one coin per type (a read-only view).
+   */
+  chainCoins?: (owner: string) => Promise<CoinRecord[]>;
+  chainCoin?: (coinId: string) => Promise<CoinRecord | undefined>;
+  /** A free storage resource (delete_blob's), by ID. */
+  chainStorage?: (id: string) => Promise<StorageRecord | undefined>;
+  /** An object's version on the chain (1 when it never changed). */
+  chainVersion?: (objectId: string) => number;
 }
 
 export interface SuiStateOptions extends ChainFeeds {
@@ -54,9 +66,9 @@ export interface SuiStateOptions extends ChainFeeds {
 /** An object as served: the stored type, owner and contents, with its ID, version and digest. */
 export interface ServedObject extends StoredObject {
   objectId: string;
-  /** Every object is at version 1 so far (reads only); the transaction half will move versions. */
+  /** 1 until a transaction changes it (the chain's version of the object). */
   version: bigint;
-  /** base58 of 32 bytes: here the SHA-256 of the contents, so it changes when they do. */
+  /** base58 of 32 bytes: the SHA-256 of version and contents, so it changes when either does. */
   digest: string;
   previousTransaction: string;
   /** Coins: the balance they hold. */
@@ -159,18 +171,39 @@ export class SuiState {
   /** An object by ID as Sui would serve it now, or undefined if it does not exist. */
   async object(objectId: string): Promise<ServedObject | undefined> {
     const id = normalizeSuiAddress(objectId);
+    if (this.#options.chainCoin) {
+      const record = await this.#options.chainCoin(id);
+      if (record) return this.#servedCoin(record);
+    }
     const coin = this.#coins.get(id);
     if (coin) return (await this.#coinsOf(coin.owner)).find((c) => c.objectId === id);
+    const storage = await this.#options.chainStorage?.(id);
+    if (storage) return this.#served(id, storageObject(this.ids, storage));
     const stored = this.#staticObjects().get(id) ?? (await this.#chainObject(id));
     return stored && this.#served(id, stored);
   }
 
+  /** The Move type of a coin kind. */
+  coinType(kind: CoinRecord['kind']): string {
+    return normalizeStructTag(kind === 'SUI' ? SUI_COIN_TYPE : this.walType);
+  }
+
+  #servedCoin(record: CoinRecord): ServedObject {
+    const id = normalizeSuiAddress(record.id);
+    const balance = BigInt(record.balance);
+    return this.#served(id, coinObject(id, record.owner, this.coinType(record.kind), balance), balance);
+  }
+
   #served(objectId: string, stored: StoredObject, balance?: bigint): ServedObject {
+    const version = BigInt(this.#options.chainVersion?.(objectId) ?? 1);
+    const versioned = new Uint8Array(8 + stored.content.length);
+    new DataView(versioned.buffer).setBigUint64(0, version, true);
+    versioned.set(stored.content, 8);
     return {
       ...stored,
       objectId,
-      version: 1n,
-      digest: toBase58(sha256(stored.content)),
+      version,
+      digest: toBase58(sha256(versioned)),
       previousTransaction: this.ids.genesisDigest,
       ...(balance === undefined ? {} : { balance }),
     };
@@ -197,6 +230,9 @@ export class SuiState {
   }
 
   async #coinsOf(address: string): Promise<ServedObject[]> {
+    if (this.#options.chainCoins) {
+      return (await this.#options.chainCoins(address)).map((record) => this.#servedCoin(record));
+    }
     const account = await this.account(address);
     if (!account) return [];
     const coins = [];

@@ -20,6 +20,7 @@ import {
   ObjectId,
   StakingInnerV1,
   StakingPool,
+  Storage,
   Staking,
   System,
   SystemStateInnerV1,
@@ -279,6 +280,23 @@ export function coinObject(coinId: string, owner: string, coinType: string, bala
     type: `${FRAMEWORK}::coin::Coin<${coinType}>`,
     owner: { $kind: 'AddressOwner', AddressOwner: normalizeSuiAddress(owner) },
     content: Coin.serialize({ id: coinId, balance: { value: balance } }).toBytes(),
+  };
+}
+
+/** A free `Storage` resource (what delete_blob returns), owned by an address. */
+export function storageObject(
+  ids: SuiIds,
+  storage: { id: string; owner: string; startEpoch: number; endEpoch: number; storageSize: number },
+): StoredObject {
+  return {
+    type: `${ids.packageId}::storage_resource::Storage`,
+    owner: { $kind: 'AddressOwner', AddressOwner: normalizeSuiAddress(storage.owner) },
+    content: Storage.serialize({
+      id: storage.id,
+      start_epoch: storage.startEpoch,
+      end_epoch: storage.endEpoch,
+      storage_size: BigInt(storage.storageSize),
+    }).toBytes(),
   };
 }
 
