@@ -4,7 +4,7 @@
 // they pay is witnessed through GetBalance. Rejected transactions change nothing.
 import { readFileSync } from 'node:fs';
 import { SuiGrpcClient } from '@mysten/sui/grpc';
-import { Transaction } from '@mysten/sui/transactions';
+import { Transaction, TransactionDataBuilder } from '@mysten/sui/transactions';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { WalrusClient } from '@mysten/walrus';
@@ -134,4 +134,178 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     const { objects } = await sui.core.getObjects({ objectIds: [blobObject.id] });
     expect(objects[0]).toBeInstanceOf(Error);
   }, 120_000);
+
+  /** What an owner has: balances and every owned object's ID, version and digest. */
+  const holdings = async (owner: string) => ({
+    ...(await balances(owner)),
+    objects: (await sui.core.listOwnedObjects({ owner })).objects
+      .map((o) => `${o.objectId}@${o.version}/${o.digest}`)
+      .sort(),
+  });
+
+  /** Signed bytes of a transaction built offline, every input and the gas given explicitly (no simulation). */
+  const offline = async (
+    signer: Ed25519Keypair,
+    body: (
+      tx: Transaction,
+      refs: { wal: ReturnType<Transaction['objectRef']>; system: ReturnType<Transaction['object']> },
+    ) => void,
+    options: { budget?: bigint; edit?: (builder: TransactionDataBuilder) => void } = {},
+  ) => {
+    const owner = signer.toSuiAddress();
+    const [gas] = (await sui.core.listCoins({ owner, coinType: SUI })).objects;
+    const [wal] = (await sui.core.listCoins({ owner, coinType: walType })).objects;
+    const tx = new Transaction();
+    tx.setSender(owner);
+    tx.setGasPrice(1000);
+    tx.setGasBudget(options.budget ?? 10_000_000n);
+    tx.setGasPayment([{ objectId: gas!.objectId, version: gas!.version, digest: gas!.digest }]);
+    body(tx, {
+      wal: tx.objectRef({ objectId: wal!.objectId, version: wal!.version, digest: wal!.digest }),
+      system: tx.sharedObjectRef({
+        objectId: file.packageConfig.systemObjectId,
+        initialSharedVersion: 1,
+        mutable: true,
+      }),
+    });
+    let bytes = await tx.build();
+    if (options.edit) {
+      const builder = TransactionDataBuilder.fromBytes(bytes);
+      options.edit(builder);
+      bytes = builder.build();
+    }
+    return { bytes, signature: (await signer.signTransaction(bytes)).signature };
+  };
+  const execute = (bytes: Uint8Array, signature: string) =>
+    sui.core.executeTransaction({ transaction: bytes, signatures: [signature], include: { effects: true } });
+  const failure = async (bytes: Uint8Array, signature: string) => {
+    const result = await execute(bytes, signature);
+    if (result.$kind !== 'FailedTransaction') throw new Error('the transaction succeeded');
+    return result.FailedTransaction.effects!.status.error!;
+  };
+
+  it('refuses a transaction signed by someone else than its sender, and nothing changes', async () => {
+    const signer = await funded();
+    const owner = signer.toSuiAddress();
+    const before = await holdings(owner);
+    const { bytes } = await offline(signer, (tx) => {
+      const [coin] = tx.splitCoins(tx.gas, [1000]);
+      tx.transferObjects([coin!], owner);
+    });
+    const forged = (await new Ed25519Keypair().signTransaction(bytes)).signature;
+    await expect(execute(bytes, forged)).rejects.toThrow(/Invalid user signature/);
+    // A signature over other bytes is refused too.
+    const other = await offline(signer, (tx) => tx.transferObjects([tx.splitCoins(tx.gas, [7])[0]!], owner));
+    await expect(execute(bytes, other.signature)).rejects.toThrow(/Invalid user signature/);
+    expect(await holdings(owner)).toEqual(before);
+  });
+
+  it('fails a transaction whose gas budget is too small (InsufficientGas) and charges nothing', async () => {
+    const signer = await funded();
+    const owner = signer.toSuiAddress();
+    const before = await holdings(owner);
+    const { bytes, signature } = await offline(
+      signer,
+      (tx) => tx.transferObjects([tx.splitCoins(tx.gas, [1000])[0]!], owner),
+      { budget: 1000n },
+    );
+    expect((await failure(bytes, signature)).message).toMatch(/InsufficientGas/);
+    expect(await holdings(owner)).toEqual(before);
+    // The SDK's own build simulates first and stops there.
+    const tx = new Transaction();
+    tx.setGasBudget(1000);
+    tx.transferObjects([tx.splitCoins(tx.gas, [1000])[0]!], owner);
+    await expect(signer.signAndExecuteTransaction({ transaction: tx, client: sui })).rejects.toThrow(
+      /InsufficientGas/,
+    );
+    // A budget beyond what the gas coins hold is refused before execution.
+    const { bytes: rich, signature: richSignature } = await offline(
+      signer,
+      (t) => t.transferObjects([t.splitCoins(t.gas, [1])[0]!], owner),
+      { budget: BigInt(devnet.ledger.params.faucetSui) + 1n },
+    );
+    await expect(execute(rich, richSignature)).rejects.toThrow(/less than the gas budget/);
+    expect(await holdings(owner)).toEqual(before);
+  });
+
+  it('fails on too little WAL (reserve_space, SplitCoins) and on destroy_zero of a non-empty coin; nothing changes', async () => {
+    const signer = await funded();
+    const owner = signer.toSuiAddress();
+    const before = await holdings(owner);
+    const pkg = (await sui.core.getObjects({ objectIds: [file.packageConfig.systemObjectId] })).objects[0];
+    if (!pkg || pkg instanceof Error) throw new Error('no System');
+    const target = `${pkg.type.split('::')[0]}::system::reserve_space`;
+    // reserve_space paid with a coin of 1 FROST: the Move call aborts.
+    const tooLittle = await offline(signer, (tx, { wal, system }) => {
+      const [coin] = tx.splitCoins(wal, [1]);
+      const storage = tx.moveCall({
+        target,
+        arguments: [system, tx.pure.u64(10_000_000), tx.pure.u32(2), coin!],
+      });
+      tx.transferObjects([storage, coin!], owner);
+    });
+    const abort = await failure(tooLittle.bytes, tooLittle.signature);
+    expect(abort.$kind).toBe('MoveAbort');
+    expect(abort.message).toMatch(/reserve_space/);
+    // Splitting more than the coin holds.
+    const overdrawn = await offline(signer, (tx, { wal }) => {
+      tx.transferObjects([tx.splitCoins(wal, [BigInt(before.wal) + 1n])[0]!], owner);
+    });
+    expect((await failure(overdrawn.bytes, overdrawn.signature)).message).toMatch(/INSUFFICIENT_BALANCE/);
+    // destroy_zero of a coin that still holds 5 FROST.
+    const nonZero = await offline(signer, (tx, { wal }) => {
+      const [coin] = tx.splitCoins(wal, [5]);
+      tx.moveCall({ target: '0x2::coin::destroy_zero', typeArguments: [walType], arguments: [coin!] });
+    });
+    const destroy = await failure(nonZero.bytes, nonZero.signature);
+    expect(destroy.$kind).toBe('MoveAbort');
+    expect(destroy.message).toMatch(/destroy_zero/);
+    expect(await holdings(owner)).toEqual(before);
+  });
+
+  it('refuses malformed transactions and unknown Move calls; nothing changes', async () => {
+    const signer = await funded();
+    const owner = signer.toSuiAddress();
+    const before = await holdings(owner);
+    // Bytes that are no TransactionData.
+    const garbage = new Uint8Array([1, 2, 3, 4, 5]);
+    await expect(execute(garbage, (await signer.signTransaction(garbage)).signature)).rejects.toThrow(
+      /no TransactionData/,
+    );
+    // A result of a command that does not exist.
+    const dangling = await offline(
+      signer,
+      (tx) => tx.transferObjects([tx.splitCoins(tx.gas, [10])[0]!], owner),
+      {
+        edit: (builder) => {
+          const transfer = builder.commands[1]!;
+          if (transfer.$kind !== 'TransferObjects') throw new Error('unexpected command');
+          transfer.TransferObjects.objects[0] = { $kind: 'NestedResult', NestedResult: [7, 0] };
+        },
+      },
+    );
+    expect((await failure(dangling.bytes, dangling.signature)).message).toMatch(/no result 0 of command 7/);
+    // A coin split and left unused (Move values without drop must go somewhere).
+    const unused = await offline(signer, (tx) => void tx.splitCoins(tx.gas, [10]));
+    expect((await failure(unused.bytes, unused.signature)).message).toMatch(/UnusedValueWithoutDrop/);
+    // A Move function the devnet does not know: refused, never guessed at.
+    const unknown = await offline(signer, (tx, { system, wal }) => {
+      tx.moveCall({
+        target: `${file.packageConfig.systemObjectId}::system::withdraw_everything`,
+        arguments: [system, wal],
+      });
+    });
+    expect((await failure(unknown.bytes, unknown.signature)).message).toMatch(/FunctionNotFound/);
+    const walrusPkg = (await sui.core.getObjects({ objectIds: [file.packageConfig.systemObjectId] }))
+      .objects[0];
+    if (!walrusPkg || walrusPkg instanceof Error) throw new Error('no System');
+    const unknownWalrus = await offline(signer, (tx, { system }) => {
+      tx.moveCall({
+        target: `${walrusPkg.type.split('::')[0]}::system::invalidate_blob_id`,
+        arguments: [system],
+      });
+    });
+    expect((await failure(unknownWalrus.bytes, unknownWalrus.signature)).message).toMatch(/FunctionNotFound/);
+    expect(await holdings(owner)).toEqual(before);
+  });
 });
