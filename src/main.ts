@@ -12,12 +12,7 @@ import { BlobCache } from './cache/blob-cache.ts';
 import { MemoryTier } from './cache/memory-tier.ts';
 import { NegativeCache } from './cache/negative-cache.ts';
 import { RedisTier } from './cache/redis-tier.ts';
-import {
-  devnetBlobLifetimes,
-  suiBlobLifetimes,
-  walrusEventsModule,
-  type BlobLifetimes,
-} from './network/blob-lifetimes.ts';
+import { suiBlobLifetimes, walrusEventsModule, type BlobLifetimes } from './network/blob-lifetimes.ts';
 import { endEpochFromNodes } from './network/blob-status.ts';
 import { pino, type BaseLogger as Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -29,7 +24,7 @@ import {
   type CommitteeSource,
   type CommitteeView,
 } from './network/committee-source.ts';
-import { devnetCommitteeSource } from './network/committees/devnet-committee.ts';
+import { devnetSuiEndpoint } from './network/devnet-endpoint.ts';
 import { WALRUS_MAINNET, WALRUS_TESTNET, suiCommitteeSource } from './network/committees/sui-committee.ts';
 import {
   SuiUnavailableError,
@@ -38,8 +33,7 @@ import {
   watchedSuiClient,
   type SuiReader,
 } from './network/sui/sui-client.ts';
-import { devnetBlobObjects, suiBlobObjects, type BlobObjectSource } from './network/blob-objects.ts';
-import { DevnetChainClient } from './network/devnet-chain-client.ts';
+import { suiBlobObjects, type BlobObjectSource } from './network/blob-objects.ts';
 import { pinsFromNodes } from './network/transport/pinned-tls.ts';
 import { addressGuardedTransport, publicOnlyLookup } from './network/transport/address-guard.ts';
 import type { NodeTransport } from './network/transport/node-transport.ts';
@@ -150,76 +144,87 @@ async function buildNetwork(
 ): Promise<EdgeNetwork> {
   const dataDir = resolve(config.DATA_DIR);
   let devnet: RunningDevnet | undefined;
-  let source: CommitteeSource;
-  let sui: { client: SuiReader; systemObjectId: string } | undefined;
-  let suiStatus: (() => SuiStatus) | undefined;
-  let allowPrivateNodes = true;
+  // Where Sui is: the public network's full node (or SUI_RPC_URL), or a devnet's own Sui endpoint.
+  // The devnet is read exactly as mainnet is — one chain path: committee, lifetimes, blob objects and
+  // events all come over Sui's gRPC API.
+  let given: EdgeOverrides['sui'];
+  let ids: { systemObjectId: string; stakingObjectId: string };
+  let pollIntervalMs: number | undefined;
   if (config.NETWORK !== 'devnet') {
-    // Sui mainnet/testnet: the committee from the Walrus System, Staking and StakingPool objects, read
-    // over gRPC with a deadline per call; failures name the endpoint (sui-client.ts).
-    const network = config.NETWORK;
-    const given = overrides.sui;
-    const ids = given ?? (network === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET);
-    const { client, url } = given?.client
-      ? { client: given.client, url: given.url ?? 'an in-process Sui client' }
-      : suiClientFor({ NETWORK: network, SUI_RPC_URL: given?.url ?? config.SUI_RPC_URL });
-    const watched = watchedSuiClient(client, { url, timeoutMs: config.SUI_REQUEST_TIMEOUT_MS });
-    allowPrivateNodes =
-      config.ALLOW_PRIVATE_NODE_ADDRESSES ||
-      (given?.allowPrivateNodeAddresses ?? given?.client !== undefined);
-    sui = { client: watched.client, systemObjectId: ids.systemObjectId };
-    suiStatus = () => ({
-      ...watched.health(),
-      systemObjectId: ids.systemObjectId,
-      stakingObjectId: ids.stakingObjectId,
-      committeeLoadedAt: view ? new Date(view.loadedAt).toISOString() : null,
-    });
-    source = suiCommitteeSource({
-      client: watched.client,
-      systemObjectId: ids.systemObjectId,
-      stakingObjectId: ids.stakingObjectId,
-      urlScheme: given?.urlScheme,
-      // A read makes three calls, each with its own deadline: those name the endpoint, so they go first.
-      timeoutMs: 3 * config.SUI_REQUEST_TIMEOUT_MS + 1_000,
-      onError: (error) => {
-        const message = oneLineMessage(error);
-        // Failures of the calls themselves are recorded by the watched client already.
-        if (!(error instanceof SuiUnavailableError)) watched.noteError(message);
-        log.warn({ error: message }, 'committee refresh failed');
-      },
-    });
-    log.info(
-      {
-        sui: watched.url,
-        systemObjectId: ids.systemObjectId,
-        stakingObjectId: ids.stakingObjectId,
-        allowPrivateNodeAddresses: allowPrivateNodes,
-      },
-      'reading the Walrus committee from Sui',
-    );
-  } else if (config.DEVNET_DIR) {
-    source = devnetCommitteeSource({ dir: resolve(config.DEVNET_DIR) });
+    given = overrides.sui;
+    ids = given ?? (config.NETWORK === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET);
   } else {
-    const started = performance.now();
-    const embedded = await startDevnet({
-      dir: join(dataDir, 'devnet'),
-      nodes: config.DEVNET_NODES,
-      shards: config.DEVNET_SHARDS,
-      chainParams: config.DEVNET_EPOCH_MS ? { epochDurationMs: config.DEVNET_EPOCH_MS } : undefined,
-    });
-    devnet = embedded;
-    disposer.add(() => embedded.stop());
-    log.info(
-      {
-        dir: embedded.dir,
-        nodes: embedded.committee.nodes.length,
-        shards: embedded.committee.nShards,
-        ms: Math.round(performance.now() - started),
-      },
-      'embedded devnet started',
-    );
-    source = devnetCommitteeSource({ dir: embedded.dir, chainUrl: embedded.chainUrl });
+    let dir: string;
+    if (config.DEVNET_DIR) {
+      dir = resolve(config.DEVNET_DIR);
+    } else {
+      const started = performance.now();
+      const embedded = await startDevnet({
+        dir: join(dataDir, 'devnet'),
+        nodes: config.DEVNET_NODES,
+        shards: config.DEVNET_SHARDS,
+        chainParams: config.DEVNET_EPOCH_MS ? { epochDurationMs: config.DEVNET_EPOCH_MS } : undefined,
+      });
+      devnet = embedded;
+      dir = embedded.dir;
+      disposer.add(() => embedded.stop());
+      log.info(
+        {
+          dir: embedded.dir,
+          nodes: embedded.committee.nodes.length,
+          shards: embedded.committee.nShards,
+          ms: Math.round(performance.now() - started),
+        },
+        'embedded devnet started',
+      );
+    }
+    const endpoint = devnetSuiEndpoint(dir);
+    // The devnet's nodes live on loopback; its epochs may change on command, so look more often.
+    given = { ...endpoint, allowPrivateNodeAddresses: true };
+    ids = endpoint;
+    pollIntervalMs = 2_000;
   }
+  // Read over gRPC with a deadline per call; failures name the endpoint (sui-client.ts).
+  const { client, url } = given?.client
+    ? { client: given.client, url: given.url ?? 'an in-process Sui client' }
+    : suiClientFor({
+        NETWORK: config.NETWORK === 'devnet' ? 'testnet' : config.NETWORK,
+        SUI_RPC_URL: given?.url ?? config.SUI_RPC_URL,
+      });
+  const watched = watchedSuiClient(client, { url, timeoutMs: config.SUI_REQUEST_TIMEOUT_MS });
+  const allowPrivateNodes =
+    config.ALLOW_PRIVATE_NODE_ADDRESSES || (given?.allowPrivateNodeAddresses ?? given?.client !== undefined);
+  const sui = { client: watched.client, systemObjectId: ids.systemObjectId };
+  const suiStatus = (): SuiStatus => ({
+    ...watched.health(),
+    systemObjectId: ids.systemObjectId,
+    stakingObjectId: ids.stakingObjectId,
+    committeeLoadedAt: view ? new Date(view.loadedAt).toISOString() : null,
+  });
+  const source: CommitteeSource = suiCommitteeSource({
+    client: watched.client,
+    systemObjectId: ids.systemObjectId,
+    stakingObjectId: ids.stakingObjectId,
+    urlScheme: given?.urlScheme,
+    pollIntervalMs,
+    // A read makes three calls, each with its own deadline: those name the endpoint, so they go first.
+    timeoutMs: 3 * config.SUI_REQUEST_TIMEOUT_MS + 1_000,
+    onError: (error) => {
+      const message = oneLineMessage(error);
+      // Failures of the calls themselves are recorded by the watched client already.
+      if (!(error instanceof SuiUnavailableError)) watched.noteError(message);
+      log.warn({ error: message }, 'committee refresh failed');
+    },
+  });
+  log.info(
+    {
+      sui: watched.url,
+      systemObjectId: ids.systemObjectId,
+      stakingObjectId: ids.stakingObjectId,
+      allowPrivateNodeAddresses: allowPrivateNodes,
+    },
+    'reading the Walrus committee from Sui',
+  );
   disposer.add(() => source.close());
   // A devnet must answer now; Sui may be unreachable for a while: the edge then starts anyway, reads
   // answer 503 and the source keeps retrying in the background.
@@ -252,36 +257,25 @@ async function buildNetwork(
       });
   disposer.add(() => transport.close());
 
-  const chainUrl = view?.committee.chainUrl;
-  const chain = chainUrl ? new DevnetChainClient(chainUrl) : undefined;
-  // The cache must know when blobs end and hear of deletions: from the devnet chain, or from the
-  // storage nodes (end epochs) and the Walrus events on Sui.
-  const suiClient = sui?.client;
-  const systemObjectId = sui?.systemObjectId;
-  const lifetimes = chain
-    ? devnetBlobLifetimes(chain)
-    : suiClient && systemObjectId
-      ? suiBlobLifetimes({
-          client: suiClient,
-          eventsModule: () => walrusEventsModule(suiClient, systemObjectId),
-          endEpoch: async (blobId) => {
-            const current = await source.current();
-            return endEpochFromNodes({
-              committee: current.committee,
-              blobId,
-              epoch: current.epoch,
-              transport,
-            });
-          },
-          epochStart: async (epoch) => earliestEpochStart(await source.current(), epoch),
-          pollMs: config.SUI_EVENT_POLL_MS,
-        })
-      : undefined;
-  const objects = chain
-    ? devnetBlobObjects(chain)
-    : sui
-      ? suiBlobObjects({ client: sui.client, epoch: async () => (await source.current()).epoch })
-      : undefined;
+  // The cache must know when blobs end and hear of deletions: end epochs from the storage nodes'
+  // blob status, deletions and epoch changes from the Walrus events on Sui.
+  const suiClient = sui.client;
+  const lifetimes = suiBlobLifetimes({
+    client: suiClient,
+    eventsModule: () => walrusEventsModule(suiClient, sui.systemObjectId),
+    endEpoch: async (blobId) => {
+      const current = await source.current();
+      return endEpochFromNodes({
+        committee: current.committee,
+        blobId,
+        epoch: current.epoch,
+        transport,
+      });
+    },
+    epochStart: async (epoch) => earliestEpochStart(await source.current(), epoch),
+    pollMs: config.SUI_EVENT_POLL_MS,
+  });
+  const objects = suiBlobObjects({ client: sui.client, epoch: async () => (await source.current()).epoch });
   const currentView = async () => (view = await source.current());
   return {
     devnet,
@@ -413,7 +407,10 @@ async function buildHttp(
   const app = createEdgeApp({
     version: VERSION,
     network: config.NETWORK,
-    committee: () => network.view()?.committee,
+    // Once loaded, the source answers from its latest poll at once; before that (Sui down or slow at
+    // start-up) nothing is known, and nothing is waited for.
+    committee: async () =>
+      network.view() ? (await network.source.current().catch(() => undefined))?.committee : undefined,
     sui: network.sui,
     metrics: httpMetrics,
     corsOrigins,

@@ -27,8 +27,13 @@ describe('walrus-edge on its embedded devnet', () => {
       storageNodes: 12,
       epoch: 1,
     });
-    expect(status.chainUrl).toBe(edge.devnet!.chainUrl);
-    expect(status.sui).toBeNull(); // a devnet reads no Sui (testnet/mainnet: test/network/sui-*.test.ts)
+    // One chain path: the devnet is read over its own Sui gRPC endpoint, as mainnet is.
+    expect(status.sui).toMatchObject({
+      url: edge.devnet!.suiUrl,
+      systemObjectId: edge.devnet!.packageConfig.systemObjectId,
+      stakingObjectId: edge.devnet!.packageConfig.stakingPoolId,
+      lastError: null,
+    });
     // The embedded nodes really serve: their health endpoint answers.
     const health = await fetch(`${edge.devnet!.committee.nodes[0]!.url}/v1/health`);
     expect(health.status).toBe(200);

@@ -27,7 +27,8 @@ export interface EdgeAppDeps {
   version: string;
   network: string;
   /** The current committee (re-read on each call: it changes with epochs); undefined while loading. */
-  committee: () => Committee | undefined;
+  /** The current committee (it changes with epochs); undefined while none is known. Answers at once. */
+  committee: () => Promise<Committee | undefined>;
   /** Sui as the edge sees it (/status, /readyz); absent on a devnet. */
   sui?: () => SuiStatus;
   metrics?: HttpMetrics;
@@ -52,8 +53,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   app.onError((_error, c) => errorResponse(c, 500, 'INTERNAL', 'internal error'));
   app.notFound((c) => errorResponse(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
 
-  app.get('/status', (c) => {
-    const committee = deps.committee();
+  app.get('/status', async (c) => {
+    const committee = await deps.committee();
     return c.json({
       service: 'walrus-edge',
       version: deps.version,
@@ -73,8 +74,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   // Readiness: the committee is known (reads can work). Redis is reported, not required: without it
   // the edge still serves from memory and the storage nodes. On Sui, a committee read earlier keeps
   // the edge ready while Sui fails, and `degraded` says what it is serving with.
-  app.get('/readyz', (c) => {
-    const committee = deps.committee();
+  app.get('/readyz', async (c) => {
+    const committee = await deps.committee();
     const redis = deps.cache?.stats().redis;
     const sui = deps.sui?.();
     const failing =

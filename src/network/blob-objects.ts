@@ -1,7 +1,6 @@
 // Blob objects on chain (by object ID): which blob they store, whether they still live, and their
-// attributes (e.g. content-type), for the aggregator's by-object-id route. The devnet answers over its
-// HTTP API; on Sui they are the `Blob` object and its `metadata` dynamic field.
-import { ChainRequestError, type DevnetChainClient } from './devnet-chain-client.ts';
+// attributes (e.g. content-type), for the aggregator's by-object-id route: the `Blob` object on Sui
+// and its `metadata` dynamic field (the devnet serves them over its own Sui endpoint).
 import type { SuiObjectReader } from './committees/sui-committee.ts';
 import { Blob, BlobMetadataField, blobMetadataFieldId } from './sui/walrus-objects.ts';
 import { formatU256BlobId } from '../protocol/blob-id.ts';
@@ -18,28 +17,6 @@ export interface BlobObjectInfo {
 export interface BlobObjectSource {
   /** Undefined when no such object exists. */
   get(objectId: string, signal?: AbortSignal): Promise<BlobObjectInfo | undefined>;
-}
-
-export function devnetBlobObjects(chain: DevnetChainClient): BlobObjectSource {
-  return {
-    async get(objectId) {
-      let blob;
-      try {
-        blob = await chain.blob(objectId);
-      } catch (error) {
-        if (error instanceof ChainRequestError && error.status === 404) return undefined;
-        throw error;
-      }
-      const { epoch } = await chain.state();
-      return {
-        objectId: blob.id,
-        blobId: blob.blobId,
-        live: !blob.deleted && blob.certifiedEpoch !== null && blob.storage.endEpoch > epoch,
-        endEpoch: blob.storage.endEpoch,
-        attributes: blob.attributes,
-      };
-    },
-  };
 }
 
 /**

@@ -39,6 +39,6 @@ registerHooks({
 for (const url of modules) await import(url);
 const { createEdgeApp } = await import('../../src/http/app.ts');
 const { protocolVectors } = await import('./protocol-vectors.ts');
-const app = createEdgeApp({ version: 'test', network: 'test', committee: () => undefined });
+const app = createEdgeApp({ version: 'test', network: 'test', committee: async () => undefined });
 const response = await app.request('/status');
 console.log(JSON.stringify({ vectors: protocolVectors(), status: response.status }));

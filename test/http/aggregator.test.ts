@@ -1294,7 +1294,10 @@ describe('expiry', () => {
   it('answers 404 for an expired blob object', async () => {
     const { shortLived } = blobs;
     expect((await call(url, `/v1/blobs/by-object-id/${shortLived.objectId}`)).status).toBe(200);
-    t.devnet.ledger.advanceEpoch();
+    const next = t.devnet.ledger.advanceEpoch();
+    // The edge learns epochs from Sui (here the devnet's endpoint) within its poll interval.
+    const epochNow = async () => ((await call(url, '/status')).json() as { epoch: number }).epoch;
+    expect(await waitFor(async () => (await epochNow()) >= next, 10_000)).toBe(true);
     expectError(await call(url, `/v1/blobs/by-object-id/${shortLived.objectId}`), 404, 'BLOB_NOT_FOUND');
     // Longer-lived objects are untouched.
     expect(

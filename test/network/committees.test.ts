@@ -1,13 +1,12 @@
 // Committee sources: the Sui reader against the Sui stand-in (BCS-encoded objects), its epoch changes and
 // transient failures; the static source's validation; the devnet source following a real devnet.
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { p256 } from '@noble/curves/nist.js';
 import { ObjectError } from '@mysten/sui/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSuiStandIn, type SuiStandIn } from '../../src/devnet/sui-standin.ts';
-import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { CommitteeSchema, type Committee } from '../../src/network/committee.ts';
 import {
   committeeForBlob,
@@ -16,7 +15,6 @@ import {
   type CommitteeSource,
   type CommitteeView,
 } from '../../src/network/committee-source.ts';
-import { devnetCommitteeSource } from '../../src/network/committees/devnet-committee.ts';
 import {
   readCommitteeFile,
   staticCommitteeSource,
@@ -31,7 +29,7 @@ import {
   type SuiObjectReader,
 } from '../../src/network/committees/sui-committee.ts';
 import { base64ToBytes, bytesToBase64, bytesToHex } from '../../src/protocol/base64.ts';
-import { startTestDevnet, tempDir } from '../support/devnet.ts';
+import { tempDir } from '../support/devnet.ts';
 
 const N_SHARDS = 100;
 
@@ -473,97 +471,5 @@ describe('static committee source', () => {
     expect(() => staticCommitteeSource(twice)).toThrow(
       new RegExp(`shard ${shard} is held by both node-0 and node-4`),
     );
-  });
-});
-
-describe('devnet committee source', () => {
-  let devnet: RunningDevnet;
-  const sources: CommitteeSource[] = [];
-  beforeAll(async () => {
-    devnet = await startTestDevnet({ nodes: 4, shards: 10 });
-  });
-  afterAll(async () => {
-    for (const s of sources) s.close();
-    await devnet?.stop();
-  });
-
-  function expectDevnetNodes(view: CommitteeView) {
-    expect(view.committee.nodes).toEqual(devnet.committee.nodes);
-    expect(view.committee.nShards).toBe(10);
-    expect(view.committee.chainUrl).toBe(devnet.chainUrl);
-  }
-
-  it('reads a devnet directory and follows advanceEpoch() on refresh()', async () => {
-    const committees = devnetCommitteeSource({ dir: devnet.dir, pollIntervalMs: 0 });
-    sources.push(committees);
-    const first = await committees.current();
-    expectDevnetNodes(first);
-    const epoch = first.epoch;
-    expect(epoch).toBe(devnet.ledger.epoch);
-
-    devnet.ledger.advanceEpoch();
-    expect((await committees.current()).epoch).toBe(epoch);
-    await committees.refresh();
-    const next = await committees.current();
-    expect(next.epoch).toBe(epoch + 1);
-    expect(next.committee.epoch).toBe(epoch + 1);
-    expectDevnetNodes(next);
-  });
-
-  it('follows the chain alone by polling its epoch', async () => {
-    const committees = devnetCommitteeSource({ chainUrl: devnet.chainUrl, pollIntervalMs: 20 });
-    sources.push(committees);
-    const epoch = (await committees.current()).epoch;
-    expect(epoch).toBe(devnet.ledger.epoch);
-    devnet.ledger.advanceEpoch();
-    await vi.waitFor(async () => expect((await committees.current()).epoch).toBe(epoch + 1));
-    expectDevnetNodes(await committees.current());
-  });
-
-  it('re-reads committee.json when it is rewritten (a devnet restarted on other ports)', async () => {
-    const dir = tempDir('devnet-committee');
-    try {
-      const path = join(dir.path, 'committee.json');
-      const write = (committee: Committee) => {
-        writeFileSync(`${path}.tmp`, JSON.stringify(committee));
-        renameSync(`${path}.tmp`, path);
-      };
-      write(COMMITTEE_7);
-      const committees = devnetCommitteeSource({ dir: dir.path, pollIntervalMs: 20 });
-      sources.push(committees);
-      expectCommittee((await committees.current()).committee, COMMITTEE_7);
-      const moved = structuredClone(COMMITTEE_7);
-      moved.nodes[0]!.url = 'http://127.0.0.1:9999';
-      write(moved);
-      await vi.waitFor(async () =>
-        expect((await committees.current()).committee.nodes[0]!.url).toBe('http://127.0.0.1:9999'),
-      );
-    } finally {
-      dir.remove();
-    }
-  });
-
-  it('keeps the last committee while the chain is unreachable', async () => {
-    const dir = tempDir('devnet-down');
-    try {
-      // committee.json pointing at a chain nobody listens on.
-      const unreachable = { ...COMMITTEE_7, chainUrl: 'http://127.0.0.1:1' };
-      writeFileSync(join(dir.path, 'committee.json'), JSON.stringify(unreachable));
-      const committees = devnetCommitteeSource({ dir: dir.path, pollIntervalMs: 0, minRetryMs: 60_000 });
-      sources.push(committees);
-      await expect(committees.current()).rejects.toThrow();
-      // The chain "comes back": the devnet's.
-      writeFileSync(
-        join(dir.path, 'committee.json'),
-        JSON.stringify({ ...COMMITTEE_7, chainUrl: devnet.chainUrl }),
-      );
-      const view = await committees.current();
-      expectDevnetNodes(view);
-      writeFileSync(join(dir.path, 'committee.json'), JSON.stringify(unreachable));
-      await committees.refresh();
-      expect(await committees.current()).toBe(view);
-    } finally {
-      dir.remove();
-    }
   });
 });

@@ -1,7 +1,10 @@
 // Witnesses for cache tests that do not ask the edge: what the storage nodes counted, what Redis itself
-// holds (through a connection of the test's own), and when the devnet chain says a blob's life ends.
+// holds (through a connection of the test's own), and how long the chain lets a blob be kept.
 import type { Redis } from 'ioredis';
 import type { Committee } from '../../src/network/committee.ts';
+import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { WalrusClient } from '@mysten/walrus';
+import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 
 export interface NodeReads {
@@ -84,27 +87,41 @@ export async function bytesInRedis(redis: Pick<Redis, 'get' | 'getBuffer'>, pref
 export interface ChainLife {
   /** The chain's current epoch. */
   epoch: number;
-  /** The latest end epoch (exclusive) of the blob's certified, undeleted objects. */
+  /**
+   * Until when (exclusive epoch) an edge may keep the blob: the latest end epoch of its certified,
+   * undeleted permanent objects; a blob held only by deletable objects may go any moment, so only
+   * until the current epoch ends.
+   */
   endEpoch: number;
-  /** When that epoch begins by the chain's clock (ms since 1970); undefined if epochs advance on command. */
-  endsAtMs: number | undefined;
+  /** When that epoch begins by Sui's timetable (Staking, as the official SDK reads it), ms since 1970. */
+  endsAtMs: number;
 }
 
 /**
- * How long the devnet chain says a blob lives, from its own state (`/v1/state`: epoch, epoch start,
- * epoch duration) and the blob's objects (`/v1/blob-ids/ID`).
+ * How long a blob may be kept, from outside the edge: its objects from the devnet chain's own state
+ * (`/v1/blob-ids/ID`, `/v1/state`), and the epoch timetable that Staking states over the devnet's Sui
+ * endpoint, read by the official SDK.
  */
-export async function chainLife(chainUrl: string, blobId: string): Promise<ChainLife> {
-  const chain = new DevnetChainClient(chainUrl);
-  const [state, { objects }] = await Promise.all([chain.state(), chain.blobsById(blobId)]);
+export async function chainLife(devnet: RunningDevnet, blobId: string): Promise<ChainLife> {
+  const chain = new DevnetChainClient(devnet.chainUrl);
+  const walrus = new WalrusClient({
+    packageConfig: devnet.packageConfig,
+    suiClient: new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }),
+    storageNodeUrlScheme: 'http',
+  });
+  const [state, { objects }, staking] = await Promise.all([
+    chain.state(),
+    chain.blobsById(blobId),
+    walrus.stakingState(),
+  ]);
   const live = objects.filter((o) => !o.deleted && o.certifiedEpoch !== null);
   if (!live.length) throw new Error(`the chain holds no live object of ${blobId}`);
-  const endEpoch = Math.max(...live.map((o) => o.storage.endEpoch));
-  const duration = Number(state.params.epochDurationMs ?? 0);
+  const permanent = live.filter((o) => !o.deletable);
+  const endEpoch = permanent.length ? Math.max(...permanent.map((o) => o.storage.endEpoch)) : state.epoch + 1;
   return {
     epoch: state.epoch,
     endEpoch,
-    endsAtMs: duration > 0 ? state.epochStartedAtMs + (endEpoch - state.epoch) * duration : undefined,
+    endsAtMs: Number(staking.first_epoch_start) + (endEpoch - 1) * Number(staking.epoch_duration),
   };
 }
 
