@@ -148,6 +148,7 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       chainCoins: async (owner) => ledger.coinsOf(owner),
       chainCoin: async (id) => ledger.coin(id),
       chainStorage: async (id) => ledger.storage(id),
+      chainStorages: async (owner) => ledger.storagesOf(owner),
       chainVersion: (id) => ledger.versionOf(id),
     });
     const suiListener = await listenPreferring(

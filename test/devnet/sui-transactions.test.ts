@@ -130,9 +130,20 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
       units * BigInt(devnet.ledger.params.storagePricePerUnit) * 3n,
     );
 
+    const beforeDelete = await balances(owner);
+    const node = devnet.committee.nodes[0]!;
+    expect((await fetch(`${node.url}/v1/blobs/${blobId}/metadata`)).status).toBe(200);
     await client.executeDeleteBlobTransaction({ blobObjectId: blobObject.id, signer });
     const { objects } = await sui.core.getObjects({ objectIds: [blobObject.id] });
     expect(objects[0]).toBeInstanceOf(Error);
+    // The storage resource comes back to the owner; the nodes stop serving the blob.
+    const owned = await sui.core.listOwnedObjects({ owner });
+    expect(owned.objects.some((o) => o.type.endsWith('::storage_resource::Storage'))).toBe(true);
+    expect(beforeDelete.sui - (await balances(owner)).sui).toBe(
+      BigInt(devnet.ledger.params.gasPerTransaction),
+    );
+    expect((await fetch(`${node.url}/v1/blobs/${blobId}/metadata`)).status).toBe(404);
+    await expect(walrus().readBlob({ blobId })).rejects.toThrow();
   }, 120_000);
 
   /** What an owner has: balances and every owned object's ID, version and digest. */
@@ -308,4 +319,50 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     expect((await failure(unknownWalrus.bytes, unknownWalrus.signature)).message).toMatch(/FunctionNotFound/);
     expect(await holdings(owner)).toEqual(before);
   });
+
+  it('writes a permanent blob with attributes, keeps it readable across a devnet restart; 1 MiB timing', async () => {
+    const signer = await funded();
+    const owner = signer.toSuiAddress();
+    const blob = randomBytes(1024 * 1024, 11);
+    const start = await balances(owner);
+    const client = walrus();
+    const began = performance.now();
+    const { blobId, blobObject } = await client.writeBlob({
+      blob,
+      deletable: false,
+      epochs: 3,
+      signer,
+      attributes: { 'content-type': 'application/octet-stream' },
+    });
+    const elapsed = performance.now() - began;
+    console.log(
+      `SDK writeBlob of 1 MiB on the devnet (n=${SHARDS}, ${NODES} nodes): ${elapsed.toFixed(0)} ms`,
+    );
+    const cost = await client.storageCost(blob.length, 3);
+    expect(start.wal - (await balances(owner)).wal).toBe(cost.totalCost);
+    expect(blobObject.deletable).toBe(false);
+    expect(await walrus().readBlobAttributes({ blobObjectId: blobObject.id })).toEqual({
+      'content-type': 'application/octet-stream',
+    });
+    // A permanent blob cannot be deleted: the SDK's transaction fails and nothing changes.
+    const before = await holdings(owner);
+    await expect(
+      client.executeDeleteBlobTransaction({ blobObjectId: blobObject.id, signer }),
+    ).rejects.toThrow(/MoveAbort.*delete_blob/);
+    expect(await holdings(owner)).toEqual(before);
+
+    await devnet.stop();
+    // Let this process's HTTP client notice that the old servers closed its kept-alive connections.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    devnet = await startDevnet({ dir: dir.path });
+    file = JSON.parse(readFileSync(devnet.committeePath, 'utf8')) as CommitteeFile;
+    sui = new SuiGrpcClient({ baseUrl: file.suiUrl, network: 'localnet' });
+    expect(await walrus().readBlob({ blobId })).toEqual(blob);
+    expect(await holdings(owner)).toEqual(before);
+    // The restarted devnet keeps executing: the same keypair extends the blob.
+    await walrus().executeExtendBlobTransaction({ blobObjectId: blobObject.id, epochs: 1, signer });
+    expect((await walrus().getBlobObject(blobObject.id)).storage.end_epoch).toBe(
+      blobObject.storage.end_epoch + 1,
+    );
+  }, 180_000);
 });

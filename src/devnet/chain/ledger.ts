@@ -187,6 +187,13 @@ export class DevnetLedger {
     return coin && { ...coin };
   }
 
+  /** The free storage resources an address owns. */
+  storagesOf(owner: string): StorageRecord[] {
+    return Object.values(this.#state.storages!)
+      .filter((s) => s.owner === owner)
+      .map((s) => ({ ...s }));
+  }
+
   storage(id: string): StorageRecord | undefined {
     const storage = this.#state.storages![id];
     return storage && { ...storage };

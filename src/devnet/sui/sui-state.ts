@@ -44,8 +44,9 @@ export interface ChainFeeds {
    */
   chainCoins?: (owner: string) => Promise<CoinRecord[]>;
   chainCoin?: (coinId: string) => Promise<CoinRecord | undefined>;
-  /** A free storage resource (delete_blob's), by ID. */
+  /** A free storage resource (delete_blob's), by ID, and an owner's. */
   chainStorage?: (id: string) => Promise<StorageRecord | undefined>;
+  chainStorages?: (owner: string) => Promise<StorageRecord[]>;
   /** An object's version on the chain (1 when it never changed). */
   chainVersion?: (objectId: string) => number;
 }
@@ -210,9 +211,9 @@ export class SuiState {
   }
 
   /**
-   * The objects an address owns: its balances as coins (one Coin<SUI> and one Coin<WAL> holding the
-   * whole balance, while it is not zero; a read-only view of the chain's accounts) and its live Blob
-   * objects, in that order.
+   * The objects an address owns: its coins (the chain's coin objects where it has them, else one
+   * Coin<SUI> and one Coin<WAL> holding the whole balance, a read-only view of the accounts), its live
+   * Blob objects and its free storage resources, in that order.
    */
   async ownedObjects(owner: string): Promise<ServedObject[]> {
     const address = normalizeSuiAddress(owner);
@@ -225,6 +226,9 @@ export class SuiState {
           owned.push(this.#served(normalizeSuiAddress(blob.id), blobObject(this.ids, blob)));
         }
       }
+    }
+    for (const storage of (await this.#options.chainStorages?.(address)) ?? []) {
+      owned.push(this.#served(normalizeSuiAddress(storage.id), storageObject(this.ids, storage)));
     }
     return owned;
   }
