@@ -215,7 +215,10 @@ export class DevnetLedger {
     options: { dryRun?: boolean } = {},
   ): { result: T; changes: Map<string, { change: ObjectChange; kind: ObjectKind; version: number }> } {
     if (this.#transaction) throw new Error('transactions do not nest');
-    const saved = structuredClone(this.#state);
+    // Events are only ever appended (or the oldest dropped), never changed: a shallow copy of the list
+    // is enough, and spares cloning up to MAX_EVENTS_KEPT of them per transaction.
+    const saved = structuredClone({ ...this.#state, events: [] as ChainEvent[] });
+    saved.events = this.#state.events.slice();
     this.#transaction = { digestHex };
     this.#touched = new Map();
     this.#pendingEvents = [];

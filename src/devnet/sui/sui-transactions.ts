@@ -43,6 +43,8 @@ const resolver = (await import(
   ).href
 )) as TransactionResolver;
 
+const MAX_KEPT_TRANSACTIONS = 10_000;
+
 /** Sui's reference gas price on the devnet, MIST per gas unit. */
 export const REFERENCE_GAS_PRICE = 1000n;
 
@@ -220,6 +222,10 @@ export class SuiTransactions {
         timestamp: timestampNow(),
       });
       this.#executed.set(digest, executed);
+      // Kept for GetTransaction, the latest MAX_KEPT_TRANSACTIONS of them (in memory only).
+      if (this.#executed.size > MAX_KEPT_TRANSACTIONS) {
+        this.#executed.delete(this.#executed.keys().next().value!);
+      }
       return GrpcTypes.ExecuteTransactionResponse.create({ transaction: executed });
     });
   }
@@ -333,6 +339,12 @@ export class SuiTransactions {
       ({ changes } = this.#ledger.transact(
         digestHex,
         () => {
+          // What was checked above still holds (nothing else ran in between, but say so where it counts).
+          for (const [id, object] of before) {
+            if (BigInt(this.#ledger.versionOf(id)) !== object.version) {
+              throw invalid(`${id} changed while the transaction was being checked; resubmit it`);
+            }
+          }
           for (const extra of gasCoins.slice(1)) this.#ledger.mergeCoin(gasCoins[0]!, extra);
           new Interpreter(this.#state, this.#ledger, sender, inputs, gasCoins[0]!).run(data.commands);
           try {
@@ -347,6 +359,7 @@ export class SuiTransactions {
         { dryRun },
       ));
     } catch (error) {
+      if (error instanceof GrpcError) throw error;
       failure = asFailure(error);
       changes = new Map();
     }
