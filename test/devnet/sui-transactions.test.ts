@@ -96,6 +96,18 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     expect(start.sui - after.sui).toBe(2n * BigInt(devnet.ledger.params.gasPerTransaction));
     expect(blobObject.certified_epoch).not.toBeNull();
     expect(await walrus().readBlob({ blobId })).toEqual(blob);
+    // The transactions emitted the Walrus events the edge's follower reads, with the transaction's digest.
+    const eventTypes = async () => {
+      const [system] = (await sui.core.getObjects({ objectIds: [file.packageConfig.systemObjectId] })).objects;
+      if (!system || system instanceof Error) throw new Error('no System');
+      const { events } = await sui.core.listEvents({
+        filter: { eventType: `${system.type.split('::')[0]}::events` },
+        order: 'descending',
+        limit: 50,
+      });
+      return events.map((e) => e.eventType.split('::').at(-1));
+    };
+    expect((await eventTypes()).slice(0, 2)).toEqual(['BlobCertified', 'BlobRegistered']);
 
     // Attributes on a blob with none yet: the SDK wants it as an object argument (DESIGN notes §2).
     const tx = new Transaction();
@@ -143,6 +155,7 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
       BigInt(devnet.ledger.params.gasPerTransaction),
     );
     expect((await fetch(`${node.url}/v1/blobs/${blobId}/metadata`)).status).toBe(404);
+    expect((await eventTypes())[0]).toBe('BlobDeleted');
     await expect(walrus().readBlob({ blobId })).rejects.toThrow();
   }, 120_000);
 

@@ -1,6 +1,7 @@
 // The devnet chain's events as the Walrus contracts emit them on Sui (`<package>::events::Blob…`), and
 // the matching of events against Sui's event filters.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bcs } from '@mysten/sui/bcs';
 import { normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
 import type { ChainEvent } from '../../network/devnet-chain-client.ts';
 import { BlobCertifiedEvent, BlobDeletedEvent, EpochEvent } from '../../network/sui/walrus-events.ts';
@@ -8,6 +9,17 @@ import { hexToBytes } from '../../protocol/base64.ts';
 import { u256OfBlobId } from '../../protocol/blob-id.ts';
 import { moduleMatches, typeMatches } from './move-paths.ts';
 import type { SuiIds } from './sui-ids.ts';
+
+/** `events::BlobRegistered` of the Walrus contracts (events.move). */
+const BlobRegisteredEvent = bcs.struct('BlobRegistered', {
+  epoch: bcs.u32(),
+  blob_id: bcs.u256(),
+  size: bcs.u64(),
+  encoding_type: bcs.u8(),
+  end_epoch: bcs.u32(),
+  deletable: bcs.bool(),
+  object_id: bcs.Address,
+});
 
 /** One Move event, with the chain's sequence number it came from (the events' ledger position). */
 export interface MoveEvent {
@@ -29,6 +41,18 @@ export function moveEventOf(ids: SuiIds, event: ChainEvent): MoveEvent | undefin
   let type: string;
   let contents: Uint8Array;
   switch (event.type) {
+    case 'BlobRegistered':
+      type = 'BlobRegistered';
+      contents = BlobRegisteredEvent.serialize({
+        epoch: event.epoch,
+        blob_id: u256OfBlobId(data.blobId!),
+        size: BigInt(data.size ?? 0),
+        encoding_type: 1,
+        end_epoch: data.endEpoch!,
+        deletable: data.deletable ?? false,
+        object_id: data.objectId!,
+      }).toBytes();
+      break;
     case 'BlobCertified':
     case 'BlobExtended': // the contracts announce an extension as a certification with is_extension
       type = 'BlobCertified';
