@@ -98,7 +98,8 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     expect(await walrus().readBlob({ blobId })).toEqual(blob);
     // The transactions emitted the Walrus events the edge's follower reads, with the transaction's digest.
     const eventTypes = async () => {
-      const [system] = (await sui.core.getObjects({ objectIds: [file.packageConfig.systemObjectId] })).objects;
+      const [system] = (await sui.core.getObjects({ objectIds: [file.packageConfig.systemObjectId] }))
+        .objects;
       if (!system || system instanceof Error) throw new Error('no System');
       const { events } = await sui.core.listEvents({
         filter: { eventType: `${system.type.split('::')[0]}::events` },
