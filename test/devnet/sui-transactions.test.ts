@@ -7,7 +7,7 @@ import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { Transaction, TransactionDataBuilder } from '@mysten/sui/transactions';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { WalrusClient } from '@mysten/walrus';
+import { WalrusClient, WalrusFile } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevnet, type RunningDevnet } from '../../src/devnet/devnet.ts';
 import { randomBytes } from '../protocol/oracle.ts';
@@ -158,6 +158,31 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     expect((await fetch(`${node.url}/v1/blobs/${blobId}/metadata`)).status).toBe(404);
     expect((await eventTypes())[0]).toBe('BlobDeleted');
     await expect(walrus().readBlob({ blobId })).rejects.toThrow();
+  }, 120_000);
+
+  it('runs two keypairs’ writes at once, and writes a quilt with writeFiles', async () => {
+    const [one, two] = await Promise.all([funded(), funded()]);
+    const blobs = [randomBytes(3_000, 21), randomBytes(4_000, 22)];
+    const written = await Promise.all(
+      [one, two].map((signer, i) =>
+        walrus().writeBlob({ blob: blobs[i]!, deletable: i === 0, epochs: 1, signer }),
+      ),
+    );
+    for (const [i, { blobId }] of written.entries())
+      expect(await walrus().readBlob({ blobId })).toEqual(blobs[i]);
+    const files = await walrus().writeFiles({
+      files: [
+        WalrusFile.from({ contents: new TextEncoder().encode('hello'), identifier: 'a.txt' }),
+        WalrusFile.from({ contents: new TextEncoder().encode('world'), identifier: 'b.txt' }),
+      ],
+      epochs: 1,
+      deletable: true,
+      signer: one,
+    });
+    expect(files).toHaveLength(2);
+    const [a, b] = await walrus().getFiles({ ids: files.map((f) => f.id) });
+    expect(new TextDecoder().decode(await a!.bytes())).toBe('hello');
+    expect(await b!.getIdentifier()).toBe('b.txt');
   }, 120_000);
 
   /** What an owner has: balances and every owned object's ID, version and digest. */
