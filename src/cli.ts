@@ -136,26 +136,42 @@ async function putCommand(args: string[]): Promise<void> {
     );
   if (!values['devnet-dir']) throw new UsageError('put', 'put needs --devnet-dir DIR');
   const dir = resolve(values['devnet-dir']);
-  const [{ CommitteeSchema }, { DevnetChainClient }, { storeBlob }, { pinsFromNodes }, { undiciTransport }] =
-    await Promise.all([
-      import('./network/committee.ts'),
-      import('./network/devnet-chain-client.ts'),
-      import('./publish/blob-writer.ts'),
-      import('./network/transport/pinned-tls.ts'),
-      import('./network/transport/undici-transport.ts'),
-    ]);
-  const committee = CommitteeSchema.parse(JSON.parse(readFileSync(join(dir, 'committee.json'), 'utf8')));
-  if (!committee.chainUrl) throw new UsageError('put', `${dir}/committee.json has no chainUrl`);
-  const chain = new DevnetChainClient(committee.chainUrl);
-  const liveCommittee = await chain.committee();
-  const sender = await walletFor(dir, chain);
+  const [
+    { devnetSuiEndpoint },
+    { SuiGrpcClient },
+    { WalrusClient },
+    { readSuiCommittee },
+    { storeBlob },
+    { suiRegistrar },
+    { pinsFromNodes },
+    { undiciTransport },
+  ] = await Promise.all([
+    import('./network/devnet-endpoint.ts'),
+    import('@mysten/sui/grpc'),
+    import('@mysten/walrus'),
+    import('./network/committees/sui-committee.ts'),
+    import('./publish/blob-writer.ts'),
+    import('./publish/sui-registrar.ts'),
+    import('./network/transport/pinned-tls.ts'),
+    import('./network/transport/undici-transport.ts'),
+  ]);
+  // The devnet as Sui: its gRPC endpoint, its Walrus objects, its faucet.
+  const endpoint = devnetSuiEndpoint(dir);
+  const suiClient = new SuiGrpcClient({ baseUrl: endpoint.url, network: 'localnet' });
+  const walrus = new WalrusClient({
+    packageConfig: { systemObjectId: endpoint.systemObjectId, stakingPoolId: endpoint.stakingObjectId },
+    suiClient,
+    storageNodeUrlScheme: endpoint.urlScheme,
+  });
+  // The committee in the chain's own order, which a certificate's signer indices refer to.
+  const { committee } = await readSuiCommittee({ client: suiClient, ...endpoint });
+  const signer = await walletFor(dir, endpoint.faucetUrl, suiClient);
   // Keep-alive pools for the upload; TLS devnet nodes are authenticated by their pinned network keys.
-  const transport = undiciTransport({ pins: pinsFromNodes(liveCommittee.nodes) });
+  const transport = undiciTransport({ pins: pinsFromNodes(committee.nodes) });
   const result = await storeBlob({
     data: new Uint8Array(readFileSync(file)),
-    committee: { ...liveCommittee, chainUrl: committee.chainUrl },
-    chain,
-    sender,
+    committee,
+    chain: suiRegistrar(walrus, signer),
     epochs: positiveInt('put', values.epochs, '--epochs') ?? 1,
     deletable: values.deletable,
     transport,
@@ -166,27 +182,49 @@ async function putCommand(args: string[]): Promise<void> {
       objectId: result.objectId,
       size: result.size,
       encodedLength: result.encodedLength,
-      endEpoch: result.blob.storage.endEpoch,
+      endEpoch: result.blob.endEpoch,
       certifiedEpoch: result.blob.certifiedEpoch,
       deletable: result.blob.deletable,
+      owner: signer.toSuiAddress(),
+      digest: result.blob.digest,
       timingsMs: Object.fromEntries(Object.entries(result.timingsMs).map(([k, v]) => [k, Math.round(v)])),
     }),
   );
 }
 
-/** The devnet account this directory pays from: created and funded by the faucet on first use. */
-async function walletFor(dir: string, chain: DevnetChainClient): Promise<string> {
+/** Below this much SUI (in MIST) the wallet asks the faucet again, which also tops its WAL up. */
+const LOW_SUI = 10n ** 9n;
+
+/**
+ * The Ed25519 key this devnet directory pays from (DIR/wallet.json, made on first use), funded by the
+ * devnet's faucet with SUI and WAL whenever it runs low.
+ */
+async function walletFor(
+  dir: string,
+  faucetUrl: string | undefined,
+  sui: import('@mysten/sui/grpc').SuiGrpcClient,
+): Promise<import('@mysten/sui/keypairs/ed25519').Ed25519Keypair> {
+  const [{ Ed25519Keypair }, { requestSuiFromFaucetV2 }] = await Promise.all([
+    import('@mysten/sui/keypairs/ed25519'),
+    import('@mysten/sui/faucet'),
+  ]);
   const path = join(dir, 'wallet.json');
-  if (existsSync(path)) {
-    const { address } = JSON.parse(readFileSync(path, 'utf8')) as { address: string };
-    const account = await chain.account(address).catch(() => undefined);
-    if (account && BigInt(account.wal) > 10n ** 10n && BigInt(account.sui) > 10n ** 8n) return address;
-    await chain.fundAccount(address);
-    return address;
+  // A wallet.json from before the devnet spoke Sui holds only an address: a key replaces it.
+  const saved = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { secretKey?: string }) : {};
+  const signer = saved.secretKey ? Ed25519Keypair.fromSecretKey(saved.secretKey) : new Ed25519Keypair();
+  if (!saved.secretKey)
+    writeFileSync(
+      path,
+      JSON.stringify({ address: signer.toSuiAddress(), secretKey: signer.getSecretKey() }) + '\n',
+      { mode: 0o600 },
+    );
+  const { balance } = await sui.core.getBalance({ owner: signer.toSuiAddress() });
+  if (BigInt(balance.balance) < LOW_SUI) {
+    if (!faucetUrl)
+      throw new Error(`${dir}/committee.json names no faucetUrl to fund ${signer.toSuiAddress()}`);
+    await requestSuiFromFaucetV2({ host: faucetUrl, recipient: signer.toSuiAddress() });
   }
-  const account = await chain.fundAccount();
-  writeFileSync(path, JSON.stringify({ address: account.address }) + '\n');
-  return account.address;
+  return signer;
 }
 
 async function blobIdCommand(args: string[]): Promise<void> {

@@ -11,6 +11,8 @@ export interface DevnetSuiEndpoint {
   stakingObjectId: string;
   /** How its storage nodes are reached: TLS devnets serve HTTPS with pinned keys. */
   urlScheme: 'http' | 'https';
+  /** Its faucet (Sui's faucet API: SUI and WAL), where it has one. */
+  faucetUrl?: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export function devnetSuiEndpoint(dir: string): DevnetSuiEndpoint {
   const path = join(dir, 'committee.json');
   let file: {
     suiUrl?: unknown;
+    faucetUrl?: unknown;
     packageConfig?: { systemObjectId?: unknown; stakingPoolId?: unknown };
     nodes?: { url?: unknown }[];
   };
@@ -47,5 +50,6 @@ export function devnetSuiEndpoint(dir: string): DevnetSuiEndpoint {
     systemObjectId: packageConfig.systemObjectId,
     stakingObjectId: packageConfig.stakingPoolId,
     urlScheme: tls ? 'https' : 'http',
+    ...(typeof file.faucetUrl === 'string' ? { faucetUrl: file.faucetUrl } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // Stores one blob on the network: encode → register (pays WAL and SUI) → upload metadata and slivers to
 // every node → collect signed confirmations → aggregate them into a certificate → certify on chain.
-// `walrus-edge put` runs it against a devnet; the publisher reuses it.
+// The chain side is a BlobRegistrar: Sui transactions (sui-registrar.ts) for `walrus-edge put` and the
+// publisher; tests may hand in others.
 import { encodeBlob, type EncodedBlob } from '../codec/blob-encoder.ts';
 import { formatBlobId } from '../protocol/blob-id.ts';
 import { blsAggregateSignatures, blsVerifyAggregate } from '../protocol/bls.ts';
@@ -9,16 +10,39 @@ import { encodedLength } from '../protocol/encoding.ts';
 import { isQuorum } from '../protocol/confirmation.ts';
 import { pairForShard } from '../protocol/sliver-layout.ts';
 import type { Committee } from '../network/committee.ts';
-import type { ChainBlobObject, DevnetChainClient } from '../network/devnet-chain-client.ts';
 import { StorageNodeClient } from '../network/storage-node-client.ts';
 import type { NodeTransport } from '../network/transport/node-transport.ts';
 
-export interface StoreBlobInput {
+/** The certificate a blob is certified with: the signers' committee indices, the message, one signature. */
+export interface BlobCertificate {
+  signers: number[];
+  serializedMessage: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Registers and certifies blobs on a chain; `Record` is what the chain answers about the blob object. */
+export interface BlobRegistrar<Record> {
+  /** Reserves storage and registers the blob (paying WAL and gas); the object ID must be the new Blob's. */
+  register(input: {
+    blobId: string;
+    rootHash: Uint8Array;
+    size: number;
+    epochs: number;
+    deletable: boolean;
+  }): Promise<{ objectId: string; record: Record }>;
+  certify(input: {
+    blobId: string;
+    objectId: string;
+    deletable: boolean;
+    certificate: BlobCertificate;
+  }): Promise<Record>;
+}
+
+export interface StoreBlobInput<Record> {
   data: Uint8Array;
   committee: Committee;
-  chain: DevnetChainClient;
-  /** Account that pays for storage and gas. */
-  sender: string;
+  /** The chain: who pays, where the blob object lives. */
+  chain: BlobRegistrar<Record>;
   epochs: number;
   deletable?: boolean;
   signal?: AbortSignal;
@@ -26,10 +50,11 @@ export interface StoreBlobInput {
   transport?: NodeTransport;
 }
 
-export interface StoreBlobResult {
+export interface StoreBlobResult<Record> {
   blobId: string;
   objectId: string;
-  blob: ChainBlobObject;
+  /** The blob object as the chain answered its certification. */
+  blob: Record;
   size: number;
   encodedLength: number;
   /** Committee member indices whose confirmations formed the certificate. */
@@ -44,8 +69,8 @@ export class NotEnoughConfirmationsError extends Error {
 /** Requests in flight per node while uploading: enough to fill a link, few enough not to flood a node. */
 const UPLOADS_PER_NODE = 8;
 
-export async function storeBlob(input: StoreBlobInput): Promise<StoreBlobResult> {
-  const { data, committee, chain, sender, epochs, signal } = input;
+export async function storeBlob<Record>(input: StoreBlobInput<Record>): Promise<StoreBlobResult<Record>> {
+  const { data, committee, chain, epochs, signal } = input;
   const deletable = input.deletable ?? false;
   const n = committee.nShards;
 
@@ -55,19 +80,19 @@ export async function storeBlob(input: StoreBlobInput): Promise<StoreBlobResult>
   const encodeMs = performance.now() - started;
 
   started = performance.now();
-  const blob = await chain.registerBlob({
-    sender,
+  const registered = await chain.register({
+    blobId,
     rootHash: encoded.rootHash,
     size: data.length,
     epochs,
     deletable,
   });
-  if (blob.blobId !== blobId) throw new Error(`chain derived blob ID ${blob.blobId}, encoder ${blobId}`);
+  const objectId = registered.objectId;
   const registerMs = performance.now() - started;
 
   started = performance.now();
   const persistence = deletable
-    ? ({ kind: 'deletable', objectId: blob.id } as const)
+    ? ({ kind: 'deletable', objectId } as const)
     : ({ kind: 'permanent' } as const);
   const confirmations = await Promise.all(
     committee.nodes.map(async (node, index) => {
@@ -89,12 +114,12 @@ export async function storeBlob(input: StoreBlobInput): Promise<StoreBlobResult>
     committee,
     confirmations.filter((c) => c !== undefined),
   );
-  const certified = await chain.certifyBlob(blob.id, certificate);
+  const certified = await chain.certify({ blobId, objectId, deletable, certificate });
   const certifyMs = performance.now() - started;
 
   return {
     blobId,
-    objectId: blob.id,
+    objectId,
     blob: certified,
     size: data.length,
     encodedLength: encodedLength(data.length, n),
@@ -141,7 +166,7 @@ interface Confirmation {
  * Optimistic: one aggregate check; only when it fails is each signature checked on its own, so one
  * byzantine node cannot spoil a certificate.
  */
-export function buildCertificate(committee: Committee, confirmations: Confirmation[]) {
+export function buildCertificate(committee: Committee, confirmations: Confirmation[]): BlobCertificate {
   const n = committee.nShards;
   const weight = (list: Confirmation[]) =>
     list.reduce((sum, c) => sum + committee.nodes[c.index]!.shards.length, 0);

@@ -8,13 +8,13 @@ import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { encodingParams } from '../../src/protocol/encoding.ts';
 import { parseMetadata } from '../../src/protocol/metadata.ts';
 import { nodeIndexByShard, type Committee } from '../../src/network/committee.ts';
-import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
+import { DevnetChainClient, type ChainBlobObject } from '../../src/network/devnet-chain-client.ts';
 import { StorageNodeClient } from '../../src/network/storage-node-client.ts';
 import type { NodeTransport } from '../../src/network/transport/node-transport.ts';
 import { pinsFromNodes } from '../../src/network/transport/pinned-tls.ts';
 import { undiciTransport } from '../../src/network/transport/undici-transport.ts';
 import { shardForPair } from '../../src/protocol/sliver-layout.ts';
-import { storeBlob } from '../../src/publish/blob-writer.ts';
+import { storeBlob, type BlobRegistrar } from '../../src/publish/blob-writer.ts';
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `walrus-edge-${prefix}-`));
@@ -41,6 +41,24 @@ export function devnetTransport(committee: Committee): NodeTransport | undefined
   return undiciTransport({ pins: pinsFromNodes(committee.nodes) });
 }
 
+/**
+ * The devnet chain's own HTTP API as a blob registrar, for tests that store blobs quickly without Sui
+ * transactions (the devnet does not check signatures there). The product registers through Sui.
+ */
+export function devnetChainRegistrar(
+  chain: DevnetChainClient,
+  sender: string,
+): BlobRegistrar<ChainBlobObject> {
+  return {
+    async register({ blobId, rootHash, size, epochs, deletable }) {
+      const blob = await chain.registerBlob({ sender, rootHash, size, epochs, deletable });
+      if (blob.blobId !== blobId) throw new Error(`chain derived blob ID ${blob.blobId}, encoder ${blobId}`);
+      return { objectId: blob.id, record: blob };
+    },
+    certify: ({ objectId, certificate }) => chain.certifyBlob(objectId, certificate),
+  };
+}
+
 export async function storeOnDevnet(
   devnet: RunningDevnet,
   data: Uint8Array,
@@ -52,8 +70,7 @@ export async function storeOnDevnet(
     const result = await storeBlob({
       data,
       committee: devnet.committee,
-      chain,
-      sender,
+      chain: devnetChainRegistrar(chain, sender),
       epochs: options.epochs ?? 2,
       deletable: options.deletable,
       transport: options.transport ?? ownTransport,
