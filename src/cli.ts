@@ -4,7 +4,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COMMANDS, commandUsage, isCommandName, overallUsage, type CommandName } from './cli-commands.ts';
-import type { DevnetChainClient } from './network/devnet-chain-client.ts';
 
 // Each command imports what it runs only once its arguments are read, so `--help`, a usage error or
 // blob-id answer at once instead of loading the edge, the devnet and the publisher first.
