@@ -152,7 +152,13 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       chainVersion: (id) => ledger.versionOf(id),
     });
     const suiListener = await listenPreferring(
-      (host, port) => startSuiEndpoint(sui, host, port, new SuiTransactions(sui, ledger)),
+      (host, port) =>
+        startSuiEndpoint(
+          sui,
+          host,
+          port,
+          new SuiTransactions(sui, ledger, { path: join(options.dir, 'sui', 'transactions.log') }),
+        ),
       config.host,
       config.suiPort ?? 0,
     );

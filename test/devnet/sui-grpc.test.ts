@@ -405,10 +405,12 @@ describe(`the devnet's Sui gRPC endpoint (n=${SHARDS}, ${NODES} nodes)`, () => {
   });
 
   it('answers UNIMPLEMENTED for what it does not serve, through the SDK, and the server keeps serving', async () => {
-    // A method Sui has but the devnet does not serve yet.
-    const epoch = sui.ledgerService.getEpoch({});
-    await expect(epoch.response).rejects.toMatchObject({ code: 'UNIMPLEMENTED' });
-    await expect(sui.core.getReferenceGasPrice()).rejects.toThrow(/not served by the walrus-edge devnet/);
+    // A method Sui has but the devnet does not serve.
+    const pkg = sui.movePackageService.getPackage({ packageId: '0x2' });
+    await expect(pkg.response).rejects.toMatchObject({ code: 'UNIMPLEMENTED' });
+    await expect(sui.core.getProtocolConfig()).rejects.toThrow(/Protocol config not found/);
+    // GetEpoch is served: the reference gas price transactions are priced at.
+    expect((await sui.core.getReferenceGasPrice()).referenceGasPrice).toBe('1000');
     // A transaction the devnet never executed: NOT_FOUND.
     await expect(
       sui.ledgerService.getTransaction({ digest: '11111111111111111111111111111111' }).response,

@@ -374,6 +374,7 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
       attributes: { 'content-type': 'application/octet-stream' },
     });
     const elapsed = performance.now() - began;
+
     console.log(
       `SDK writeBlob of 1 MiB on the devnet (n=${SHARDS}, ${NODES} nodes): ${elapsed.toFixed(0)} ms`,
     );
@@ -390,6 +391,16 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     ).rejects.toThrow(/MoveAbort.*delete_blob/);
     expect(await holdings(owner)).toEqual(before);
 
+    // A plain SDK transaction using the gas coin (as the upload relay's tip does): split and send SUI.
+    const tip = new Transaction();
+    const friend = new Ed25519Keypair().toSuiAddress();
+    tip.transferObjects([tip.splitCoins(tip.gas, [12_345])[0]!], friend);
+    const sent = await signer.signAndExecuteTransaction({ transaction: tip, client: sui });
+    if (sent.$kind !== 'Transaction') throw new Error('the tip failed');
+    expect((await balances(friend)).sui).toBe(12_345n);
+    const before2 = await holdings(owner);
+    expect(before2.sui).toBe(before.sui - 12_345n - BigInt(devnet.ledger.params.gasPerTransaction));
+
     await devnet.stop();
     // Let this process's HTTP client notice that the old servers closed its kept-alive connections.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -397,7 +408,13 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     file = JSON.parse(readFileSync(devnet.committeePath, 'utf8')) as CommitteeFile;
     sui = new SuiGrpcClient({ baseUrl: file.suiUrl, network: 'localnet' });
     expect(await walrus().readBlob({ blobId })).toEqual(blob);
-    expect(await holdings(owner)).toEqual(before);
+    expect(await holdings(owner)).toEqual(before2);
+    // Transactions executed before the restart are still found.
+    const found = await sui.core.getTransaction({
+      digest: sent.Transaction.digest,
+      include: { effects: true },
+    });
+    expect(found.$kind).toBe('Transaction');
     // The restarted devnet keeps executing: the same keypair extends the blob.
     await walrus().executeExtendBlobTransaction({ blobObjectId: blobObject.id, epochs: 1, signer });
     expect((await walrus().getBlobObject(blobObject.id)).storage.end_epoch).toBe(

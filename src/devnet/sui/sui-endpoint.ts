@@ -12,6 +12,7 @@ const TRANSACTION_METHODS = new Set([
   'sui.rpc.v2.TransactionExecutionService/ExecuteTransaction',
   'sui.rpc.v2.LedgerService/GetTransaction',
   'sui.rpc.v2.LedgerService/BatchGetTransactions',
+  'sui.rpc.v2.LedgerService/GetEpoch',
 ]);
 
 /** Why a method Sui has is not served here, for the UNIMPLEMENTED message. */
@@ -39,6 +40,7 @@ export function transactionHandlers(transactions: SuiTransactions): Map<string, 
       `${ledger}/GetTransaction`,
       async (request) => transactions.get(request as GrpcTypes.GetTransactionRequest),
     ],
+    [`${ledger}/GetEpoch`, async () => transactions.epoch()],
     [
       `${ledger}/BatchGetTransactions`,
       async (request) => transactions.batchGet(request as GrpcTypes.BatchGetTransactionsRequest),

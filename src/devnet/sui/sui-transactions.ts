@@ -7,7 +7,9 @@
 // charges gas for failures) and reports its error in effects.status, as Sui does; a transaction Sui
 // would refuse before running it (bad signature, malformed bytes, stale object references, a gas coin
 // holding less than the budget) is refused with a gRPC error.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { bcs } from '@mysten/sui/bcs';
@@ -102,9 +104,31 @@ export class SuiTransactions {
   /** One transaction at a time: each reads and writes the ledger as a whole. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(state: SuiState, ledger: DevnetLedger) {
+  readonly #path: string | undefined;
+
+  /**
+   * `path`: where executed transactions are kept (one base64 ExecutedTransaction per line), so that a
+   * restarted devnet still answers GetTransaction for them; the latest MAX_KEPT_TRANSACTIONS are loaded.
+   */
+  constructor(state: SuiState, ledger: DevnetLedger, options: { path?: string } = {}) {
     this.#state = state;
     this.#ledger = ledger;
+    this.#path = options.path;
+    if (this.#path && existsSync(this.#path)) {
+      const lines = readFileSync(this.#path, 'utf8').split('\n').filter(Boolean);
+      for (const line of lines.slice(-MAX_KEPT_TRANSACTIONS)) {
+        try {
+          const executed = GrpcTypes.ExecutedTransaction.fromBinary(fromBase64(line));
+          if (executed.digest) this.#executed.set(executed.digest, executed);
+        } catch {
+          // A line cut short by a crash: skip it.
+        }
+      }
+      // Compact the file to what was kept.
+      if (lines.length > MAX_KEPT_TRANSACTIONS) {
+        writeFileSync(this.#path, lines.slice(-MAX_KEPT_TRANSACTIONS).join('\n') + '\n');
+      }
+    }
   }
 
   #serially<T>(work: () => Promise<T>): Promise<T> {
@@ -222,6 +246,10 @@ export class SuiTransactions {
         timestamp: timestampNow(),
       });
       this.#executed.set(digest, executed);
+      if (this.#path) {
+        mkdirSync(dirname(this.#path), { recursive: true });
+        appendFileSync(this.#path, toBase64(GrpcTypes.ExecutedTransaction.toBinary(executed)) + '\n');
+      }
       // Kept for GetTransaction, the latest MAX_KEPT_TRANSACTIONS of them (in memory only).
       if (this.#executed.size > MAX_KEPT_TRANSACTIONS) {
         this.#executed.delete(this.#executed.keys().next().value!);
@@ -253,6 +281,21 @@ export class SuiTransactions {
               },
             };
       }),
+    });
+  }
+
+  /** GetEpoch: the current epoch and the reference gas price (what getReferenceGasPrice reads). */
+  epoch(): GrpcTypes.GetEpochResponse {
+    const clock = this.#state.clock;
+    return GrpcTypes.GetEpochResponse.create({
+      epoch: {
+        epoch: BigInt(clock.epoch),
+        referenceGasPrice: REFERENCE_GAS_PRICE,
+        start: {
+          seconds: BigInt(Math.floor(clock.epochStartedAtMs / 1000)),
+          nanos: (clock.epochStartedAtMs % 1000) * 1_000_000,
+        },
+      },
     });
   }
 
