@@ -150,6 +150,7 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       chainStorage: async (id) => ledger.storage(id),
       chainStorages: async (owner) => ledger.storagesOf(owner),
       chainVersion: (id) => ledger.versionOf(id),
+      chainPreviousTransaction: (id) => ledger.previousTransactionOf(id),
     });
     const suiListener = await listenPreferring(
       (host, port) =>

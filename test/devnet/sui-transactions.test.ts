@@ -415,6 +415,13 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
       include: { effects: true },
     });
     expect(found.$kind).toBe('Transaction');
+    // The friend's new coin names that transaction as the one that last changed it.
+    const [received] = (await sui.core.listCoins({ owner: friend, coinType: SUI })).objects;
+    const [object] = (
+      await sui.core.getObjects({ objectIds: [received!.objectId], include: { previousTransaction: true } })
+    ).objects;
+    if (!object || object instanceof Error) throw new Error('no coin');
+    expect(object.previousTransaction).toBe(sent.Transaction.digest);
     // The restarted devnet keeps executing: the same keypair extends the blob.
     await walrus().executeExtendBlobTransaction({ blobObjectId: blobObject.id, epochs: 1, signer });
     expect((await walrus().getBlobObject(blobObject.id)).storage.end_epoch).toBe(

@@ -111,6 +111,7 @@ export class DevnetLedger {
     }
     this.#state.storages ??= {};
     this.#state.versions ??= {};
+    this.#state.previousTransactions ??= {};
     this.#state.nextVersion ??= 2;
     this.#rebuildIndexes();
     this.#commit();
@@ -199,6 +200,11 @@ export class DevnetLedger {
     return storage && { ...storage };
   }
 
+  /** The digest (hex) of the transaction that last changed an object, if any did. */
+  previousTransactionOf(id: string): string | undefined {
+    return this.#state.previousTransactions![id];
+  }
+
   /** An object's version: 1 until a committed change touches it. */
   versionOf(id: string): number {
     return this.#state.versions![id] ?? 1;
@@ -234,7 +240,7 @@ export class DevnetLedger {
       const changes = new Map([...this.#touched].map(([id, t]) => [id, { ...t, version }] as const));
       this.#transaction = undefined;
       if (options.dryRun) rollback();
-      else this.#commit();
+      else this.#commit(digestHex);
       return { result, changes };
     } catch (error) {
       this.#transaction = undefined;
@@ -771,13 +777,20 @@ export class DevnetLedger {
   }
 
   /** Ends a change (unless a transaction is under way): new versions, to disk, then the events. */
-  #commit(): void {
+  #commit(digestHex?: string): void {
     if (this.#transaction) return;
     const version = this.#state.nextVersion!;
     if (this.#touched.size > 0) {
+      // A change outside a transaction (the chain's HTTP API) gets a digest of its own.
+      const digest = digestHex ?? bytesToHex(randomBytes(32));
       for (const [id, { change }] of this.#touched) {
-        if (change === 'deleted') delete this.#state.versions![id];
-        else this.#state.versions![id] = version;
+        if (change === 'deleted') {
+          delete this.#state.versions![id];
+          delete this.#state.previousTransactions![id];
+        } else {
+          this.#state.versions![id] = version;
+          this.#state.previousTransactions![id] = digest;
+        }
       }
       this.#state.nextVersion = version + 1;
     }

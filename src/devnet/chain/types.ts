@@ -37,6 +37,8 @@ export interface ChainState {
   storages?: Record<string, StorageRecord>;
   /** Object versions that moved past 1, by object ID (coins, blobs, storage resources). */
   versions?: Record<string, number>;
+  /** The transaction (hex digest) that last changed each object, where one did. */
+  previousTransactions?: Record<string, string>;
   /** The version the next committed change gives the objects it touches (Sui's Lamport version). */
   nextVersion?: number;
 }

@@ -8,6 +8,7 @@ import type { CoinRecord, StorageRecord } from '../chain/types.ts';
 import { blobMetadataFieldId } from '../../network/sui/walrus-objects.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { normalizeStructTag, normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
+import { hexToBytes } from '../../protocol/base64.ts';
 import { moveEventOf, type MoveEvent } from './move-events.ts';
 import { SUI_COIN_TYPE, suiIds, type SuiIds } from './sui-ids.ts';
 import {
@@ -49,6 +50,8 @@ export interface ChainFeeds {
   chainStorages?: (owner: string) => Promise<StorageRecord[]>;
   /** An object's version on the chain (1 when it never changed). */
   chainVersion?: (objectId: string) => number;
+  /** The transaction (32 bytes, hex) that last changed an object, if one did. */
+  chainPreviousTransaction?: (objectId: string) => string | undefined;
 }
 
 export interface SuiStateOptions extends ChainFeeds {
@@ -205,7 +208,8 @@ export class SuiState {
       objectId,
       version,
       digest: toBase58(sha256(versioned)),
-      previousTransaction: this.ids.genesisDigest,
+      previousTransaction:
+        previousTransaction(this.#options.chainPreviousTransaction?.(objectId)) ?? this.ids.genesisDigest,
       ...(balance === undefined ? {} : { balance }),
     };
   }
@@ -342,4 +346,8 @@ export class SuiState {
       after = page.at(-1)!.seq;
     }
   }
+}
+
+function previousTransaction(hex: string | undefined): string | undefined {
+  return hex && /^[0-9a-f]{64}$/.test(hex) ? toBase58(hexToBytes(hex)) : undefined;
 }
