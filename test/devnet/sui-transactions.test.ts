@@ -428,4 +428,37 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
       blobObject.storage.end_epoch + 1,
     );
   }, 180_000);
+
+  it("refuses to touch another owner's blob, and a blob used after it moved; nothing changes", async () => {
+    const [alice, bob] = await Promise.all([funded(), funded()]);
+    const { blobObject } = await walrus().writeBlob({
+      blob: randomBytes(2_000, 31),
+      deletable: true,
+      epochs: 1,
+      signer: alice,
+    });
+    const before = await holdings(alice.toSuiAddress());
+    const bobBefore = await holdings(bob.toSuiAddress());
+    await expect(
+      walrus().executeDeleteBlobTransaction({ blobObjectId: blobObject.id, signer: bob }),
+    ).rejects.toThrow(/owned by/);
+    // Alice transfers the blob and then deletes it in the same transaction: the second use is refused.
+    const [blob] = (await sui.core.getObjects({ objectIds: [blobObject.id] })).objects;
+    if (!blob || blob instanceof Error) throw new Error('no blob');
+    const pkg = (await sui.core.getObjects({ objectIds: [file.packageConfig.systemObjectId] })).objects[0];
+    if (!pkg || pkg instanceof Error) throw new Error('no System');
+    const moved = await offline(alice, (tx, { system }) => {
+      const ref = tx.objectRef({ objectId: blob.objectId, version: blob.version, digest: blob.digest });
+      tx.transferObjects([ref], bob.toSuiAddress());
+      const storage = tx.moveCall({
+        target: `${pkg.type.split('::')[0]}::system::delete_blob`,
+        arguments: [system, ref],
+      });
+      tx.transferObjects([storage], alice.toSuiAddress());
+    });
+    expect((await failure(moved.bytes, moved.signature)).message).toMatch(/already moved/);
+    expect(await holdings(alice.toSuiAddress())).toEqual(before);
+    expect(await holdings(bob.toSuiAddress())).toEqual(bobBefore);
+    expect((await walrus().getBlobObject(blobObject.id)).id).toBe(blobObject.id);
+  }, 60_000);
 });

@@ -77,7 +77,7 @@ class ExecutionFailure extends Error {
 
 type Value =
   | { t: 'coin'; id: string; kind: CoinKind; fresh: boolean; gone?: boolean }
-  | { t: 'blob'; id: string; fresh: boolean; placed?: boolean }
+  | { t: 'blob'; id: string; fresh: boolean; /** transferred or deleted */ placed?: boolean }
   | { t: 'storage'; storage: Omit<StorageRecord, 'owner'>; gone?: boolean }
   | { t: 'metadata'; pairs: Record<string, string>; gone?: boolean }
   | { t: 'shared'; id: string }
@@ -632,6 +632,7 @@ class Interpreter {
             this.#op(() => this.ledger.transferObject(value.id, recipient));
             value.gone = true;
           } else if (value.t === 'blob') {
+            if (value.placed) throw argumentError('the blob was already moved');
             this.#op(() => this.ledger.transferObject(value.id, recipient));
             value.placed = true;
           } else if (value.t === 'storage') {
@@ -917,6 +918,8 @@ class Interpreter {
   #blob(argument: Argument): Extract<Value, { t: 'blob' }> {
     const value = this.#value(argument);
     if (value.t !== 'blob') throw argumentError('expected a Blob');
+    // Moved (transferred or deleted) earlier in this transaction: Move would not let it be used again.
+    if (value.placed) throw argumentError('the blob was already moved');
     return value;
   }
 
