@@ -696,6 +696,8 @@ class Interpreter {
       }
       return error;
     };
+    // A ledger refusal inside a Move call is that call's abort. The abort codes are the devnet's own
+    // (one per function), not the Walrus contracts' error constants; the description names the reason.
     const guarded = <T>(module: string, functionName: string, code: bigint, body: () => T): T => {
       try {
         return body();
