@@ -395,8 +395,24 @@ describe(`the official SDK's transactions on the devnet (n=${SHARDS}, ${NODES} n
     const tip = new Transaction();
     const friend = new Ed25519Keypair().toSuiAddress();
     tip.transferObjects([tip.splitCoins(tip.gas, [12_345])[0]!], friend);
-    const sent = await signer.signAndExecuteTransaction({ transaction: tip, client: sui });
+    tip.setSender(owner);
+    const tipBytes = await tip.build({ client: sui });
+    const sent = await sui.core.executeTransaction({
+      transaction: tipBytes,
+      signatures: [(await signer.signTransaction(tipBytes)).signature],
+      include: { effects: true, balanceChanges: true },
+    });
     if (sent.$kind !== 'Transaction') throw new Error('the tip failed');
+    // Balance changes as Sui reports them: what the sender paid (sent + gas) and the friend received.
+    expect(sent.Transaction.balanceChanges).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          address: owner,
+          amount: (-12_345n - BigInt(devnet.ledger.params.gasPerTransaction)).toString(),
+        }),
+        expect.objectContaining({ address: friend, amount: '12345' }),
+      ]),
+    );
     expect((await balances(friend)).sui).toBe(12_345n);
     const before2 = await holdings(owner);
     expect(before2.sui).toBe(before.sui - 12_345n - BigInt(devnet.ledger.params.gasPerTransaction));

@@ -391,6 +391,11 @@ export class DevnetLedger {
     });
   }
 
+  /** Every account (copies). */
+  accounts(): Account[] {
+    return Object.values(this.#state.accounts).map((account) => ({ ...account }));
+  }
+
   getAccount(address: string): Account {
     const account = this.#state.accounts[address];
     if (!account) throw new ChainError(404, 'ACCOUNT_NOT_FOUND', `no account ${address}`);

@@ -94,6 +94,7 @@ type Argument = TransactionData['commands'][number] extends infer C
 interface Outcome {
   effects: GrpcTypes.TransactionEffects;
   events: GrpcTypes.Event[];
+  balanceChanges: GrpcTypes.BalanceChange[];
 }
 
 export class SuiTransactions {
@@ -236,13 +237,19 @@ export class SuiTransactions {
           () => false,
         ));
       if (!valid) throw invalid(`Invalid user signature: the signature does not verify for ${sender}`);
-      const { effects, events } = await this.#run(data, bytesToHex(fromBase58(digest)), false, digest);
+      const { effects, events, balanceChanges } = await this.#run(
+        data,
+        bytesToHex(fromBase58(digest)),
+        false,
+        digest,
+      );
       const executed = GrpcTypes.ExecutedTransaction.create({
         digest,
         transaction: { ...resolver.transactionDataToGrpcTransaction(data), bcs: { value: bytes }, digest },
         signatures: request.signatures,
         effects,
         events: { events },
+        balanceChanges,
         timestamp: timestampNow(),
       });
       this.#executed.set(digest, executed);
@@ -370,6 +377,7 @@ export class SuiTransactions {
 
     const gasCost = this.#gasCost();
     const eventsFrom = this.#ledger.nextEventSeq;
+    const accountsBefore = new Map(this.#ledger.accounts().map((a) => [a.address, a]));
     let changes: Map<string, { change: ObjectChange; kind: ObjectKind; version: number }>;
     let failure: ExecutionFailure | undefined;
     try {
@@ -482,7 +490,26 @@ export class SuiTransactions {
           },
         }
       : { success: true };
+    // Balance changes: every account whose SUI or WAL total moved (none for failures and dry runs).
+    const balanceChanges: GrpcTypes.BalanceChange[] = [];
+    if (!failure && !dryRun) {
+      for (const account of this.#ledger.accounts()) {
+        const earlier = accountsBefore.get(account.address);
+        for (const kind of ['SUI', 'WAL'] as const) {
+          const field = kind === 'SUI' ? 'sui' : 'wal';
+          const amount = BigInt(account[field]) - BigInt(earlier?.[field] ?? 0);
+          if (amount !== 0n) {
+            balanceChanges.push({
+              address: account.address,
+              coinType: this.#state.coinType(kind),
+              amount: amount.toString(),
+            });
+          }
+        }
+      }
+    }
     return {
+      balanceChanges,
       effects: GrpcTypes.TransactionEffects.create({
         version: 2,
         status,
