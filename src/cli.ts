@@ -99,6 +99,7 @@ async function devnetCommand(args: string[]): Promise<void> {
       committee: devnet.committeePath,
       chainUrl: devnet.chainUrl,
       suiUrl: devnet.suiUrl,
+      faucetUrl: devnet.faucetUrl,
       packageConfig: devnet.packageConfig,
       nodes: devnet.committee.nodes.length,
       nShards: devnet.committee.nShards,
