@@ -4,6 +4,7 @@
 // StakingPool objects). Sources cache what they read and follow epoch changes on their own; a failed
 // read never breaks a source for good: it keeps serving the last good committee and tries again.
 import { CommitteeSchema, type Committee, type CommitteeNode } from './committee.ts';
+import { raceAbort } from './race-abort.ts';
 
 /** Committee members and committees as sources report them (kept as names for readability). */
 export type CommitteeMember = CommitteeNode;
@@ -261,23 +262,4 @@ export class PollingCommitteeSource implements CommitteeSource {
       throw error;
     });
   }
-}
-
-/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -4,6 +4,7 @@
 // are base64 of the frames, `application/grpc-web[+proto]` bodies the raw bytes. Pure: no I/O.
 import { GrpcStatusCode } from '@mysten/sui/grpc';
 import { base64ToBytes, bytesToBase64 } from '../../protocol/base64.ts';
+import { concatBytes } from '../../protocol/bytes.ts';
 
 export { GrpcStatusCode };
 
@@ -55,7 +56,7 @@ function decodeText(body: Uint8Array): Uint8Array {
     }
     parts.push(base64ToBytes(chunk));
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** The one message of a unary (or server-streaming) request body; INVALID_ARGUMENT if malformed. */
@@ -115,7 +116,7 @@ export function encodeStatusMessage(message: string): string {
 export function responseBody(messages: Uint8Array[], format: GrpcWebFormat, end?: GrpcError): Uint8Array {
   const status = end ? end.code : GrpcStatusCode.OK;
   const trailer = `grpc-status:${status}\r\ngrpc-message:${end ? encodeStatusMessage(end.message) : ''}\r\n`;
-  const bytes = concat([
+  const bytes = concatBytes([
     ...messages.map((m) => frame(DATA, m)),
     frame(TRAILER, new TextEncoder().encode(trailer)),
   ]);
@@ -129,14 +130,4 @@ export function trailersOnlyHeaders(error: GrpcError, format: GrpcWebFormat): Re
     'grpc-status': String(error.code),
     'grpc-message': encodeStatusMessage(error.message),
   };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -6,6 +6,7 @@
 import { SuiGrpcClient } from '@mysten/sui/grpc';
 import type { SuiEventReader } from '../blob-lifetimes.ts';
 import type { SuiObjectReader } from '../committees/sui-committee.ts';
+import { raceAbort } from '../race-abort.ts';
 
 /**
  * The public full nodes of Sui Foundation, which serve Sui's gRPC API (grpc-web) on port 443.
@@ -168,26 +169,4 @@ export function watchedSuiClient(client: SuiReader, options: { url: string; time
       lastError = { message, at: Date.now() };
     },
   };
-}
-
-/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
