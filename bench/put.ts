@@ -3,15 +3,14 @@
 // writeBlob, same devnet, same run, each write in a fresh process. Both pay through the devnet's Sui
 // endpoint; the CLI's own timings (encode, register, upload, certify) are printed beside its total.
 // Usage: node bench/put.ts [--sizes 1MiB,10MiB] [--nodes 20] [--shards 1000]
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { CLI as cli, startBenchDevnet } from './bench-devnet.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'src/cli.ts');
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1MiB,10MiB' },
@@ -25,21 +24,9 @@ const sizes = values.sizes.split(',').map((text) => {
   return Number(match[1]) * (match[2] === 'MiB' ? 1024 * 1024 : 1024);
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'walrus-edge-bench-put-'));
-const devnet = spawn(
-  process.execPath,
-  [cli, 'devnet', '--dir', dir, '--nodes', values.nodes, '--shards', values.shards, '--port', '0'],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const info = await new Promise<{ committee: string }>((resolve, reject) => {
-  let out = '';
-  devnet.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const line = out.split('\n').find((l) => l.startsWith('{'));
-    if (line) resolve(JSON.parse(line));
-  });
-  devnet.once('exit', (code) => reject(new Error(`devnet exited ${code}`)));
-});
+const devnet = await startBenchDevnet('put', { nodes: values.nodes, shards: values.shards });
+const dir = devnet.dir;
+const info = { committee: devnet.committeePath };
 
 const label = (size: number) => (size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -77,6 +64,5 @@ try {
     console.log(`${''.padEnd(8)} ratio put/sdk      ${(total / sdkMs).toFixed(2)}`);
   }
 } finally {
-  devnet.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  devnet.stop();
 }

@@ -5,17 +5,16 @@
 // requests are counted at the nodes.
 // Usage: node bench/read.ts [--sizes 100KiB,1MiB,10MiB,100MiB] [--runs 1] [--samples 5] [--nodes 20]
 //        [--shards 1000]
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { CLI as cli, startBenchDevnet } from './bench-devnet.ts';
 import { encodingParams } from '../src/protocol/encoding.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'src/cli.ts');
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100KiB,1MiB,10MiB,100MiB' },
@@ -38,23 +37,9 @@ function parseSize(text: string): number {
   return Number(match[1]) * { B: 1, KiB: 1024, MiB: 1024 * 1024 }[match[2] ?? 'B']!;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'walrus-edge-bench-read-'));
-const devnet = spawn(
-  process.execPath,
-  [cli, 'devnet', '--dir', dir, '--nodes', values.nodes, '--shards', values.shards, '--port', '0'],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const info = await new Promise<{ committee: string }>((resolve, reject) => {
-  let out = '';
-  devnet.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const line = out.split('\n').find((l) => l.startsWith('{'));
-    if (line) resolve(JSON.parse(line));
-  });
-  devnet.once('exit', (code) => reject(new Error(`devnet exited ${code}`)));
-});
+const devnet = await startBenchDevnet('read', { nodes: values.nodes, shards: values.shards });
+const dir = devnet.dir;
+const info = { committee: devnet.committeePath };
 
 /** Stores random bytes on the devnet through the CLI; returns the blob ID and the bytes' sha256. */
 async function putRandom(size: number): Promise<{ blobId: string; sha256: string }> {
@@ -166,8 +151,7 @@ try {
     }
   }
 } finally {
-  devnet.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  devnet.stop();
 }
 
 const header = [
