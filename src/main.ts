@@ -100,8 +100,9 @@ class Disposer {
     this.#closes.push(close);
   }
   async dispose(): Promise<void> {
+    // Async wrapper: a close that throws at once must not stop the ones after it either.
     for (const close of this.#closes.splice(0).reverse())
-      await Promise.resolve(close()).catch(() => undefined);
+      await (async () => close())().catch(() => undefined);
   }
 }
 
@@ -112,7 +113,7 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
     const network = await buildNetwork(config, overrides, log, disposer);
     const registry = new Registry();
     const cache = buildCache(config, network, log, disposer);
-    if (cache) registerCacheMetrics(registry, cache);
+    registerCacheMetrics(registry, cache);
     const stack = buildReadStack(config, network, cache, registry, disposer);
     const http = await buildHttp(config, network, cache, stack, registry, log, disposer);
     return { url: http.url, devnet: network.devnet, stop: () => disposer.dispose() };
@@ -128,9 +129,9 @@ interface EdgeNetwork {
   /** The last committee view loaded; undefined while Sui has not answered yet. */
   view(): CommitteeView | undefined;
   transport: NodeTransport;
-  /** When blobs end and the chain events that end them early; the cache cannot run without. */
-  lifetimes: BlobLifetimes | undefined;
-  objects: BlobObjectSource | undefined;
+  /** When blobs end and the chain events that end them early (the cache's lifetimes). */
+  lifetimes: BlobLifetimes;
+  objects: BlobObjectSource;
   /** Where Sui is asked and how that goes (/status, /readyz); undefined on a devnet. */
   sui: (() => SuiStatus) | undefined;
 }
@@ -295,21 +296,7 @@ function redactedRedisUrl(url: string): string {
 }
 
 /** The blob cache: memory, Redis when configured, the negative cache, following the chain's events. */
-function buildCache(
-  config: EdgeConfig,
-  network: EdgeNetwork,
-  log: Logger,
-  disposer: Disposer,
-): BlobCache | undefined {
-  const { lifetimes } = network;
-  if (!lifetimes) {
-    // Never silently: an operator who configured Redis expects a shared cache.
-    if (config.REDIS_URL)
-      throw new Error(
-        'REDIS_URL is set, but this network gives the edge no blob lifetimes, so it cannot cache at all',
-      );
-    return undefined;
-  }
+function buildCache(config: EdgeConfig, network: EdgeNetwork, log: Logger, disposer: Disposer): BlobCache {
   const redis = config.REDIS_URL
     ? new RedisTier({
         url: config.REDIS_URL,
@@ -335,7 +322,7 @@ function buildCache(
     }),
     negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
     maxObjectBytes: config.CACHE_MAX_OBJECT_BYTES,
-    lifetimes,
+    lifetimes: network.lifetimes,
     tiers: redis ? [redis] : [],
     claims: redis,
   });
@@ -356,7 +343,7 @@ interface ReadStack {
 function buildReadStack(
   config: EdgeConfig,
   network: EdgeNetwork,
-  cache: BlobCache | undefined,
+  cache: BlobCache,
   registry: Registry,
   disposer: Disposer,
 ): ReadStack {
@@ -381,12 +368,9 @@ function buildReadStack(
     config.MAX_CONCURRENT_RECONSTRUCTIONS,
     config.MAX_QUEUED_RECONSTRUCTIONS,
   );
-  let blobs: BlobSource = singleFlightSource(limitedSource(reconstructingSource(reader), limiter));
-  if (cache) {
-    blobs = cachedSource(blobs, cache, async () => (await committeeFor()).nShards);
-    blobs = negativeSource(blobs, cache.negative);
-  }
-  blobs = blockedSource(quiltPatchSource(blobs), blocklist);
+  const reconstructed = singleFlightSource(limitedSource(reconstructingSource(reader), limiter));
+  const cached = cachedSource(reconstructed, cache, async () => (await committeeFor()).nShards);
+  const blobs = blockedSource(quiltPatchSource(negativeSource(cached, cache.negative)), blocklist);
   return { blobs, blocklist, limiter };
 }
 
@@ -394,7 +378,7 @@ function buildReadStack(
 async function buildHttp(
   config: EdgeConfig,
   network: EdgeNetwork,
-  cache: BlobCache | undefined,
+  cache: BlobCache,
   stack: ReadStack,
   registry: Registry,
   log: Logger,
@@ -429,19 +413,17 @@ async function buildHttp(
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
   const server = createServer(
-    cache
-      ? withFastHits(
-          {
-            cache,
-            blocklist: stack.blocklist,
-            sniffedTypes,
-            activeContent: config.ACTIVE_CONTENT,
-            corsOrigins,
-            record: httpMetrics.recordFastHit,
-          },
-          appListener,
-        )
-      : appListener,
+    withFastHits(
+      {
+        cache,
+        blocklist: stack.blocklist,
+        sniffedTypes,
+        activeContent: config.ACTIVE_CONTENT,
+        corsOrigins,
+        record: httpMetrics.recordFastHit,
+      },
+      appListener,
+    ),
   );
   await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));
   disposer.add(
