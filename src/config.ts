@@ -82,6 +82,76 @@ const ConfigSchema = z.object({
   BLOCKLIST_FILE: z.string().min(1).optional(),
   /** Bearer token of the admin API; unset = admin API disabled. */
   ADMIN_TOKEN: z.string().min(16).optional(),
+
+  // ── publishing (DESIGN §4) ─────────────────────────────────────────────────────────────────────
+  /**
+   * Who may publish: none (open: anyone spends the operator's WAL), jwt, api-key, or jwt,api-key.
+   * Default none on the devnet; on testnet/mainnet it must be set (main.ts refuses to start otherwise).
+   */
+  PUBLISHER_AUTH: z.enum(['none', 'jwt', 'api-key', 'jwt,api-key', 'api-key,jwt']).optional(),
+  /** HS256 secret of operator-issued JWTs. */
+  JWT_SECRET: z.string().min(1).optional(),
+  /** ES256 / EdDSA public key of operator-issued JWTs: PEM (SPKI) or JWK JSON. */
+  JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  /** Bodies of PUT /v1/blobs (and the upload relay) beyond this get 413. */
+  PUBLISH_MAX_BLOB_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  /** Bodies of PUT /v1/quilts beyond this get 413. */
+  PUBLISH_MAX_QUILT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
+  /** Uploads encoding/sending at once; more wait in a queue of PUBLISH_MAX_QUEUED, beyond it 429. */
+  PUBLISH_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
+  PUBLISH_MAX_QUEUED: z.coerce.number().int().nonnegative().default(32),
+  /** How long an upload may take to collect a quorum of confirmations before it is answered 504. */
+  PUBLISH_UPLOAD_DEADLINE_MS: z.coerce.number().int().positive().default(120_000),
+  /** Put a certified blob straight into the read cache (it is likely to be read soon). */
+  PUBLISH_WARM_CACHE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** The operator's key: a Sui keystore file (sui.keystore, a JSON array of base64 flag‖key). */
+  SUI_KEYSTORE_FILE: z.string().min(1).optional(),
+  /** Which of the keystore's keys (its 0x address); default the first. */
+  SUI_KEYSTORE_ADDRESS: z.string().min(1).optional(),
+  /** The operator's key as a Bech32 `suiprivkey1…` string (instead of a keystore file). */
+  SUI_PRIVATE_KEY: z.string().min(1).optional(),
+  /** The operator's key in a cloud KMS (@mysten/signers): aws or gcp, with the variables below. */
+  SUI_KMS: z.enum(['aws', 'gcp']).optional(),
+  /** AWS KMS key ID or ARN (secp256k1 / secp256r1); credentials from AWS_ACCESS_KEY_ID etc. */
+  AWS_KMS_KEY_ID: z.string().min(1).optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** GCP KMS key version: projects/…/locations/…/keyRings/…/cryptoKeys/…/cryptoKeyVersions/N. */
+  GCP_KMS_KEY_VERSION: z.string().min(1).optional(),
+  /** Sub-wallets the main wallet funds, one upload's transactions each (no gas-coin contention). */
+  PUBLISHER_SUB_WALLETS: z.coerce.number().int().min(0).max(256).default(4),
+  /** A sub-wallet below this (MIST / FROST) is topped up to PUBLISHER_SUB_WALLET_TOP_UP_* again. */
+  PUBLISHER_SUB_WALLET_MIN_SUI: z.coerce.bigint().nonnegative().default(500_000_000n),
+  PUBLISHER_SUB_WALLET_MIN_WAL: z.coerce.bigint().nonnegative().default(500_000_000n),
+  PUBLISHER_SUB_WALLET_TOP_UP_SUI: z.coerce.bigint().positive().default(2_000_000_000n),
+  PUBLISHER_SUB_WALLET_TOP_UP_WAL: z.coerce.bigint().positive().default(2_000_000_000n),
+  /** Main wallet below this (MIST / FROST): a warning in the logs and in /readyz. */
+  PUBLISHER_LOW_BALANCE_SUI: z.coerce.bigint().nonnegative().default(5_000_000_000n),
+  PUBLISHER_LOW_BALANCE_WAL: z.coerce.bigint().nonnegative().default(5_000_000_000n),
+  /**
+   * The upload relay's tip (GET /v1/tip-config) in MIST: none, a constant (`const:1000`), or
+   * linear:BASE:PER_KIB (MIST); paid to UPLOAD_RELAY_TIP_ADDRESS (default the operator's address).
+   */
+  UPLOAD_RELAY_TIP: z
+    .string()
+    .regex(/^(none|const:\d+|linear:\d+:\d+)$/, 'none, const:N or linear:BASE:PER_KIB')
+    .default('none'),
+  UPLOAD_RELAY_TIP_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{1,64}$/)
+    .optional(),
 });
 
 export type EdgeConfig = z.infer<typeof ConfigSchema>;

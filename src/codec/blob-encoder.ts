@@ -1,6 +1,6 @@
 // RS2 encoding with @mysten/walrus-wasm (the official Rust encoder): a blob becomes n primary and n
-// secondary BCS SliverData buffers plus its metadata. Runs on the calling thread for now; the worker
-// pool of the reconstruction issue moves it off the event loop.
+// secondary BCS SliverData buffers plus its metadata. The edge runs it in the codec's worker threads
+// (Codec.encode); `walrus-edge put` and tests may call it directly.
 import { BlobEncoder } from '@mysten/walrus-wasm';
 import { BlobMetadata } from '../protocol/bcs.ts';
 import { sliverLengths } from '../protocol/encoding.ts';

@@ -4,6 +4,7 @@
 // backlog inside a worker. A worker that dies fails its jobs and is replaced.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { EncodedBlob } from './blob-encoder.ts';
 import type { Codec, DecodeJob, VerifySliverJob } from './codec.ts';
 import type { WorkerAnswer, WorkerJob } from './codec-worker.ts';
 
@@ -111,6 +112,8 @@ export function codecPool(size = Math.max(1, availableParallelism())): Codec {
       run<boolean>({ kind: 'verify', job }, priority),
     decode: (job: DecodeJob) => run<Uint8Array>({ kind: 'decode', job }, -1),
     blobIdOf: (data: Uint8Array, n: number) => run<Uint8Array>({ kind: 'blob-id', data, n }),
+    // Uploads queue behind reads' verifications (default priority): a waiting reader's next row first.
+    encode: (data: Uint8Array, n: number) => run<EncodedBlob>({ kind: 'encode', data, n }),
     close: async () => {
       closed = true;
       for (const job of queue.splice(0)) job.reject(new Error('codec pool is closed'));

@@ -1,7 +1,8 @@
 // The CPU-heavy work of reads and writes behind one interface: verifying slivers (RS expansion + Merkle),
-// decoding a blob from any P primary slivers, and the strict consistency check. The Node edge runs it
+// decoding a blob from any P primary slivers, the strict consistency check, and encoding for uploads. The Node edge runs it
 // in a worker-thread pool (codec-pool.ts) so the event loop keeps serving; Workers run it inline.
 import { BlobEncoder } from '@mysten/walrus-wasm';
+import { encodeBlob, type EncodedBlob } from './blob-encoder.ts';
 import { sliverMerkleRoot } from '../protocol/sliver-hash.ts';
 import type { SliverType } from '../protocol/sliver-layout.ts';
 
@@ -28,6 +29,8 @@ export interface Codec {
   decode(job: DecodeJob): Promise<Uint8Array>;
   /** Re-encodes everything and returns the blob ID (the strict consistency check). */
   blobIdOf(data: Uint8Array, n: number): Promise<Uint8Array>;
+  /** RS2-encodes a blob for upload: its metadata, blob ID and every sliver (the publisher's CPU work). */
+  encode(data: Uint8Array, n: number): Promise<EncodedBlob>;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export function inlineCodec(): Codec {
     verifySliver: async (job) => verifySliverNow(job),
     decode: async (job) => decodeNow(job),
     blobIdOf: async (data, n) => blobIdOfNow(data, n),
+    encode: async (data, n) => encodeBlob(data, n),
     close: async () => {},
   };
 }

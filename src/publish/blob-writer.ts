@@ -2,23 +2,19 @@
 // every node → collect signed confirmations → aggregate them into a certificate → certify on chain.
 // The chain side is a BlobRegistrar: Sui transactions (sui-registrar.ts) for `walrus-edge put` and the
 // publisher; tests may hand in others.
-import { encodeBlob, type EncodedBlob } from '../codec/blob-encoder.ts';
+import { inlineCodec, type Codec } from '../codec/codec.ts';
 import { formatBlobId } from '../protocol/blob-id.ts';
-import { blsAggregateSignatures, blsVerifyAggregate } from '../protocol/bls.ts';
-import { base64ToBytes } from '../protocol/base64.ts';
 import { encodedLength } from '../protocol/encoding.ts';
-import { isQuorum } from '../protocol/confirmation.ts';
-import { pairForShard } from '../protocol/sliver-layout.ts';
 import type { Committee } from '../network/committee.ts';
-import { StorageNodeClient } from '../network/storage-node-client.ts';
 import type { NodeTransport } from '../network/transport/node-transport.ts';
+import {
+  aggregateConfirmations,
+  distributeBlob,
+  type BlobCertificate,
+  type NodeConfirmation,
+} from './sliver-distributor.ts';
 
-/** The certificate a blob is certified with: the signers' committee indices, the message, one signature. */
-export interface BlobCertificate {
-  signers: number[];
-  serializedMessage: Uint8Array;
-  signature: Uint8Array;
-}
+export type { BlobCertificate } from './sliver-distributor.ts';
 
 /** Registers and certifies blobs on a chain; `Record` is what the chain answers about the blob object. */
 export interface BlobRegistrar<Record> {
@@ -48,6 +44,8 @@ export interface StoreBlobInput<Record> {
   signal?: AbortSignal;
   /** How to reach the nodes (e.g. an undici transport with pinned TLS keys); default: fetch. */
   transport?: NodeTransport;
+  /** Where encoding runs (the edge: its worker threads); default: on this thread. */
+  codec?: Codec;
 }
 
 export interface StoreBlobResult<Record> {
@@ -66,16 +64,13 @@ export class NotEnoughConfirmationsError extends Error {
   override name = 'NotEnoughConfirmationsError';
 }
 
-/** Requests in flight per node while uploading: enough to fill a link, few enough not to flood a node. */
-const UPLOADS_PER_NODE = 8;
-
 export async function storeBlob<Record>(input: StoreBlobInput<Record>): Promise<StoreBlobResult<Record>> {
   const { data, committee, chain, epochs, signal } = input;
   const deletable = input.deletable ?? false;
   const n = committee.nShards;
 
   let started = performance.now();
-  const encoded = encodeBlob(data, n);
+  const encoded = await (input.codec ?? inlineCodec()).encode(data, n);
   const blobId = formatBlobId(encoded.blobId);
   const encodeMs = performance.now() - started;
 
@@ -91,29 +86,19 @@ export async function storeBlob<Record>(input: StoreBlobInput<Record>): Promise<
   const registerMs = performance.now() - started;
 
   started = performance.now();
-  const persistence = deletable
-    ? ({ kind: 'deletable', objectId } as const)
-    : ({ kind: 'permanent' } as const);
-  const confirmations = await Promise.all(
-    committee.nodes.map(async (node, index) => {
-      try {
-        const client = new StorageNodeClient(node.url, input.transport);
-        await uploadToNode(client, encoded, blobId, node.shards, n, signal);
-        const confirmation = await client.getConfirmation(blobId, persistence, { signal });
-        return { index, ...confirmation };
-      } catch {
-        // A node that fails costs its shards' weight; the quorum check below decides.
-        return undefined;
-      }
-    }),
-  );
+  const distributed = await distributeBlob({
+    encoded,
+    blobId,
+    committee,
+    persistence: deletable ? { kind: 'deletable', objectId } : { kind: 'permanent' },
+    transport: input.transport,
+    signal,
+  });
   const uploadMs = performance.now() - started;
 
   started = performance.now();
-  const certificate = buildCertificate(
-    committee,
-    confirmations.filter((c) => c !== undefined),
-  );
+  if (!distributed.ok) throw new NotEnoughConfirmationsError(distributed.message);
+  const certificate = distributed.certificate;
   const certified = await chain.certify({ blobId, objectId, deletable, certificate });
   const certifyMs = performance.now() - started;
 
@@ -128,72 +113,9 @@ export async function storeBlob<Record>(input: StoreBlobInput<Record>): Promise<
   };
 }
 
-async function uploadToNode(
-  client: StorageNodeClient,
-  encoded: EncodedBlob,
-  blobId: string,
-  shards: readonly number[],
-  n: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  await client.putMetadata(blobId, encoded.metadata, { signal });
-  const jobs = shards.flatMap((shard) => {
-    const pair = pairForShard(shard, encoded.blobId, n);
-    return [
-      () => client.putSliver(blobId, pair, 'primary', encoded.primary[pair]!, { signal }),
-      () => client.putSliver(blobId, pair, 'secondary', encoded.secondary[pair]!, { signal }),
-    ];
-  });
-  await runBounded(jobs, UPLOADS_PER_NODE);
-}
-
-async function runBounded(jobs: (() => Promise<void>)[], concurrency: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-}
-
-interface Confirmation {
-  index: number;
-  serializedMessage: Uint8Array;
-  signature: Uint8Array;
-}
-
-/**
- * Aggregates confirmations that sign the same message into a certificate with a shard-weight quorum.
- * Optimistic: one aggregate check; only when it fails is each signature checked on its own, so one
- * byzantine node cannot spoil a certificate.
- */
-export function buildCertificate(committee: Committee, confirmations: Confirmation[]): BlobCertificate {
-  const n = committee.nShards;
-  const weight = (list: Confirmation[]) =>
-    list.reduce((sum, c) => sum + committee.nodes[c.index]!.shards.length, 0);
-  const keyOf = (c: Confirmation) => base64ToBytes(committee.nodes[c.index]!.blsPublicKey);
-  // Group by message: honest nodes of one epoch sign byte-identical messages.
-  const groups = new Map<string, Confirmation[]>();
-  for (const c of confirmations) {
-    const key = c.serializedMessage.join(',');
-    groups.set(key, [...(groups.get(key) ?? []), c]);
-  }
-  const best = [...groups.values()].sort((a, b) => weight(b) - weight(a))[0] ?? [];
-  let valid = best;
-  if (valid.length > 0) {
-    const message = valid[0]!.serializedMessage;
-    const aggregate = blsAggregateSignatures(valid.map((c) => c.signature));
-    if (!blsVerifyAggregate(aggregate, message, valid.map(keyOf))) {
-      valid = valid.filter((c) => blsVerifyAggregate(c.signature, message, [keyOf(c)]));
-    }
-  }
-  if (!isQuorum(weight(valid), n)) {
-    throw new NotEnoughConfirmationsError(
-      `confirmations cover ${weight(valid)} of ${n} shards; a certificate needs more than two thirds`,
-    );
-  }
-  return {
-    signers: valid.map((c) => c.index).sort((a, b) => a - b),
-    serializedMessage: valid[0]!.serializedMessage,
-    signature: blsAggregateSignatures(valid.map((c) => c.signature)),
-  };
+/** A certificate from confirmations, or NotEnoughConfirmationsError (tests that craft their own). */
+export function buildCertificate(committee: Committee, confirmations: NodeConfirmation[]): BlobCertificate {
+  const outcome = aggregateConfirmations(committee, confirmations);
+  if (!outcome.ok) throw new NotEnoughConfirmationsError(outcome.message);
+  return outcome.certificate;
 }

@@ -1,0 +1,34 @@
+// Who may publish, and within which limits: the seam between the publisher's routes and the ways a
+// client proves it may spend the operator's WAL (PUBLISHER_AUTH: none | jwt | api-key, DESIGN §4).
+// The routes ask an authorizer before reading the body and enforce the grant while they read it.
+
+/** What a client may publish with this request (absent = no limit beyond the edge's own). */
+export interface PublishGrant {
+  /** Who it is (a JWT's `sub`, an API key's account), for logs and metrics; never a secret. */
+  subject?: string;
+  /** The body must be exactly this many bytes (a JWT's `size`). */
+  exactSize?: number;
+  /** The body may be at most this many bytes (a JWT's `max_size`). */
+  maxSize?: number;
+  /** `epochs` must be exactly this (a JWT's `epochs`). */
+  exactEpochs?: number;
+  /** `epochs` may be at most this (a JWT's `max_epochs`). */
+  maxEpochs?: number;
+  /** `send_object_to` must be this address (a JWT's `send_object_to`). */
+  sendObjectTo?: string;
+}
+
+/** A refusal with the status and AIP-193 reason the official publisher gives for it. */
+export interface PublishRefusal {
+  status: 400 | 401 | 403 | 413;
+  reason: string;
+  message: string;
+}
+
+export type AuthDecision = { ok: true; grant: PublishGrant } | ({ ok: false } & PublishRefusal);
+
+/** Decides from the request's headers and query alone (the body is not read yet). */
+export type PublishAuthorizer = (request: Request) => Promise<AuthDecision>;
+
+/** PUBLISHER_AUTH=none: everyone may publish, within the edge's own limits. */
+export const openPublishing: PublishAuthorizer = async () => ({ ok: true, grant: {} });
