@@ -4,9 +4,8 @@
 // the Sui stand-in). Prints one JSON line: ttfbMs, totalMs, bytes, sha256, baseline and peak RSS and
 // ArrayBuffer bytes, sliver requests.
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { WalrusClient } from '@mysten/walrus';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { codecPool } from '../src/codec/codec-pool.ts';
@@ -15,10 +14,10 @@ import { CommitteeSchema } from '../src/network/committee.ts';
 import { DevnetChainClient } from '../src/network/devnet-chain-client.ts';
 import { undiciTransport } from '../src/network/transport/undici-transport.ts';
 import { BlobReader } from '../src/read/blob-reader.ts';
+import { startBenchEdge, type EdgeMemory } from './bench-edge.ts';
 
 // warmupId: another blob read first, so both readers are measured warm (JIT, connections, wasm), as a
 // long-running edge or SDK user is; the measured blob is still cold (never read by this process).
-const root = join(import.meta.dirname, '..');
 const [impl, committeePath, blobId, warmupId] = process.argv.slice(2) as [
   'ours' | 'http' | 'sdk',
   string,
@@ -114,74 +113,29 @@ async function readOurs(): Promise<{ ttfbMs: number; bytes: number; sha256: stri
  * its HTTP path and the loopback connection. Its memory is measured inside it (bench/memory-probe.ts).
  */
 async function readHttp(): Promise<{ ttfbMs: number; bytes: number; sha256: string }> {
-  const dataDir = mkdtempSync(join(dirname(committeePath), 'bench-edge-'));
-  const probeFile = join(dataDir, 'memory.json');
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--import', join(import.meta.dirname, 'memory-probe.ts'), join(root, 'src/main.ts')],
-    {
-      env: {
-        ...process.env,
-        DEVNET_DIR: dirname(committeePath),
-        DATA_DIR: dataDir,
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        CODEC_WORKERS: '2',
-        READ_DEADLINE_MS: '120000',
-        NODE_REQUEST_TIMEOUT_MS: '30000',
-        HEDGE_DELAY_MS: '1000',
-        MEMORY_PROBE_FILE: probeFile,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  process.once('exit', () => child.kill('SIGKILL'));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const listening = (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.includes('walrus-edge listening'));
-      if (!line) return;
-      child.stdout!.off('data', listening).resume(); // later log lines are not needed
-      resolve(JSON.parse(line).url);
-    };
-    child.stdout!.on('data', listening);
-    child.once('exit', (code) => reject(new Error(`the edge exited with ${code}`)));
+  const edge = await startBenchEdge(dirname(committeePath), {
+    CODEC_WORKERS: '2',
+    READ_DEADLINE_MS: '120000',
+    NODE_REQUEST_TIMEOUT_MS: '30000',
+    HEDGE_DELAY_MS: '1000',
   });
-  const probe = async (signal: 'SIGUSR1' | 'SIGUSR2', phase: string) => {
-    rmSync(probeFile, { force: true });
-    child.kill(signal);
-    for (;;) {
-      try {
-        const report = JSON.parse(readFileSync(probeFile, 'utf8')) as EdgeMemory & { phase: string };
-        if (report.phase === phase) return report;
-      } catch {
-        // not written yet (or half written)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
   const client = new Agent();
   const get = async (id: string) => {
-    const response = await undiciFetch(`${url}/v1/blobs/${id}`, { dispatcher: client });
+    const response = await undiciFetch(`${edge.url}/v1/blobs/${id}`, { dispatcher: client });
     if (!response.ok || !response.body)
       throw new Error(`GET ${id}: ${response.status} ${await response.text()}`);
     return response.body;
   };
   await consume(await get(warmupId));
-  await probe('SIGUSR1', 'started');
-  await startMeasuring();
-  const read = await consume(await get(blobId));
-  edgeMemory = await probe('SIGUSR2', 'done');
+  const { value: read, memory } = await edge.measureMemory(async () => {
+    await startMeasuring();
+    return consume(await get(blobId));
+  });
+  edgeMemory = memory;
+  edge.stop();
   return read;
 }
 
-interface EdgeMemory {
-  baselineRss: number;
-  peakRss: number;
-  baselineBuffers: number;
-  peakBuffers: number;
-}
 /** The edge process's memory during the measured read (http only; the others are this process's). */
 let edgeMemory: EdgeMemory | undefined;
 

@@ -1,0 +1,82 @@
+// The edge a benchmark measures: `src/main.ts` in a process of its own (as clients meet it; sharing
+// the bench's event loop would slow both), on a running devnet, with bench/memory-probe.ts loaded so
+// its peak memory during a measured span can be read from outside (`measureMemory`).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+export interface EdgeMemory {
+  baselineRss: number;
+  peakRss: number;
+  baselineBuffers: number;
+  peakBuffers: number;
+}
+
+export interface BenchEdge {
+  url: string;
+  /** Runs `work` between a baseline (after a GC) and a peak reading of the edge process's memory. */
+  measureMemory<T>(work: () => Promise<T>): Promise<{ value: T; memory: EdgeMemory }>;
+  stop(): void;
+}
+
+export async function startBenchEdge(devnetDir: string, env: Record<string, string>): Promise<BenchEdge> {
+  const dataDir = mkdtempSync(join(devnetDir, 'bench-edge-'));
+  const probeFile = join(dataDir, 'memory.json');
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', join(import.meta.dirname, 'memory-probe.ts'), join(ROOT, 'src/main.ts')],
+    {
+      env: {
+        ...process.env,
+        DEVNET_DIR: devnetDir,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        MEMORY_PROBE_FILE: probeFile,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const listening = (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.includes('walrus-edge listening'));
+      if (!line) return;
+      child.stdout!.off('data', listening).resume(); // later log lines are not needed
+      resolve((JSON.parse(line) as { url: string }).url);
+    };
+    child.stdout!.on('data', listening);
+    child.once('exit', (code) => reject(new Error(`the edge exited with ${code}`)));
+  });
+  const probe = async (signal: 'SIGUSR1' | 'SIGUSR2', phase: string): Promise<EdgeMemory> => {
+    rmSync(probeFile, { force: true });
+    child.kill(signal);
+    for (;;) {
+      try {
+        const report = JSON.parse(readFileSync(probeFile, 'utf8')) as EdgeMemory & { phase: string };
+        if (report.phase === phase) return report;
+      } catch {
+        // not written yet (or half written)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  return {
+    url,
+    async measureMemory(work) {
+      await probe('SIGUSR1', 'started');
+      const value = await work();
+      return { value, memory: await probe('SIGUSR2', 'done') };
+    },
+    stop() {
+      process.off('exit', kill);
+      child.kill('SIGTERM');
+    },
+  };
+}
