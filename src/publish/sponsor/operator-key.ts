@@ -1,0 +1,220 @@
+// The operator's signer, the key that pays the network: from a Sui CLI keystore file, a Bech32
+// `suiprivkey1…` string, or a cloud KMS (@mysten/signers) where the key never leaves the provider.
+//
+// Key material never reaches a log or an error message: every message below is written here, from
+// public facts only (file path, entry index, length, flag, address), and no library error that could
+// quote its input (JSON.parse, bech32, the curve libraries all do) is passed on, not even as `cause`.
+import { readFileSync } from 'node:fs';
+import { decodeSuiPrivateKey, type Signer } from '@mysten/sui/cryptography';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { Secp256k1Keypair } from '@mysten/sui/keypairs/secp256k1';
+import { Secp256r1Keypair } from '@mysten/sui/keypairs/secp256r1';
+import { fromBase64, normalizeSuiAddress } from '@mysten/sui/utils';
+import type { BaseLogger } from 'pino';
+import type { EdgeConfig } from '../../config.ts';
+
+export type OperatorKeyConfig = Pick<
+  EdgeConfig,
+  | 'SUI_KEYSTORE_FILE'
+  | 'SUI_KEYSTORE_ADDRESS'
+  | 'SUI_PRIVATE_KEY'
+  | 'SUI_KMS'
+  | 'AWS_KMS_KEY_ID'
+  | 'AWS_REGION'
+  | 'AWS_ACCESS_KEY_ID'
+  | 'AWS_SECRET_ACCESS_KEY'
+  | 'GCP_KMS_KEY_VERSION'
+>;
+
+/** A configuration problem with the operator's key; the message is one line and safe to log. */
+export class OperatorKeyError extends Error {
+  override name = 'OperatorKeyError';
+}
+
+/** Where a signer came from, for the startup log line. */
+export type OperatorKeySource = 'keystore' | 'private-key' | 'aws-kms' | 'gcp-kms';
+
+/**
+ * The operator's signer as configured, or null when no key is configured (the caller decides:
+ * on the devnet the directory's own wallet pays; elsewhere publishing is off). Logs where the key
+ * came from and its address, never the key. Throws OperatorKeyError.
+ */
+export async function loadOperatorSigner(config: OperatorKeyConfig, log: BaseLogger): Promise<Signer | null> {
+  const chosen = (
+    [
+      ['SUI_KEYSTORE_FILE', config.SUI_KEYSTORE_FILE],
+      ['SUI_PRIVATE_KEY', config.SUI_PRIVATE_KEY],
+      ['SUI_KMS', config.SUI_KMS],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  if (chosen.length > 1)
+    throw new OperatorKeyError(
+      `the operator key is configured twice (${chosen.map(([name]) => name).join(' and ')}): set only one`,
+    );
+  if (config.SUI_KEYSTORE_ADDRESS !== undefined && config.SUI_KEYSTORE_FILE === undefined)
+    throw new OperatorKeyError('SUI_KEYSTORE_ADDRESS is set but SUI_KEYSTORE_FILE is not');
+
+  let source: OperatorKeySource;
+  let signer: Signer;
+  if (config.SUI_KEYSTORE_FILE !== undefined) {
+    source = 'keystore';
+    signer = keystoreSigner(config.SUI_KEYSTORE_FILE, config.SUI_KEYSTORE_ADDRESS);
+  } else if (config.SUI_PRIVATE_KEY !== undefined) {
+    source = 'private-key';
+    signer = bech32Signer(config.SUI_PRIVATE_KEY);
+  } else if (config.SUI_KMS === 'aws') {
+    source = 'aws-kms';
+    signer = await awsKmsSigner(config);
+  } else if (config.SUI_KMS === 'gcp') {
+    source = 'gcp-kms';
+    signer = await gcpKmsSigner(config);
+  } else return null;
+  log.info({ source, address: signer.toSuiAddress(), scheme: signer.getKeyScheme() }, 'operator key loaded');
+  return signer;
+}
+
+const KEYPAIR_BY_FLAG = [Ed25519Keypair, Secp256k1Keypair, Secp256r1Keypair] as const;
+const SCHEME_BY_FLAG = ['Ed25519', 'Secp256k1', 'Secp256r1'] as const;
+
+/**
+ * The key of `address` (default: the first) in a Sui CLI keystore (`sui.keystore`): a JSON array of
+ * base64 strings, each a flag byte (0 Ed25519, 1 Secp256k1, 2 Secp256r1) followed by the 32-byte key.
+ */
+export function keystoreSigner(path: string, address?: string): Signer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new OperatorKeyError(`SUI_KEYSTORE_FILE ${path}: cannot read it (${code})`);
+  }
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch {
+    throw new OperatorKeyError(
+      `SUI_KEYSTORE_FILE ${path}: not JSON (a Sui keystore is a JSON array of base64 keys)`,
+    );
+  }
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new OperatorKeyError(`SUI_KEYSTORE_FILE ${path}: expected a non-empty JSON array of base64 keys`);
+  const signers = entries.map((entry, index) => keystoreEntry(path, index, entry));
+  if (address === undefined) return signers[0]!;
+  const wanted = normalizeAddress(address);
+  const match = signers.find((signer) => signer.toSuiAddress() === wanted);
+  if (!match)
+    throw new OperatorKeyError(
+      `SUI_KEYSTORE_FILE ${path} holds no key for SUI_KEYSTORE_ADDRESS ${wanted} (it holds ${signers
+        .map((signer) => signer.toSuiAddress())
+        .join(', ')})`,
+    );
+  return match;
+}
+
+function keystoreEntry(path: string, index: number, entry: unknown): Signer {
+  const where = `SUI_KEYSTORE_FILE ${path}: entry ${index}`;
+  if (typeof entry !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(entry))
+    throw new OperatorKeyError(`${where} is not a base64 string`);
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64(entry);
+  } catch {
+    throw new OperatorKeyError(`${where} is not a base64 string`);
+  }
+  if (bytes.length !== 33)
+    throw new OperatorKeyError(`${where} is ${bytes.length} bytes, expected 33 (flag byte and 32-byte key)`);
+  return keypair(bytes[0]!, bytes.subarray(1), where);
+}
+
+/** The signer of a Bech32 `suiprivkey1…` private key (what `sui keytool export` prints). */
+export function bech32Signer(value: string): Signer {
+  let parsed: ReturnType<typeof decodeSuiPrivateKey>;
+  try {
+    parsed = decodeSuiPrivateKey(value.trim());
+  } catch {
+    throw new OperatorKeyError('SUI_PRIVATE_KEY is not a valid Bech32 suiprivkey1… private key');
+  }
+  const flag = SCHEME_BY_FLAG.findIndex((scheme) => scheme.toUpperCase() === parsed.scheme?.toUpperCase());
+  return keypair(flag < 0 ? -1 : flag, parsed.secretKey, 'SUI_PRIVATE_KEY', parsed.scheme ?? 'unknown');
+}
+
+function keypair(flag: number, secret: Uint8Array, where: string, schemeName = `flag ${flag}`): Signer {
+  const Keypair = KEYPAIR_BY_FLAG[flag];
+  if (!Keypair)
+    throw new OperatorKeyError(
+      `${where} has key scheme ${schemeName}; supported: 0 Ed25519, 1 Secp256k1, 2 Secp256r1`,
+    );
+  if (secret.length !== 32)
+    throw new OperatorKeyError(`${where}: the key is ${secret.length} bytes, expected 32`);
+  try {
+    return Keypair.fromSecretKey(secret);
+  } catch {
+    throw new OperatorKeyError(`${where} is not a valid ${SCHEME_BY_FLAG[flag]} private key`);
+  }
+}
+
+function normalizeAddress(address: string): string {
+  if (!/^0x[0-9a-fA-F]{1,64}$/.test(address))
+    // Not echoed: a key pasted into the wrong variable must not end up in the log.
+    throw new OperatorKeyError('SUI_KEYSTORE_ADDRESS is not a 0x… Sui address (0x and up to 64 hex digits)');
+  return normalizeSuiAddress(address);
+}
+
+// ── KMS ───────────────────────────────────────────────────────────────────────────────────────────
+// NOT TESTED LIVE: this machine has no route to AWS or Google Cloud, so no KMS signature was ever
+// produced through these paths here. What is tested is the configuration check in front of them
+// (test/publish/sponsor/operator-key.test.ts). The construction follows @mysten/signers' documented
+// entry points: AwsKmsSigner.fromKeyId(keyId, {region, accessKeyId, secretAccessKey}) and
+// GcpKmsSigner.fromVersionName(name); both fetch the public key from the KMS, so a wrong key ID or
+// missing permission fails here, at startup, not at the first upload.
+
+function missing(config: OperatorKeyConfig, names: readonly (keyof OperatorKeyConfig)[]): string[] {
+  return names.filter((name) => config[name] === undefined);
+}
+
+async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
+  const absent = missing(config, [
+    'AWS_KMS_KEY_ID',
+    'AWS_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+  ]);
+  if (absent.length > 0) throw new OperatorKeyError(`SUI_KMS=aws needs ${absent.join(', ')}`);
+  const { AwsKmsSigner } = await import('@mysten/signers/aws');
+  try {
+    return await AwsKmsSigner.fromKeyId(config.AWS_KMS_KEY_ID!, {
+      region: config.AWS_REGION!,
+      accessKeyId: config.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: config.AWS_SECRET_ACCESS_KEY!,
+    });
+  } catch (error) {
+    // AWS's own answers (AccessDenied, NotFound…) name the key ID, never the credentials.
+    throw new OperatorKeyError(
+      `SUI_KMS=aws: cannot read the public key of ${config.AWS_KMS_KEY_ID} in ${config.AWS_REGION}: ${oneLine(error)}`,
+    );
+  }
+}
+
+const GCP_VERSION_NAME =
+  /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[^/]+$/;
+
+async function gcpKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
+  const name = config.GCP_KMS_KEY_VERSION;
+  if (name === undefined) throw new OperatorKeyError('SUI_KMS=gcp needs GCP_KMS_KEY_VERSION');
+  if (!GCP_VERSION_NAME.test(name))
+    throw new OperatorKeyError(
+      'GCP_KMS_KEY_VERSION must be projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V',
+    );
+  // Credentials come the Google way (GOOGLE_APPLICATION_CREDENTIALS or the workload's identity).
+  const { GcpKmsSigner } = await import('@mysten/signers/gcp');
+  try {
+    return await GcpKmsSigner.fromVersionName(name);
+  } catch (error) {
+    throw new OperatorKeyError(`SUI_KMS=gcp: cannot read the public key of ${name}: ${oneLine(error)}`);
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').slice(0, 300);
+}
