@@ -18,9 +18,12 @@ export interface PublishGrant {
   sendObjectTo?: string;
 }
 
-/** A refusal with the status and AIP-193 reason the official publisher gives for it. */
+/**
+ * A refusal with the status and AIP-193 reason the official publisher gives for it (its JWT layer
+ * answers 429 for a replayed token and 504 for an expired one; 503 is ours: the replay store is down).
+ */
 export interface PublishRefusal {
-  status: 400 | 401 | 403 | 413;
+  status: 400 | 401 | 403 | 413 | 429 | 503 | 504;
   reason: string;
   message: string;
 }
@@ -32,3 +35,25 @@ export type PublishAuthorizer = (request: Request) => Promise<AuthDecision>;
 
 /** PUBLISHER_AUTH=none: everyone may publish, within the edge's own limits. */
 export const openPublishing: PublishAuthorizer = async () => ({ ok: true, grant: {} });
+
+/**
+ * What the grant says of a body of `received` bytes: a refusal as soon as it is too long (call it as
+ * chunks arrive, `complete` false) or, once the body has ended (`complete` true), too short for an
+ * exact size. A Content-Length the authorizer saw was already checked; a chunked body is checked here.
+ */
+export function grantBodyRefusal(
+  grant: PublishGrant,
+  received: number,
+  complete: boolean,
+): PublishRefusal | undefined {
+  const limit = grant.exactSize ?? grant.maxSize;
+  const tooLong = limit !== undefined && received > limit;
+  const tooShort = complete && grant.exactSize !== undefined && received < grant.exactSize;
+  if (!tooLong && !tooShort) return undefined;
+  const claim = grant.exactSize !== undefined ? `exactly ${grant.exactSize}` : `at most ${grant.maxSize}`;
+  return {
+    status: 400,
+    reason: 'INVALID_SIZE',
+    message: `the size of the request does not match the size specified in the token: ${claim} bytes allowed, ${received} sent${complete ? '' : ' so far'}`,
+  };
+}
