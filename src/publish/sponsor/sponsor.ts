@@ -18,10 +18,17 @@ export interface WalletBalances {
   walFrost: string;
 }
 
+/** A sub-wallet's balances (last read), its place in the keys file, and whether an upload holds it. */
+export interface SubWalletBalances extends WalletBalances {
+  index: number;
+  leased: boolean;
+}
+
 export interface SponsorStatus {
   /** The main wallet: the one that holds the operator's funds and tops the sub-wallets up. */
   main: WalletBalances | null;
-  subWallets: WalletBalances[];
+  /** In index order; a sub-wallet whose balance was never read yet is left out. */
+  subWallets: SubWalletBalances[];
   /** Set when the main wallet runs low (below PUBLISHER_LOW_BALANCE_*): says what and how much. */
   lowBalance: string | null;
 }
