@@ -41,6 +41,7 @@ export const nodeOnlyAdapters = [
   'src/http/metrics.ts',
   'src/http/read-metrics.ts',
   'src/http/cache-metrics.ts',
+  'src/http/publish-metrics.ts',
 ];
 
 /** Packages that need Node (sockets, files, threads, process-wide state, native or Node-only WASM). */

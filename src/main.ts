@@ -2,7 +2,7 @@
 // (devnet or Sui, committee, transport, lifetimes), the cache, the read stack, and HTTP — each returning
 // what it built and how to close it; one disposer closes them in reverse order. `npm start` runs this
 // file; `walrus-edge serve` calls startEdge.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { createServer } from 'node:http';
@@ -18,6 +18,10 @@ import { pino, type BaseLogger as Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { codecPool } from './codec/codec-pool.ts';
+import type { Codec } from './codec/codec.ts';
+import type { Signer } from '@mysten/sui/cryptography';
+import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { WalrusClient } from '@mysten/walrus';
 import {
   committeeForBlob,
   earliestEpochStart,
@@ -56,6 +60,16 @@ import { reconstructionLimiter } from './read/limiter.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { readMetrics } from './http/read-metrics.ts';
 import { registerCacheMetrics } from './http/cache-metrics.ts';
+import { publishMetrics } from './http/publish-metrics.ts';
+import type { PublishDeps } from './http/routes/publish-routes.ts';
+import { createPublisher } from './publish/publisher.ts';
+import { fileRegistrationBook } from './publish/registration-book.ts';
+import { publisherAuthorizer } from './publish/auth/publisher-authorizer.ts';
+import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish/auth/replay-guard.ts';
+import { connectRedis } from './cache/redis-connection.ts';
+import { devnetWallet } from './publish/sponsor/devnet-wallet.ts';
+import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
+import { singleSignerSponsor } from './publish/sponsor/sponsor.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -114,8 +128,12 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
     const registry = new Registry();
     const cache = buildCache(config, network, log, disposer);
     registerCacheMetrics(registry, cache);
-    const stack = buildReadStack(config, network, cache, registry, disposer);
-    const http = await buildHttp(config, network, cache, stack, registry, log, disposer);
+    // One worker pool for the CPU work of reads (verify, decode) and writes (encode).
+    const codec = codecPool(config.CODEC_WORKERS || undefined);
+    disposer.add(() => codec.close());
+    const stack = buildReadStack(config, network, cache, codec, registry, disposer);
+    const publish = await buildPublisher(config, network, cache, codec, registry, log, disposer);
+    const http = await buildHttp(config, network, cache, stack, publish, registry, log, disposer);
     return { url: http.url, devnet: network.devnet, stop: () => disposer.dispose() };
   } catch (error) {
     await disposer.dispose();
@@ -134,6 +152,17 @@ interface EdgeNetwork {
   objects: BlobObjectSource;
   /** Where Sui is asked and how that goes (/status, /readyz); undefined on a devnet. */
   sui: (() => SuiStatus) | undefined;
+  /**
+   * Where transactions go (the publisher): the Sui gRPC endpoint the network is read from, the Walrus
+   * objects there, and the devnet's faucet. No `url` with an in-process Sui client (it executes nothing).
+   */
+  chain: {
+    url: string | undefined;
+    systemObjectId: string;
+    stakingObjectId: string;
+    urlScheme: 'http' | 'https';
+    faucetUrl?: string;
+  };
 }
 
 /** The network: an embedded or running devnet, or Sui; its committee, node transport and chain views. */
@@ -151,6 +180,7 @@ async function buildNetwork(
   let given: EdgeOverrides['sui'];
   let ids: { systemObjectId: string; stakingObjectId: string };
   let pollIntervalMs: number | undefined;
+  let faucetUrl: string | undefined;
   if (config.NETWORK !== 'devnet') {
     given = overrides.sui;
     ids = given ?? (config.NETWORK === 'mainnet' ? WALRUS_MAINNET : WALRUS_TESTNET);
@@ -183,6 +213,7 @@ async function buildNetwork(
     // The devnet's nodes live on loopback; its epochs may change on command, so look more often.
     given = { ...endpoint, allowPrivateNodeAddresses: true };
     ids = endpoint;
+    faucetUrl = endpoint.faucetUrl;
     pollIntervalMs = 2_000;
   }
   // Read over gRPC with a deadline per call; failures name the endpoint (sui-client.ts).
@@ -287,6 +318,13 @@ async function buildNetwork(
     lifetimes,
     objects,
     sui: suiStatus,
+    chain: {
+      url: given?.client ? undefined : url,
+      systemObjectId: ids.systemObjectId,
+      stakingObjectId: ids.stakingObjectId,
+      urlScheme: given?.urlScheme ?? 'https',
+      faucetUrl,
+    },
   };
 }
 
@@ -344,11 +382,10 @@ function buildReadStack(
   config: EdgeConfig,
   network: EdgeNetwork,
   cache: BlobCache,
+  codec: Codec,
   registry: Registry,
   disposer: Disposer,
 ): ReadStack {
-  const codec = codecPool(config.CODEC_WORKERS || undefined);
-  disposer.add(() => codec.close());
   const committeeFor = async () => committeeForBlob(await network.source.current(), undefined);
   const reader = new BlobReader({
     committeeFor,
@@ -374,12 +411,122 @@ function buildReadStack(
   return { blobs, blocklist, limiter };
 }
 
+/**
+ * The publisher (PUT /v1/blobs, /v1/quilts): the sponsored account, who may publish, and the pipeline
+ * over the network's committee, transport and Sui endpoint, the shared codec pool and the cache.
+ * On the devnet it always runs, paid by a faucet-funded wallet in DATA_DIR/publisher/wallet.json; on
+ * testnet/mainnet only when an operator key is configured (and then PUBLISHER_AUTH must be set).
+ */
+async function buildPublisher(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  cache: BlobCache,
+  codec: Codec,
+  registry: Registry,
+  log: Logger,
+  disposer: Disposer,
+): Promise<PublishDeps | undefined> {
+  const chain = network.chain;
+  if (!chain.url) {
+    log.info('publishing is off: an in-process Sui client executes no transactions');
+    return undefined;
+  }
+  const sui = new SuiGrpcClient({
+    baseUrl: chain.url,
+    network: config.NETWORK === 'devnet' ? 'localnet' : config.NETWORK,
+  });
+  const walrus = new WalrusClient({
+    packageConfig: { systemObjectId: chain.systemObjectId, stakingPoolId: chain.stakingObjectId },
+    suiClient: sui,
+    storageNodeUrlScheme: chain.urlScheme,
+  });
+  const dataDir = resolve(config.DATA_DIR);
+
+  // ── THE SPONSOR: who pays ───────────────────────────────────────────────────────────────────────
+  // The single place where the sponsored account is made. Today: one signer for every upload (the
+  // devnet's faucet-funded wallet, or the operator's key). The sub-wallet sponsor
+  // (createSponsor in src/publish/sponsor/sub-wallets.ts) plugs in here, replacing singleSignerSponsor.
+  let signer: Signer;
+  if (config.NETWORK === 'devnet') {
+    const dir = join(dataDir, 'publisher');
+    mkdirSync(dir, { recursive: true });
+    signer = await devnetWallet({ dir, faucetUrl: chain.faucetUrl, sui });
+  } else {
+    const operator = await loadOperatorSigner(config, log);
+    if (!operator) {
+      log.info('publishing is off: no operator key (SUI_KEYSTORE_FILE, SUI_PRIVATE_KEY or SUI_KMS)');
+      return undefined;
+    }
+    signer = operator;
+  }
+  const sponsor = singleSignerSponsor(signer);
+  disposer.add(() => sponsor.close());
+
+  // ── WHO MAY PUBLISH ─────────────────────────────────────────────────────────────────────────────
+  // PUBLISHER_AUTH → the authorizer (src/publish/auth/publisher-authorizer.ts): open only by default
+  // on the devnet; on testnet/mainnet the edge refuses to start with it unset.
+  const auth = await publisherAuthorizer({
+    mode: config.PUBLISHER_AUTH,
+    network: config.NETWORK,
+    jwtSecret: config.JWT_SECRET,
+    jwtPublicKey: config.JWT_PUBLIC_KEY,
+    replayGuard: config.PUBLISHER_AUTH?.includes('jwt') ? replayGuard(config, log, disposer) : undefined,
+  });
+  if (!auth.ok) throw new Error(auth.error);
+  for (const warning of auth.warnings) log.warn(warning);
+
+  const uploads = reconstructionLimiter(config.PUBLISH_MAX_CONCURRENT, config.PUBLISH_MAX_QUEUED);
+  const metrics = publishMetrics(registry, uploads);
+  const publisher = createPublisher({
+    committee: (signal) => network.source.current(signal),
+    transport: network.transport,
+    codec,
+    walrus,
+    sui,
+    sponsor,
+    registrations: fileRegistrationBook(
+      join(dataDir, 'publisher', 'registrations.json'),
+      () => network.view()?.epoch,
+    ),
+    cache,
+    warmCache: config.PUBLISH_WARM_CACHE,
+    uploadDeadlineMs: config.PUBLISH_UPLOAD_DEADLINE_MS,
+    observer: metrics.observer,
+  });
+  log.info({ address: publisher.address, auth: auth.mode }, 'publisher enabled');
+  return {
+    publisher,
+    authorize: auth.authorizer,
+    maxBlobBytes: config.PUBLISH_MAX_BLOB_BYTES,
+    maxQuiltBytes: config.PUBLISH_MAX_QUILT_BYTES,
+    uploads,
+    recorder: metrics.recorder,
+  };
+}
+
+/** Where used JWT IDs are kept: Redis (shared by every instance) when configured, else this process. */
+function replayGuard(config: EdgeConfig, log: Logger, disposer: Disposer): ReplayGuard {
+  if (!config.REDIS_URL) {
+    log.warn('REDIS_URL is not set: a JWT replayed at another edge instance is not recognised');
+    return memoryReplayGuard();
+  }
+  const redis = connectRedis(config.REDIS_URL, {
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(2_000, 100 * attempt),
+  });
+  redis.on('error', () => undefined); // refused requests say so; the client reconnects by itself
+  disposer.add(() => void redis.disconnect());
+  return redisReplayGuard(redis, config.REDIS_PREFIX);
+}
+
 /** The HTTP app, the fast path for memory hits in front of it, and the listening server. */
 async function buildHttp(
   config: EdgeConfig,
   network: EdgeNetwork,
   cache: BlobCache,
   stack: ReadStack,
+  publish: PublishDeps | undefined,
   registry: Registry,
   log: Logger,
   disposer: Disposer,
@@ -409,6 +556,7 @@ async function buildHttp(
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
       sniffedTypes,
     },
+    publish,
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.

@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { blobRoutes } from './routes/blob-routes.ts';
 import { concatRoute } from './routes/concat-route.ts';
+import { publishRoutes, type PublishDeps } from './routes/publish-routes.ts';
 import { quiltRoutes } from './routes/quilt-routes.ts';
 
 /** Where the edge reads Sui, which Walrus objects, and how that goes (testnet/mainnet only). */
@@ -33,6 +34,8 @@ export interface EdgeAppDeps {
   sui?: () => SuiStatus;
   metrics?: HttpMetrics;
   aggregator?: AggregatorDeps;
+  /** The official publisher API (PUT /v1/blobs, /v1/quilts); absent = the edge does not publish. */
+  publish?: PublishDeps;
   /** The blocklist behind the read stack's blocked layer, for the admin API. */
   blocklist?: Blocklist;
   /** The blob cache behind the read stack's cached layer (admin API, /readyz); absent = no cache. */
@@ -119,5 +122,6 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
         blobs: deps.aggregator.blobs,
       });
   }
+  if (deps.publish) publishRoutes(app, deps.publish);
   return app;
 }

@@ -1,0 +1,360 @@
+// The publisher: stores blobs (and quilts) for clients on the operator's sponsored account, the way the
+// official Walrus publisher does. One upload: encode in the codec's worker threads → if not `force`,
+// answer `alreadyCertified` when the blob is certified with enough lifetime (no transaction at all) →
+// lease a signer → reuse a registration we paid for earlier, or reserve + register in one transaction
+// → send metadata and slivers to the nodes, collecting confirmations → certify (and hand the object on
+// in the same transaction). Every outcome is a value (publish-outcome.ts); the routes map them once.
+import type { ClientWithCoreApi } from '@mysten/sui/client';
+import { encodeQuilt, type WalrusClient } from '@mysten/walrus';
+import type { BlobCache } from '../cache/blob-cache.ts';
+import type { Codec } from '../codec/codec.ts';
+import type { EncodedBlob } from '../codec/blob-encoder.ts';
+import type { CommitteeView } from '../network/committee-source.ts';
+import { Blob } from '../network/sui/walrus-objects.ts';
+import type { NodeTransport } from '../network/transport/node-transport.ts';
+import { formatBlobId, formatU256BlobId, parseBlobId } from '../protocol/blob-id.ts';
+import { encodedLength } from '../protocol/encoding.ts';
+import { formatQuiltPatchId } from '../protocol/quilt-id.ts';
+import { certifiedPermanentStatus } from './certified-status.ts';
+import type {
+  PublishObserver,
+  PublishPhase,
+  QuiltOutcome,
+  ResourceOperation,
+  StoreOutcome,
+} from './publish-outcome.ts';
+import type { Registration, RegistrationBook } from './registration-book.ts';
+import type { Sponsor } from './sponsor/sponsor.ts';
+import { distributeBlob } from './sliver-distributor.ts';
+import { suiRegistrar, type BlobDestination, type SuiBlobRecord } from './sui-registrar.ts';
+
+export interface StoreOptions {
+  /** Epochs ahead of the current one (≥ 1). */
+  epochs: number;
+  deletable: boolean;
+  /** Transfer the certified Blob object to this address (0x + 64 hex). */
+  sendObjectTo?: string;
+  /** Wrap the certified Blob object into a shared blob. */
+  share?: boolean;
+  /** Store even when the blob is certified already (a new Blob object). */
+  force?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface QuiltFile {
+  identifier: string;
+  contents: Uint8Array;
+  tags: Record<string, string>;
+}
+
+export interface Publisher {
+  storeBlob(data: Uint8Array, options: StoreOptions): Promise<StoreOutcome>;
+  storeQuilt(files: QuiltFile[], options: StoreOptions): Promise<QuiltOutcome>;
+  /** The address that pays (and owns what is kept). */
+  readonly address: string;
+}
+
+export interface PublisherDeps {
+  /** The committee as the network's source has it now (the chain's order: certificates index it). */
+  committee: (signal?: AbortSignal) => Promise<CommitteeView>;
+  transport: NodeTransport;
+  /** The same worker pool the read stack decodes with: encoding never runs on the event loop. */
+  codec: Codec;
+  /** Builds the Walrus transactions and reads Blob objects, over the same Sui endpoint as the network. */
+  walrus: WalrusClient;
+  sui: ClientWithCoreApi;
+  sponsor: Sponsor;
+  registrations: RegistrationBook;
+  /** The read stack's cache: a certified blob leaves its negative cache, and may be put into memory. */
+  cache?: BlobCache;
+  warmCache: boolean;
+  /** Distribution must reach a quorum of confirmations within this (else 504). */
+  uploadDeadlineMs: number;
+  observer?: PublishObserver;
+}
+
+export function createPublisher(deps: PublisherDeps): Publisher {
+  const timed = async <T>(phase: PublishPhase, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      deps.observer?.phase(phase, performance.now() - started);
+    }
+  };
+
+  /** Our registration of this blob, if Sui still holds it as the book says (owner, state, lifetime). */
+  const checked = async (registration: Registration, minEndEpoch: number) => {
+    if (registration.endEpoch < minEndEpoch) return undefined;
+    const [object] = (
+      await deps.sui.core.getObjects({ objectIds: [registration.objectId], include: { content: true } })
+    ).objects;
+    if (!object || object instanceof Error) {
+      deps.registrations.forget(registration.objectId);
+      return undefined;
+    }
+    const owner = object.owner.$kind === 'AddressOwner' ? object.owner.AddressOwner : undefined;
+    const blob = Blob.parse(object.content);
+    if (
+      owner !== registration.owner ||
+      formatU256BlobId(blob.blob_id) !== registration.blobId ||
+      blob.deletable !== registration.deletable ||
+      blob.storage.end_epoch < minEndEpoch
+    ) {
+      deps.registrations.forget(registration.objectId);
+      return undefined;
+    }
+    return blob;
+  };
+
+  async function alreadyCertified(
+    view: CommitteeView,
+    blobId: string,
+    options: StoreOptions,
+    minEndEpoch: number,
+  ): Promise<StoreOutcome | undefined> {
+    if (!options.deletable) {
+      const status = await certifiedPermanentStatus({
+        committee: view.committee,
+        blobId,
+        transport: deps.transport,
+        signal: options.signal,
+      });
+      if (status && status.endEpoch >= minEndEpoch)
+        return { kind: 'already-certified', blobId, endEpoch: status.endEpoch, event: status.event };
+      return undefined;
+    }
+    // Deletable blobs: the nodes' status has no end epoch for them; a certified one of ours counts.
+    for (const registration of deps.registrations.find(blobId)) {
+      if (!registration.certified || !registration.deletable) continue;
+      const blob = await checked(registration, minEndEpoch);
+      if (blob?.certified_epoch != null)
+        return {
+          kind: 'already-certified',
+          blobId,
+          endEpoch: blob.storage.end_epoch,
+          object: registration.objectId,
+        };
+    }
+    return undefined;
+  }
+
+  async function store(
+    view: CommitteeView,
+    data: Uint8Array,
+    encoded: EncodedBlob,
+    options: StoreOptions,
+  ): Promise<StoreOutcome> {
+    const blobId = formatBlobId(encoded.blobId);
+    const minEndEpoch = view.epoch + options.epochs;
+    const length = encodedLength(data.length, view.committee.nShards);
+    if (!options.force) {
+      const existing = await timed('status', () => alreadyCertified(view, blobId, options, minEndEpoch));
+      if (existing) return existing;
+    }
+
+    const lease = await deps.sponsor.lease(options.signal);
+    try {
+      const registrar = suiRegistrar(deps.walrus, lease.signer, deps.sui);
+      let objectId: string | undefined;
+      let operation: ResourceOperation | undefined;
+      let cost = 0n;
+      // A registration paid for earlier (its upload could not certify) is certified now instead.
+      for (const registration of deps.registrations.find(blobId)) {
+        if (registration.certified || registration.owner !== lease.address) continue;
+        if (registration.deletable !== options.deletable) continue;
+        const blob = await checked(registration, minEndEpoch);
+        if (!blob || blob.certified_epoch != null) continue;
+        objectId = registration.objectId;
+        operation = { reuseRegistration: { encodedLength: length } };
+        break;
+      }
+      if (objectId === undefined) {
+        const registered = await timed('register', async () => {
+          try {
+            return await registrar.register({
+              blobId,
+              rootHash: encoded.rootHash,
+              size: data.length,
+              epochs: options.epochs,
+              deletable: options.deletable,
+            });
+          } catch (error) {
+            return new PublishStepError('register', error);
+          }
+        });
+        if (registered instanceof PublishStepError) return registered.outcome(blobId);
+        objectId = registered.objectId;
+        operation = { registerFromScratch: { encodedLength: length, epochsAhead: options.epochs } };
+        // The official publisher reports the storage and write cost (no gas), in FROST.
+        cost = (await deps.walrus.storageCost(data.length, options.epochs)).totalCost;
+        deps.registrations.record({
+          blobId,
+          objectId,
+          owner: lease.address,
+          deletable: options.deletable,
+          endEpoch: registered.record.endEpoch,
+          certified: false,
+        });
+      }
+
+      const deadline = AbortSignal.timeout(deps.uploadDeadlineMs);
+      const distributed = await timed('upload', () =>
+        distributeBlob({
+          encoded,
+          blobId,
+          committee: view.committee,
+          persistence: options.deletable ? { kind: 'deletable', objectId } : { kind: 'permanent' },
+          transport: deps.transport,
+          signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+        }),
+      );
+      if (!distributed.ok) {
+        // The registration stays in the book: the next upload of these bytes certifies it.
+        return {
+          kind: 'insufficient-confirmations',
+          blobId,
+          objectId,
+          confirmedShards: distributed.confirmedShards,
+          nShards: distributed.nShards,
+          message: distributed.message,
+        };
+      }
+
+      const destination: BlobDestination = options.sendObjectTo
+        ? { kind: 'send', to: options.sendObjectTo }
+        : options.share
+          ? { kind: 'share' }
+          : { kind: 'keep' };
+      const certified = await timed('certify', async () => {
+        try {
+          return await registrar.certifyAndPlace({
+            blobId,
+            objectId,
+            deletable: options.deletable,
+            certificate: distributed.certificate,
+            destination,
+          });
+        } catch (error) {
+          return new PublishStepError('certify', error);
+        }
+      });
+      if (certified instanceof PublishStepError) return certified.outcome(blobId);
+      // Kept deletable blobs answer repeated uploads; anything else needs no entry any more.
+      if (options.deletable && destination.kind === 'keep')
+        deps.registrations.record({
+          blobId,
+          objectId,
+          owner: lease.address,
+          deletable: true,
+          endEpoch: certified.blob.endEpoch,
+          certified: true,
+        });
+      else deps.registrations.forget(objectId);
+      published(blobId, data, certified.blob);
+      return {
+        kind: 'newly-created',
+        blobId,
+        blobObject: certified.blob,
+        resourceOperation: operation!,
+        cost,
+        sharedBlobObject: certified.sharedObjectId,
+      };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** A certified blob is no longer "not found", and is likely to be read soon. */
+  function published(blobId: string, data: Uint8Array, blob: SuiBlobRecord): void {
+    const cache = deps.cache;
+    if (!cache) return;
+    cache.negative.delete(blobId);
+    if (deps.warmCache && cache.cacheable(data.length))
+      cache.memory.set(blobId, { bytes: data, storedAt: Date.now(), endEpoch: blob.endEpoch });
+  }
+
+  /** The network stores at most so many epochs ahead; more would make the register transaction abort. */
+  const tooManyEpochs = async (
+    epochs: number,
+  ): Promise<Extract<StoreOutcome, { kind: 'invalid' }> | undefined> => {
+    const maxEpochsAhead = (await deps.walrus.systemState()).future_accounting.length;
+    if (epochs <= maxEpochsAhead) return undefined;
+    return {
+      kind: 'invalid',
+      message: `epochs must be at most ${maxEpochsAhead} on this network, got ${epochs}`,
+    };
+  };
+
+  const encode = (view: CommitteeView, data: Uint8Array) =>
+    timed('encode', () => deps.codec.encode(data, view.committee.nShards));
+
+  return {
+    address: deps.sponsor.address,
+    async storeBlob(data, options) {
+      try {
+        const refused = await tooManyEpochs(options.epochs);
+        if (refused) return refused;
+        const view = await deps.committee(options.signal);
+        return await store(view, data, await encode(view, data), options);
+      } catch (error) {
+        return unexpected(error, options.signal);
+      }
+    },
+    async storeQuilt(files, options) {
+      try {
+        const refused = await tooManyEpochs(options.epochs);
+        if (refused) return refused;
+        const view = await deps.committee(options.signal);
+        let encodedQuilt;
+        try {
+          encodedQuilt = encodeQuilt({ blobs: files, numShards: view.committee.nShards });
+        } catch (error) {
+          // Too many or too large files for one quilt, an identifier too long: the client's to fix.
+          return { kind: 'invalid', message: `the files do not form a quilt: ${(error as Error).message}` };
+        }
+        const { quilt, index } = encodedQuilt;
+        const outcome = await store(view, quilt, await encode(view, quilt), options);
+        if (outcome.kind !== 'newly-created' && outcome.kind !== 'already-certified') return outcome;
+        const quiltId = parseBlobId(outcome.blobId);
+        return {
+          ...outcome,
+          patches: index.patches.map((patch) => ({
+            identifier: patch.identifier,
+            quiltPatchId: formatQuiltPatchId({
+              quiltId,
+              startIndex: patch.startIndex,
+              endIndex: patch.endIndex,
+            }),
+          })),
+        };
+      } catch (error) {
+        return unexpected(error, options.signal);
+      }
+    },
+  };
+}
+
+/** A chain step that threw (the SDK's and Sui's failures are exceptions), kept as a value. */
+class PublishStepError {
+  readonly phase: 'register' | 'certify';
+  readonly message: string;
+  constructor(phase: 'register' | 'certify', error: unknown) {
+    this.phase = phase;
+    this.message = error instanceof Error ? error.message : String(error);
+  }
+  outcome(blobId: string): StoreOutcome {
+    return { kind: 'chain-failed', phase: this.phase, blobId, message: this.message };
+  }
+}
+
+function unexpected(
+  error: unknown,
+  signal: AbortSignal | undefined,
+): Extract<StoreOutcome, { kind: 'unavailable' | 'aborted' }> {
+  if (signal?.aborted) return { kind: 'aborted' };
+  return {
+    kind: 'unavailable',
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
