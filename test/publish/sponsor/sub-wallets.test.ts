@@ -4,7 +4,7 @@
 // main wallet runs low. Witnesses: balances read by a separate SuiGrpcClient (the WAL type found
 // independently, as the SDK does), the devnet's fixed gas price per transaction, the keys file on
 // disk, and the log lines.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
@@ -20,6 +20,7 @@ import type { RunningDevnet } from '../../../src/devnet/devnet.ts';
 import type { Sponsor } from '../../../src/publish/sponsor/sponsor.ts';
 import { registerSponsorMetrics } from '../../../src/publish/sponsor/sponsor-metrics.ts';
 import { createSponsor, type SponsorOptions } from '../../../src/publish/sponsor/sub-wallets.ts';
+import { randomBytes } from '../../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../../support/devnet.ts';
 
 const SUI = 10n ** 9n; // MIST per SUI, and FROST per WAL
@@ -111,7 +112,8 @@ const settledWithin = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<typeof pending>((resolve) => setTimeout(() => resolve(pending), ms))]);
 
 beforeAll(async () => {
-  devnet = await startTestDevnet({ nodes: 4, shards: 100 });
+  // 11 nodes: the last test writes blobs with the official SDK (DESIGN §7).
+  devnet = await startTestDevnet({ nodes: 11, shards: 100 });
   witness = new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
   gasPerTransaction = BigInt(devnet.ledger.params.gasPerTransaction);
   // The WAL type as the SDK finds it: stake_with_pool's Coin<T> in the System's type-origin package.
@@ -325,5 +327,95 @@ describe('sub-wallets on the devnet', () => {
     expect(text).toContain('walrus_edge_sponsor_sub_wallets_leased 1');
     expect(text).not.toMatch(/0x[0-9a-f]{64}/);
     lease.release();
+  });
+
+  it('4 concurrent SDK writeBlobs, each signed and paid by its own leased sub-wallet, all certify', async () => {
+    const main = await fundedMain();
+    const { sponsor } = await sponsorFor({
+      signer: main,
+      subWallets: 4,
+      subWalletTopUp: { sui: 2n * SUI, wal: 50n * SUI },
+    });
+    const walrus = () =>
+      new WalrusClient({
+        packageConfig: devnet.packageConfig,
+        suiClient: new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }),
+        storageNodeUrlScheme: 'http',
+      });
+    const blobs = [0, 1, 2, 3].map((i) => randomBytes(20_000 + i, 1100 + i));
+    const written = await Promise.all(
+      blobs.map(async (blob) => {
+        const lease = await sponsor.lease();
+        try {
+          const { blobId, blobObject } = await walrus().writeBlob({
+            blob,
+            deletable: false,
+            epochs: 2,
+            signer: lease.signer,
+          });
+          return { blobId, objectId: blobObject.id, payer: lease.address };
+        } finally {
+          lease.release();
+        }
+      }),
+    );
+    expect(new Set(written.map((w) => w.payer)).size).toBe(4);
+    const reader = walrus();
+    for (const [i, { blobId, objectId, payer }] of written.entries()) {
+      expect(await reader.readBlob({ blobId })).toEqual(blobs[i]);
+      const [object] = (await witness.core.getObjects({ objectIds: [objectId] })).objects;
+      expect(JSON.stringify((object as { owner: unknown }).owner)).toContain(payer);
+      expect((await reader.getBlobObject(objectId)).certified_epoch).not.toBeNull();
+    }
+  });
+
+  it('a top-up the main wallet cannot pay is logged, and the sub-wallet is leased with what it holds', async () => {
+    const main = await fundedMain();
+    const before = await balances(main.toSuiAddress());
+    const have = before.sui;
+    const { sponsor, logger } = await sponsorFor({
+      signer: main,
+      subWallets: 1,
+      subWalletMin: { sui: have * 2n, wal: 0n },
+      subWalletTopUp: { sui: have * 2n, wal: 0n },
+      lowBalance: { sui: have * 3n, wal: 0n },
+    });
+    const lease = await settledWithin(sponsor.lease(), 2000);
+    expect(lease).not.toBe(pending);
+    expect(await balances((lease as { address: string }).address)).toEqual({ sui: 0n, wal: 0n });
+    // Refused before it ran (the gas coin cannot cover it): nothing left the main wallet.
+    expect(await balances(main.toSuiAddress())).toEqual(before);
+    expect(logger.lines.some((line) => line.level === 50 && /sub-wallet not topped up/.test(line.msg))).toBe(
+      true,
+    );
+    expect(sponsor.status().lowBalance).toMatch(/is low/);
+    (lease as { release(): void }).release();
+  });
+
+  it('a damaged sub-wallets.json is refused with a clear error, never replaced', async () => {
+    const main = await fundedMain();
+    const { sponsor, dataDir } = await sponsorFor({ signer: main, subWallets: 1 });
+    await sponsor.close();
+    const path = join(dataDir, 'sub-wallets.json');
+    const file = JSON.parse(readFileSync(path, 'utf8')) as {
+      wallets: { address: string; secretKey: string }[];
+    };
+    const secret = file.wallets[0]!.secretKey;
+    const damaged = [
+      JSON.stringify(file).slice(0, -5), // truncated: a JSON parser would quote the key
+      JSON.stringify({ ...file, wallets: [{ ...file.wallets[0], address: '0x' + '00'.repeat(32) }] }),
+      JSON.stringify({ ...file, wallets: [{ address: secret, secretKey: 'suiprivkey1broken' }] }),
+    ];
+    for (const content of damaged) {
+      writeFileSync(path, content);
+      const error = await sponsorFor({ signer: main, subWallets: 2, dataDir }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(error?.message).toMatch(/sub-wallets\.json: .*; fix or move the file/);
+      expect(error!.message).not.toContain(secret);
+      expect(error!.message).not.toContain(secret.slice(10, 40));
+      expect(readFileSync(path, 'utf8')).toBe(content);
+    }
   });
 });
