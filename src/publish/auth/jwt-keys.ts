@@ -3,6 +3,7 @@
 // A token whose header names any other algorithm (`none`, HS256 against a public key, RS256, ...)
 // finds no key and is refused: the classic algorithm-confusion attacks have nothing to work with.
 import { importJWK, importSPKI, type CryptoKey, type JWK } from 'jose';
+import { bytesToBase64Url, hexToBytes } from '../../protocol/base64.ts';
 
 export type JwtAlgorithm = 'HS256' | 'ES256' | 'EdDSA' | 'Ed25519';
 
@@ -29,21 +30,14 @@ export function hmacSecret(secret: string): Uint8Array {
   if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) {
     throw new JwtKeyError('JWT_SECRET starts with 0x but is no even-length hex string');
   }
-  return Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16));
-}
-
-function base64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/=+$/, '')
-    .replaceAll('+', '-')
-    .replaceAll('/', '_');
+  return hexToBytes(hex);
 }
 
 /** JWT_PUBLIC_KEY: a PEM SPKI block, a JWK (JSON), or (as the official publisher takes it) 0x + 32-byte Ed25519 hex. */
 export async function publicVerificationKey(text: string): Promise<JwtVerificationKey> {
   const trimmed = text.trim();
   if (/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
-    const jwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: base64Url(hmacSecret(trimmed)) };
+    const jwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: bytesToBase64Url(hmacSecret(trimmed)) };
     return publicVerificationKey(JSON.stringify(jwk));
   }
   if (trimmed.startsWith('{')) {
