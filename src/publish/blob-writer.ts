@@ -11,6 +11,7 @@ import {
   aggregateConfirmations,
   distributeBlob,
   type BlobCertificate,
+  type DistributionOptions,
   type NodeConfirmation,
 } from './sliver-distributor.ts';
 
@@ -46,6 +47,8 @@ export interface StoreBlobInput<Record> {
   transport?: NodeTransport;
   /** Where encoding runs (the edge: its worker threads); default: on this thread. */
   codec?: Codec;
+  /** Deadline, grace, limits, metrics hooks and background of the upload to the nodes. */
+  distribution?: DistributionOptions;
 }
 
 export interface StoreBlobResult<Record> {
@@ -87,6 +90,7 @@ export async function storeBlob<Record>(input: StoreBlobInput<Record>): Promise<
 
   started = performance.now();
   const distributed = await distributeBlob({
+    ...input.distribution,
     encoded,
     blobId,
     committee,

@@ -1,9 +1,25 @@
-// Misbehaviour on request (DESIGN §4), so tests can prove readers survive byzantine and slow nodes.
+// Misbehaviour on request (DESIGN §4), so tests can prove readers and writers survive byzantine, slow
+// and flaky nodes.
 import { z } from 'zod';
 
 export const FaultSchema = z.object({
-  mode: z.enum(['ok', 'down', 'slow', 'corrupt-slivers', 'corrupt-metadata', 'blocked']),
+  mode: z.enum([
+    'ok',
+    'down',
+    'slow',
+    'corrupt-slivers',
+    'corrupt-metadata',
+    'blocked',
+    // Stores metadata and slivers, but a confirmation request hangs until the client gives up.
+    'no-confirm',
+    // Signs confirmations with a key that is not the node's: valid BLS, wrong signer (byzantine).
+    'corrupt-confirmation',
+    // Each route answers 503 to its first `count` requests after the fault is set, then works.
+    'flaky',
+  ]),
   delayMs: z.number().int().min(0).max(600_000).default(2000),
+  /** `flaky`: how many requests of each route fail before it works. */
+  count: z.number().int().min(0).max(1_000_000).default(3),
 });
 
 export type Fault = z.infer<typeof FaultSchema>;

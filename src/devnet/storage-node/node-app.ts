@@ -5,7 +5,7 @@ import { Hono, type Context } from 'hono';
 import { bytesToBase64, hexToBytes } from '../../protocol/base64.ts';
 import { SliverData } from '../../protocol/bcs.ts';
 import { InvalidIdError, parseBlobId } from '../../protocol/blob-id.ts';
-import { blsSign } from '../../protocol/bls.ts';
+import { blsSign, generateBlsKeyPair } from '../../protocol/bls.ts';
 import { confirmationMessage, type Persistence } from '../../protocol/confirmation.ts';
 import { sliverLengths } from '../../protocol/encoding.ts';
 import {
@@ -67,7 +67,11 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
   const shards = new Set(options.shards);
   const startedAt = Date.now();
   const stats = new Map<string, number>();
-  let fault: Fault = { mode: 'ok', delayMs: 0 };
+  let fault: Fault = { mode: 'ok', delayMs: 0, count: 0 };
+  /** `flaky`: requests failed so far per route since the fault was set. */
+  const flakyFailures = new Map<RouteName, number>();
+  /** `corrupt-confirmation`: a key that is not ours, so the signatures are valid BLS by the wrong signer. */
+  let impostorKey: Uint8Array | undefined;
   /** Blobs whose slivers for all our shards are on disk (checked once, then remembered). */
   const complete = new Set<string>();
   /** Parsed metadata of recently written blobs: every sliver upload is checked against it. */
@@ -94,6 +98,7 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     const parsed = FaultSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json(apiError(400, 'INVALID_FAULT', parsed.error.message, {}, DOMAIN), 400);
     fault = parsed.data;
+    flakyFailures.clear();
     return c.json({ fault });
   });
   app.get('/_devnet/fault', (c) => c.json({ fault }));
@@ -119,7 +124,16 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     await next();
   });
 
-  const count = (route: RouteName) => stats.set(route, (stats.get(route) ?? 0) + 1);
+  // Counts the request; a flaky node counts it too, then fails it (so retries show in the stats).
+  const count = (route: RouteName) => {
+    stats.set(route, (stats.get(route) ?? 0) + 1);
+    if (fault.mode !== 'flaky') return;
+    const failed = flakyFailures.get(route) ?? 0;
+    if (failed < fault.count) {
+      flakyFailures.set(route, failed + 1);
+      throw new NodeError(503, 'UNAVAILABLE', `${options.name} is flaky (devnet fault)`);
+    }
+  };
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────
   app.get('/v1/blobs/:blobId/metadata', async (c) => {
@@ -246,6 +260,7 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
 
   app.get('/v1/blobs/:blobId/confirmation/permanent', async (c) => {
     count('confirmation');
+    if (fault.mode === 'no-confirm') return hangUntilClientLeaves(c);
     const { blobId, bytes } = requireBlob(c);
     const status = chain.blobStatus(blobId);
     if (status === 'nonexistent' || !('permanent' in status)) {
@@ -257,6 +272,7 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
 
   app.get('/v1/blobs/:blobId/confirmation/deletable/:objectId', async (c) => {
     count('confirmation');
+    if (fault.mode === 'no-confirm') return hangUntilClientLeaves(c);
     const { blobId, bytes } = requireBlob(c);
     const objectId = c.req.param('objectId').toLowerCase();
     if (!/^0x[0-9a-f]{64}$/.test(objectId))
@@ -361,9 +377,13 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
 
   function sign(blobIdBytes: Uint8Array, persistence: Persistence) {
     const message = confirmationMessage(chain.epoch, blobIdBytes, persistence);
+    const key =
+      fault.mode === 'corrupt-confirmation'
+        ? (impostorKey ??= generateBlsKeyPair().secretKey)
+        : options.secretKey;
     return {
       serializedMessage: bytesToBase64(message),
-      signature: bytesToBase64(blsSign(message, options.secretKey)),
+      signature: bytesToBase64(blsSign(message, key)),
     };
   }
 
@@ -379,6 +399,14 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+/** A node that never confirms: no answer until the client gives up (or the devnet closes the socket). */
+async function hangUntilClientLeaves(c: Context): Promise<Response> {
+  const signal = c.req.raw.signal;
+  if (!signal.aborted)
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return c.body(null, 499 as 400);
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
