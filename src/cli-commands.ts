@@ -74,23 +74,28 @@ export const COMMANDS = {
     },
   },
   put: {
-    synopsis: 'FILE --devnet-dir DIR [--epochs N] [--deletable]',
+    synopsis: 'FILE (--devnet-dir DIR | --url URL) [--epochs N] [--deletable]',
     summary:
       'Store FILE on a running devnet directly (encode, register, upload, certify; no edge needed)\n' +
-      'and print JSON with blobId, objectId, size, endEpoch and timings.',
+      'and print JSON with blobId, objectId, size, endEpoch and timings; or, with --url, through an\n' +
+      "edge's publisher (PUT URL/v1/blobs) and print blobId, objectId, endEpoch and its answer.",
     allowPositionals: true,
     options: {
       'devnet-dir': {
         type: 'string',
         value: 'DIR',
-        help: 'the running devnet (its --dir; required); pays from DIR/wallet.json, funded by its faucet',
+        help: 'the running devnet (its --dir); pays from DIR/wallet.json, funded by its faucet',
       },
       epochs: { type: 'string', value: 'N', help: 'epochs to store the blob for (default 1)' },
-      deletable: { type: 'boolean', default: false, help: 'register the blob as deletable' },
+      deletable: {
+        type: 'boolean',
+        default: false,
+        help: 'store the blob as deletable (default permanent, with --url too)',
+      },
       url: {
         type: 'string',
         value: 'URL',
-        help: "upload through the edge's publisher at URL instead (not built yet: refused)",
+        help: "upload through the edge's publisher at URL (e.g. http://127.0.0.1:8080) instead",
       },
       help,
     },

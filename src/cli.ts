@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The walrus-edge command (DESIGN §4): run a devnet, serve the edge, store and fetch blobs, compute IDs.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { COMMANDS, commandUsage, isCommandName, overallUsage, type CommandName } from './cli-commands.ts';
 
@@ -129,12 +129,11 @@ async function putCommand(args: string[]): Promise<void> {
   if (values.help) return console.log(commandUsage('put'));
   const file = positionals[0];
   if (!file) throw new UsageError('put', 'put needs a FILE');
-  if (values.url)
-    throw new UsageError(
-      'put',
-      'put --url needs the edge publisher, which is not built yet; use --devnet-dir',
-    );
-  if (!values['devnet-dir']) throw new UsageError('put', 'put needs --devnet-dir DIR');
+  const epochs = positiveInt('put', values.epochs, '--epochs') ?? 1;
+  if (values.url && values['devnet-dir'])
+    throw new UsageError('put', 'put takes --url URL or --devnet-dir DIR, not both');
+  if (values.url) return putThroughEdge(values.url, file, epochs, values.deletable);
+  if (!values['devnet-dir']) throw new UsageError('put', 'put needs --devnet-dir DIR or --url URL');
   const dir = resolve(values['devnet-dir']);
   const [
     { devnetSuiEndpoint },
@@ -145,6 +144,7 @@ async function putCommand(args: string[]): Promise<void> {
     { suiRegistrar },
     { pinsFromNodes },
     { undiciTransport },
+    { devnetWallet },
   ] = await Promise.all([
     import('./network/devnet-endpoint.ts'),
     import('@mysten/sui/grpc'),
@@ -154,6 +154,7 @@ async function putCommand(args: string[]): Promise<void> {
     import('./publish/sui-registrar.ts'),
     import('./network/transport/pinned-tls.ts'),
     import('./network/transport/undici-transport.ts'),
+    import('./publish/sponsor/devnet-wallet.ts'),
   ]);
   // The devnet as Sui: its gRPC endpoint, its Walrus objects, its faucet.
   const endpoint = devnetSuiEndpoint(dir);
@@ -165,14 +166,14 @@ async function putCommand(args: string[]): Promise<void> {
   });
   // The committee in the chain's own order, which a certificate's signer indices refer to.
   const { committee } = await readSuiCommittee({ client: suiClient, ...endpoint });
-  const signer = await walletFor(dir, endpoint.faucetUrl, suiClient);
+  const signer = await devnetWallet({ dir, faucetUrl: endpoint.faucetUrl, sui: suiClient });
   // Keep-alive pools for the upload; TLS devnet nodes are authenticated by their pinned network keys.
   const transport = undiciTransport({ pins: pinsFromNodes(committee.nodes) });
   const result = await storeBlob({
     data: new Uint8Array(readFileSync(file)),
     committee,
     chain: suiRegistrar(walrus, signer),
-    epochs: positiveInt('put', values.epochs, '--epochs') ?? 1,
+    epochs,
     deletable: values.deletable,
     transport,
   }).finally(() => transport.close());
@@ -192,39 +193,34 @@ async function putCommand(args: string[]): Promise<void> {
   );
 }
 
-/** Below this much SUI (in MIST) the wallet asks the faucet again, which also tops its WAL up. */
-const LOW_SUI = 10n ** 9n;
-
 /**
- * The Ed25519 key this devnet directory pays from (DIR/wallet.json, made on first use), funded by the
- * devnet's faucet with SUI and WAL whenever it runs low.
+ * PUT FILE to an edge's publisher (the official API) and print what it answered, with blobId and
+ * objectId on top. Permanent unless --deletable, as `put --devnet-dir` stores (the official
+ * publisher's own default is deletable, so the flag is always spelled out).
  */
-async function walletFor(
-  dir: string,
-  faucetUrl: string | undefined,
-  sui: import('@mysten/sui/grpc').SuiGrpcClient,
-): Promise<import('@mysten/sui/keypairs/ed25519').Ed25519Keypair> {
-  const [{ Ed25519Keypair }, { requestSuiFromFaucetV2 }] = await Promise.all([
-    import('@mysten/sui/keypairs/ed25519'),
-    import('@mysten/sui/faucet'),
-  ]);
-  const path = join(dir, 'wallet.json');
-  // A wallet.json from before the devnet spoke Sui holds only an address: a key replaces it.
-  const saved = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { secretKey?: string }) : {};
-  const signer = saved.secretKey ? Ed25519Keypair.fromSecretKey(saved.secretKey) : new Ed25519Keypair();
-  if (!saved.secretKey)
-    writeFileSync(
-      path,
-      JSON.stringify({ address: signer.toSuiAddress(), secretKey: signer.getSecretKey() }) + '\n',
-      { mode: 0o600 },
-    );
-  const { balance } = await sui.core.getBalance({ owner: signer.toSuiAddress() });
-  if (BigInt(balance.balance) < LOW_SUI) {
-    if (!faucetUrl)
-      throw new Error(`${dir}/committee.json names no faucetUrl to fund ${signer.toSuiAddress()}`);
-    await requestSuiFromFaucetV2({ host: faucetUrl, recipient: signer.toSuiAddress() });
-  }
-  return signer;
+async function putThroughEdge(url: string, file: string, epochs: number, deletable: boolean): Promise<void> {
+  const query = new URLSearchParams({ epochs: String(epochs), ...(deletable ? {} : { permanent: 'true' }) });
+  const response = await fetch(`${url.replace(/\/+$/, '')}/v1/blobs?${query}`, {
+    method: 'PUT',
+    body: readFileSync(file),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${response.status}: ${text.slice(0, 500)}`);
+  const answer = JSON.parse(text) as {
+    newlyCreated?: { blobObject: { blobId: string; id: string; storage: { endEpoch: number } } };
+    alreadyCertified?: { blobId: string; object?: string; endEpoch: number };
+  };
+  const created = answer.newlyCreated?.blobObject;
+  const known = answer.alreadyCertified;
+  console.log(
+    JSON.stringify({
+      blobId: created?.blobId ?? known?.blobId,
+      // An already certified permanent blob is named by its certification event, not an object.
+      objectId: created?.id ?? known?.object ?? null,
+      endEpoch: created?.storage.endEpoch ?? known?.endEpoch,
+      ...answer,
+    }),
+  );
 }
 
 async function blobIdCommand(args: string[]): Promise<void> {

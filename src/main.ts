@@ -62,6 +62,9 @@ import { readMetrics } from './http/read-metrics.ts';
 import { registerCacheMetrics } from './http/cache-metrics.ts';
 import { publishMetrics } from './http/publish-metrics.ts';
 import type { PublishDeps } from './http/routes/publish-routes.ts';
+import type { UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts';
+import { parseRelayTip } from './publish/relay/relay-tip.ts';
+import { uploadRelayMetrics } from './publish/relay/upload-relay-metrics.ts';
 import { createPublisher } from './publish/publisher.ts';
 import { fileRegistrationBook } from './publish/registration-book.ts';
 import { publisherAuthorizer } from './publish/auth/publisher-authorizer.ts';
@@ -69,7 +72,8 @@ import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish
 import { connectRedis } from './cache/redis-connection.ts';
 import { devnetWallet } from './publish/sponsor/devnet-wallet.ts';
 import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
-import { singleSignerSponsor } from './publish/sponsor/sponsor.ts';
+import { registerSponsorMetrics } from './publish/sponsor/sponsor-metrics.ts';
+import { createSponsor } from './publish/sponsor/sub-wallets.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -132,8 +136,8 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
     const codec = codecPool(config.CODEC_WORKERS || undefined);
     disposer.add(() => codec.close());
     const stack = buildReadStack(config, network, cache, codec, registry, disposer);
-    const publish = await buildPublisher(config, network, cache, codec, registry, log, disposer);
-    const http = await buildHttp(config, network, cache, stack, publish, registry, log, disposer);
+    const publishing = await buildPublishing(config, network, cache, codec, registry, log, disposer);
+    const http = await buildHttp(config, network, cache, stack, publishing, registry, log, disposer);
     return { url: http.url, devnet: network.devnet, stop: () => disposer.dispose() };
   } catch (error) {
     await disposer.dispose();
@@ -411,13 +415,17 @@ function buildReadStack(
   return { blobs, blocklist, limiter };
 }
 
+interface Publishing {
+  publish?: PublishDeps;
+  uploadRelay?: UploadRelayRouteDeps;
+}
+
 /**
- * The publisher (PUT /v1/blobs, /v1/quilts): the sponsored account, who may publish, and the pipeline
- * over the network's committee, transport and Sui endpoint, the shared codec pool and the cache.
- * On the devnet it always runs, paid by a faucet-funded wallet in DATA_DIR/publisher/wallet.json; on
- * testnet/mainnet only when an operator key is configured (and then PUBLISHER_AUTH must be set).
+ * Publishing, over the Sui endpoint the network is read from: the publisher (which pays) and the
+ * upload relay (which does not: its clients register and certify themselves). Neither runs with an
+ * in-process Sui client, which executes no transactions.
  */
-async function buildPublisher(
+async function buildPublishing(
   config: EdgeConfig,
   network: EdgeNetwork,
   cache: BlobCache,
@@ -425,11 +433,11 @@ async function buildPublisher(
   registry: Registry,
   log: Logger,
   disposer: Disposer,
-): Promise<PublishDeps | undefined> {
+): Promise<Publishing> {
   const chain = network.chain;
   if (!chain.url) {
     log.info('publishing is off: an in-process Sui client executes no transactions');
-    return undefined;
+    return {};
   }
   const sui = new SuiGrpcClient({
     baseUrl: chain.url,
@@ -440,17 +448,61 @@ async function buildPublisher(
     suiClient: sui,
     storageNodeUrlScheme: chain.urlScheme,
   });
+  const publish = await buildPublisher(
+    config,
+    network,
+    { sui, walrus },
+    cache,
+    codec,
+    registry,
+    log,
+    disposer,
+  );
+  // Tips go to UPLOAD_RELAY_TIP_ADDRESS, else to the operator's wallet (when there is one).
+  const tip = parseRelayTip(
+    config.UPLOAD_RELAY_TIP,
+    config.UPLOAD_RELAY_TIP_ADDRESS ?? publish?.publisher.address,
+  );
+  const uploadRelay: UploadRelayRouteDeps = {
+    committee: async (signal) => (await network.source.current(signal)).committee,
+    codec,
+    transport: network.transport,
+    sui,
+    tip,
+    maxBodyBytes: config.PUBLISH_MAX_BLOB_BYTES,
+    onRelay: uploadRelayMetrics(registry),
+  };
+  return { publish, uploadRelay };
+}
+
+/**
+ * The publisher (PUT /v1/blobs, /v1/quilts): the sponsored account, who may publish, and the pipeline
+ * over the network's committee, transport and Sui endpoint, the shared codec pool and the cache.
+ * On the devnet it always runs, paid by a faucet-funded wallet in DATA_DIR/publisher/wallet.json; on
+ * testnet/mainnet only when an operator key is configured (and then PUBLISHER_AUTH must be set).
+ */
+async function buildPublisher(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  { sui, walrus }: { sui: SuiGrpcClient; walrus: WalrusClient },
+  cache: BlobCache,
+  codec: Codec,
+  registry: Registry,
+  log: Logger,
+  disposer: Disposer,
+): Promise<PublishDeps | undefined> {
+  const chain = network.chain;
   const dataDir = resolve(config.DATA_DIR);
 
   // ── THE SPONSOR: who pays ───────────────────────────────────────────────────────────────────────
-  // The single place where the sponsored account is made. Today: one signer for every upload (the
-  // devnet's faucet-funded wallet, or the operator's key). The sub-wallet sponsor
-  // (createSponsor in src/publish/sponsor/sub-wallets.ts) plugs in here, replacing singleSignerSponsor.
+  // The operator's main wallet (on the devnet a faucet-funded one of its own), funding
+  // PUBLISHER_SUB_WALLETS sub-wallets that sign one upload each (src/publish/sponsor/sub-wallets.ts).
+  // Its keys and the publisher's book of registrations live in DATA_DIR/publisher/.
+  const publisherDir = join(dataDir, 'publisher');
+  mkdirSync(publisherDir, { recursive: true });
   let signer: Signer;
   if (config.NETWORK === 'devnet') {
-    const dir = join(dataDir, 'publisher');
-    mkdirSync(dir, { recursive: true });
-    signer = await devnetWallet({ dir, faucetUrl: chain.faucetUrl, sui });
+    signer = await devnetWallet({ dir: publisherDir, faucetUrl: chain.faucetUrl, sui });
   } else {
     const operator = await loadOperatorSigner(config, log);
     if (!operator) {
@@ -459,8 +511,22 @@ async function buildPublisher(
     }
     signer = operator;
   }
-  const sponsor = singleSignerSponsor(signer);
+  const sponsor = await createSponsor({
+    signer,
+    sui,
+    walrus,
+    dataDir: publisherDir,
+    subWallets: config.PUBLISHER_SUB_WALLETS,
+    subWalletMin: { sui: config.PUBLISHER_SUB_WALLET_MIN_SUI, wal: config.PUBLISHER_SUB_WALLET_MIN_WAL },
+    subWalletTopUp: {
+      sui: config.PUBLISHER_SUB_WALLET_TOP_UP_SUI,
+      wal: config.PUBLISHER_SUB_WALLET_TOP_UP_WAL,
+    },
+    lowBalance: { sui: config.PUBLISHER_LOW_BALANCE_SUI, wal: config.PUBLISHER_LOW_BALANCE_WAL },
+    log,
+  });
   disposer.add(() => sponsor.close());
+  registerSponsorMetrics(registry, sponsor);
 
   // ── WHO MAY PUBLISH ─────────────────────────────────────────────────────────────────────────────
   // PUBLISHER_AUTH → the authorizer (src/publish/auth/publisher-authorizer.ts): open only by default
@@ -485,7 +551,7 @@ async function buildPublisher(
     sui,
     sponsor,
     registrations: fileRegistrationBook(
-      join(dataDir, 'publisher', 'registrations.json'),
+      join(publisherDir, 'registrations.json'),
       () => network.view()?.epoch,
     ),
     cache,
@@ -526,7 +592,7 @@ async function buildHttp(
   network: EdgeNetwork,
   cache: BlobCache,
   stack: ReadStack,
-  publish: PublishDeps | undefined,
+  publishing: Publishing,
   registry: Registry,
   log: Logger,
   disposer: Disposer,
@@ -556,7 +622,8 @@ async function buildHttp(
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
       sniffedTypes,
     },
-    publish,
+    publish: publishing.publish,
+    uploadRelay: publishing.uploadRelay,
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.

@@ -15,6 +15,7 @@ import { blobRoutes } from './routes/blob-routes.ts';
 import { concatRoute } from './routes/concat-route.ts';
 import { publishRoutes, type PublishDeps } from './routes/publish-routes.ts';
 import { quiltRoutes } from './routes/quilt-routes.ts';
+import { uploadRelayRoutes, type UploadRelayRouteDeps } from './routes/upload-relay-routes.ts';
 
 /** Where the edge reads Sui, which Walrus objects, and how that goes (testnet/mainnet only). */
 export interface SuiStatus extends SuiHealth {
@@ -36,6 +37,8 @@ export interface EdgeAppDeps {
   aggregator?: AggregatorDeps;
   /** The official publisher API (PUT /v1/blobs, /v1/quilts); absent = the edge does not publish. */
   publish?: PublishDeps;
+  /** The official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none. */
+  uploadRelay?: UploadRelayRouteDeps;
   /** The blocklist behind the read stack's blocked layer, for the admin API. */
   blocklist?: Blocklist;
   /** The blob cache behind the read stack's cached layer (admin API, /readyz); absent = no cache. */
@@ -123,5 +126,6 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       });
   }
   if (deps.publish) publishRoutes(app, deps.publish);
+  if (deps.uploadRelay) uploadRelayRoutes(app, deps.uploadRelay);
   return app;
 }
