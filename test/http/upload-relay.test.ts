@@ -51,7 +51,7 @@ function countingTransport(): NodeTransport & { sliverPuts: number } {
   return transport;
 }
 
-async function startRelay(tip: RelayTip) {
+async function startRelay(tip: RelayTip, options: { tipMaxAgeMs?: number; maxConcurrent?: number } = {}) {
   const transport = countingTransport();
   const app = new Hono();
   uploadRelayRoutes(app, {
@@ -72,6 +72,7 @@ async function startRelay(tip: RelayTip) {
     sui,
     tip,
     maxBodyBytes: MAX_BODY,
+    ...options,
     onRelay: (event) => {
       events.push(event);
       metrics(event);
@@ -106,12 +107,21 @@ const suiBalance = async (owner: string) =>
 
 let free: Awaited<ReturnType<typeof startRelay>>;
 let tipped: Awaited<ReturnType<typeof startRelay>>;
+/** Same tip, but every tip transaction counts as too old, and one request at a time. */
+let strict: Awaited<ReturnType<typeof startRelay>>;
+const linearTipAddress = new Ed25519Keypair().toSuiAddress();
+let linear: Awaited<ReturnType<typeof startRelay>>;
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ nodes: NODES, shards: SHARDS });
   sui = new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
   free = await startRelay(parseRelayTip('none', undefined));
   tipped = await startRelay(parseRelayTip(`const:${TIP_MIST}`, tipAddress));
+  strict = await startRelay(parseRelayTip(`const:${TIP_MIST}`, tipAddress), {
+    tipMaxAgeMs: 1,
+    maxConcurrent: 1,
+  });
+  linear = await startRelay(parseRelayTip('linear:100:3', linearTipAddress));
 }, 60_000);
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -174,6 +184,42 @@ describe('upload relay with the stock SDK', () => {
     expect((await suiBalance(tipAddress)) - tipBefore).toBe(TIP_MIST);
   });
 
+  it('writeBlob with a linear tip: the SDK pays what it computes for the encoded size, and the relay agrees', async () => {
+    const data = randomBytes(60_000, 2105);
+    const signer = await fundedSigner();
+    const client = walrus({ host: linear.url, sendTip: { max: 10n ** 9n } });
+    const expected = await client.calculateUploadRelayTip({ size: data.length });
+    expect(expected).toBeGreaterThan(100n);
+    const { blobObject } = await client.writeBlob({ blob: data, deletable: false, epochs: 1, signer });
+    expect((await walrus().getBlobObject(blobObject.id)).certified_epoch).not.toBeNull();
+    expect(await suiBalance(linearTipAddress)).toBe(expected);
+  });
+
+  it('answers 429 with Retry-After beyond its concurrency cap', async () => {
+    let release!: () => void;
+    const held = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      start(controller) {
+        controller.enqueue(randomBytes(1000, 5) as Uint8Array<ArrayBuffer>);
+        release = () => controller.close();
+      },
+    });
+    const first = fetch(`${strict.url}/v1/blob-upload-relay?blob_id=${'A'.repeat(43)}`, {
+      method: 'POST',
+      body: held,
+      duplex: 'half',
+    } as RequestInit);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await fetch(`${strict.url}/v1/blob-upload-relay?blob_id=${'A'.repeat(43)}`, {
+      method: 'POST',
+      body: randomBytes(10, 6) as Uint8Array<ArrayBuffer>,
+    });
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('2');
+    release();
+    // The first one, once its body ended, goes on to its own answer (no tip transaction named).
+    expect((await first).status).toBe(400);
+  });
+
   it('refuses a short tip, a wrong nonce and a missing transaction, sending nothing to the nodes', async () => {
     const data = randomBytes(10_000, 2103);
     const signer = await fundedSigner();
@@ -224,13 +270,21 @@ describe('upload relay with the stock SDK', () => {
     const unknown = await relay({ tx_id: '11111111111111111111111111111111', nonce });
     expect(unknown.status).toBe(400);
 
+    // The paid transaction at a relay that finds it too old.
+    const stale = await fetch(
+      `${strict.url}/v1/blob-upload-relay?${new URLSearchParams({ blob_id: encoded.blobId, tx_id: paid.txDigest, nonce })}`,
+      { method: 'POST', body: data as Uint8Array<ArrayBuffer> },
+    );
+    expect(stale.status).toBe(400);
+    expect((await stale.json()).error.details[0].reason).toBe('TIP_TRANSACTION_TOO_OLD');
+
     expect(await stored()).toEqual(before);
     const counted = await registry.getSingleMetricAsString('walrus_edge_upload_relay_requests_total');
     for (const reason of [
       'INSUFFICIENT_TIP',
       'INVALID_NONCE_HASH',
       'BLOB_DIGEST_MISMATCH',
-      'MISSING_TX_ID_OR_NONCE',
+      'TIP_TRANSACTION_TOO_OLD',
     ]) {
       expect(counted).toContain(`outcome="${reason}"} 1`);
     }

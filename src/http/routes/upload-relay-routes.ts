@@ -14,6 +14,11 @@ import { errorResponse } from '../errors.ts';
 export interface UploadRelayRouteDeps extends UploadRelayDeps {
   /** Bodies beyond this get 413 (PUBLISH_MAX_BLOB_BYTES). */
   maxBodyBytes: number;
+  /**
+   * Relay requests in progress at once (each holds its body and its slivers in memory); beyond it
+   * 429 with Retry-After. Default: no cap of its own (the codec's pool still bounds the CPU).
+   */
+  maxConcurrent?: number;
   /** Once per POST, for metrics and logs: `uploadRelayMetrics(registry)` (publish/relay) or your own. */
   onRelay?(event: UploadRelayEvent): void;
 }
@@ -24,7 +29,23 @@ export function uploadRelayRoutes(app: Hono, deps: UploadRelayRouteDeps): void {
   const tipConfig = tipConfigJson(deps.tip);
   app.get('/v1/tip-config', (c) => c.json(tipConfig, 200, { 'cache-control': 'no-cache' }));
 
+  let inFlight = 0;
   app.post('/v1/blob-upload-relay', async (c) => {
+    if (deps.maxConcurrent !== undefined && inFlight >= deps.maxConcurrent) {
+      deps.onRelay?.({ outcome: 'TOO_MANY_UPLOADS', bytes: 0, seconds: 0 });
+      return errorResponse(c, 429, 'TOO_MANY_UPLOADS', 'the relay is busy; try again shortly', {
+        'retry-after': '2',
+      });
+    }
+    inFlight++;
+    try {
+      return await relayRequest(c);
+    } finally {
+      inFlight--;
+    }
+  });
+
+  async function relayRequest(c: Context): Promise<Response> {
     const started = performance.now();
     let bytes = 0;
     const finish = (response: Response, outcome: string) => {
@@ -37,7 +58,8 @@ export function uploadRelayRoutes(app: Hono, deps: UploadRelayRouteDeps): void {
     const query = parseQuery(c);
     if ('reason' in query) return refuse(400, query.reason, query.message);
 
-    const body = await readBody(c.req.raw, deps.maxBodyBytes);
+    const body = await readBody(c.req.raw, deps.maxBodyBytes).catch(() => undefined);
+    if (!body) return refuse(400, 'BODY_UNREADABLE', 'the request body broke off before its end');
     if (!body.ok) {
       bytes = body.received;
       return refuse(
@@ -61,7 +83,7 @@ export function uploadRelayRoutes(app: Hono, deps: UploadRelayRouteDeps): void {
     }
     if (!outcome.ok) return refuse(outcome.status, outcome.reason, outcome.message);
     return finish(c.json(outcome.response, 200, { 'cache-control': 'no-store' }), 'ok');
-  });
+  }
 }
 
 interface RelayQuery {
