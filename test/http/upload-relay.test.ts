@@ -187,7 +187,7 @@ describe('upload relay with the stock SDK', () => {
   it('writeBlob with a linear tip: the SDK pays what it computes for the encoded size, and the relay agrees', async () => {
     const data = randomBytes(60_000, 2105);
     const signer = await fundedSigner();
-    const client = walrus({ host: linear.url, sendTip: { max: 10n ** 9n } });
+    const client = walrus({ host: linear.url, sendTip: { max: 1_000_000_000 } });
     const expected = await client.calculateUploadRelayTip({ size: data.length });
     expect(expected).toBeGreaterThan(100n);
     const { blobObject } = await client.writeBlob({ blob: data, deletable: false, epochs: 1, signer });
