@@ -2,6 +2,7 @@
 // on behalf of the edge's clients. An upload leases one signer for its transactions (register, certify,
 // transfer) so parallel uploads never spend the same gas coin; the lease is given back when it ends.
 import type { Signer } from '@mysten/sui/cryptography';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
 
 export interface SignerLease {
   signer: Signer;
@@ -33,11 +34,20 @@ export interface SponsorStatus {
   lowBalance: string | null;
 }
 
+export interface LeaseOptions {
+  /**
+   * Only this wallet (0x address): e.g. the owner of a Blob an earlier upload registered but could
+   * not certify, which only its owner can certify. Waits while that wallet is leased; rejects at
+   * once when the sponsor has no such leasable wallet.
+   */
+  address?: string;
+}
+
 export interface Sponsor {
   /** The main wallet's address (where upload-relay tips and top-ups go by default). */
   readonly address: string;
   /** A signer free for one upload's transactions; waits while all are leased. */
-  lease(signal?: AbortSignal): Promise<SignerLease>;
+  lease(signal?: AbortSignal, options?: LeaseOptions): Promise<SignerLease>;
   /** Balances as last read (no Sui call): for /readyz, /status and metrics. */
   status(): SponsorStatus;
   close(): Promise<void>;
@@ -49,7 +59,9 @@ export function singleSignerSponsor(signer: Signer): Sponsor {
   let queue: Promise<void> = Promise.resolve();
   return {
     address,
-    async lease(signal) {
+    async lease(signal, options) {
+      if (options?.address !== undefined && normalizeSuiAddress(options.address) !== address)
+        throw new Error(`this sponsor signs only as ${address}, not ${options.address}`);
       let release!: () => void;
       const previous = queue;
       queue = new Promise<void>((resolve) => (release = resolve));

@@ -13,7 +13,8 @@ import type { SuiGrpcClient } from '@mysten/sui/grpc';
 import type { WalrusClient } from '@mysten/walrus';
 import type { BaseLogger } from 'pino';
 import type { EdgeConfig } from '../../config.ts';
-import type { SignerLease, Sponsor, SponsorStatus, WalletBalances } from './sponsor.ts';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
+import type { LeaseOptions, SignerLease, Sponsor, SponsorStatus, WalletBalances } from './sponsor.ts';
 import { subWalletKeys } from './sub-wallet-keys.ts';
 import { formatCoin, readFunds, sendFunds, walCoinType, type Funds } from './wallet-funds.ts';
 
@@ -81,6 +82,8 @@ interface Wallet {
 }
 
 interface Waiter {
+  /** Which wallets it takes (any, or the one it asked for). */
+  accepts(wallet: Wallet): boolean;
   take(wallet: Wallet): void;
   fail(error: unknown): void;
 }
@@ -139,17 +142,21 @@ class WalletPool implements Sponsor {
     );
   }
 
-  async lease(signal?: AbortSignal): Promise<SignerLease> {
+  async lease(signal?: AbortSignal, options: LeaseOptions = {}): Promise<SignerLease> {
     signal?.throwIfAborted();
     if (this.#closed) throw new Error('the sponsor is closed');
+    const accepts = this.#acceptor(options);
+    const freeIndex = this.#free.findIndex(accepts);
     const wallet =
-      this.#free.shift() ??
+      (freeIndex >= 0 ? this.#free.splice(freeIndex, 1)[0] : undefined) ??
       (await new Promise<Wallet>((resolve, reject) => {
         const onAbort = () => {
-          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          const index = this.#waiters.indexOf(waiter);
+          if (index >= 0) this.#waiters.splice(index, 1);
           reject(signal!.reason);
         };
         const waiter: Waiter = {
+          accepts,
           take: (wallet) => {
             signal?.removeEventListener('abort', onAbort);
             resolve(wallet);
@@ -204,11 +211,25 @@ class WalletPool implements Sponsor {
     await Promise.allSettled([...this.#checks, this.#topUpRun, this.#mainRefresh]);
   }
 
-  /** Hands the wallet to the longest waiter, or back into the pool. */
+  /** Which wallets a lease may take; throws when the one it asks for is not leasable here. */
+  #acceptor({ address }: LeaseOptions): (wallet: Wallet) => boolean {
+    if (address === undefined) return () => true;
+    const wanted = normalizeSuiAddress(address);
+    const leasable = this.#subWallets.length === 0 ? [this.#main] : this.#subWallets;
+    if (!leasable.some((wallet) => wallet.address === wanted))
+      throw new Error(
+        wanted === this.address
+          ? `the main wallet ${wanted} only tops sub-wallets up while PUBLISHER_SUB_WALLETS > 0`
+          : `${wanted} is none of this sponsor's wallets`,
+      );
+    return (wallet) => wallet.address === wanted;
+  }
+
+  /** Hands the wallet to the longest waiter that takes it, or back into the pool. */
   #makeFree(wallet: Wallet): void {
     if (this.#closed) return;
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.take(wallet);
+    const index = this.#waiters.findIndex((waiter) => waiter.accepts(wallet));
+    if (index >= 0) this.#waiters.splice(index, 1)[0]!.take(wallet);
     else this.#free.push(wallet);
   }
 

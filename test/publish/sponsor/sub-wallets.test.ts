@@ -233,6 +233,26 @@ describe('sub-wallets on the devnet', () => {
     await expect(sponsor.lease(AbortSignal.timeout(300))).rejects.toThrow(/timeout/);
   });
 
+  it('a lease can ask for one wallet (the owner of an earlier registration): it waits for that one only', async () => {
+    const main = await fundedMain();
+    const { sponsor } = await sponsorFor({ signer: main, subWallets: 2 });
+    const [a, b] = await Promise.all([sponsor.lease(), sponsor.lease()]);
+    const wantsA = sponsor.lease(undefined, { address: a!.address });
+    const anyOne = sponsor.lease();
+    b!.release(); // goes to the waiter that takes any wallet, not to the one waiting for a
+    expect((await anyOne).address).toBe(b!.address);
+    expect(await settledWithin(wantsA, 200)).toBe(pending);
+    a!.release();
+    expect((await wantsA).address).toBe(a!.address);
+
+    await expect(sponsor.lease(undefined, { address: '0x' + '12'.repeat(32) })).rejects.toThrow(
+      /is none of this sponsor's wallets/,
+    );
+    await expect(sponsor.lease(undefined, { address: main.toSuiAddress() })).rejects.toThrow(
+      /only tops sub-wallets up/,
+    );
+  });
+
   it('a restart on the same data dir reuses the same sub-wallets and their funds', async () => {
     const main = await fundedMain();
     const first = await sponsorFor({ signer: main, subWallets: 2 });
