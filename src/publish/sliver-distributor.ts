@@ -165,11 +165,15 @@ export function distributeBlob(input: DistributeInput): Promise<DistributeOutcom
 
   return new Promise<DistributeOutcome>((resolve, reject) => {
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
-    const deadlineTimer = setTimeout(() => {
-      if (phase === 'collecting' || phase === 'grace') finish('deadline');
-      else uploads.abort(new DOMException('the distribution deadline passed', 'TimeoutError'));
-    }, settings.deadlineMs);
-    const onCallerAbort = () => (isTimeout(signal?.reason) ? finish('deadline') : cancel());
+    const deadlineTimer = setTimeout(
+      safely(() => {
+        if (phase === 'collecting' || phase === 'grace') finish('deadline');
+        else uploads.abort(new DOMException('the distribution deadline passed', 'TimeoutError'));
+      }),
+      // Timers overflow past 2^31 - 1 ms (and would fire at once).
+      Math.min(settings.deadlineMs, 2 ** 31 - 1),
+    );
+    const onCallerAbort = safely(() => (isTimeout(signal?.reason) ? finish('deadline') : cancel()));
     signal?.addEventListener('abort', onCallerAbort, { once: true });
 
     const tasks = committee.nodes.map((node, index) => {
@@ -211,7 +215,10 @@ export function distributeBlob(input: DistributeInput): Promise<DistributeOutcom
         const quorumMs = elapsed();
         observer.quorumReached(quorumMs);
         const graceMs = settings.graceMs + settings.graceFactor * quorumMs;
-        graceTimer = setTimeout(() => finish('settled'), Math.min(graceMs, deadline - performance.now()));
+        graceTimer = setTimeout(
+          safely(() => finish('settled')),
+          Math.min(graceMs, deadline - performance.now()),
+        );
       }
       const quorumImpossible = phase === 'collecting' && !isQuorum(tally.optimisticShards + pendingShards, n);
       if (pendingShards === 0 || quorumImpossible) finish('settled');
@@ -224,26 +231,31 @@ export function distributeBlob(input: DistributeInput): Promise<DistributeOutcom
       const stillGoing = why === 'deadline' ? 'timed-out' : 'not-needed';
       reportNodes(signers, stillGoing);
       observer.distributionFinished(result.ok ? 'certified' : 'insufficient-confirmations', elapsed());
-      const stragglers = ended.some((e) => e === undefined);
-      if (result.ok && stragglers && why === 'settled' && input.background) {
-        phase = 'background';
-        input.background.run(async (shutdown) => {
-          const stop = () => uploads.abort(shutdown.reason);
-          if (shutdown.aborted) stop();
-          shutdown.addEventListener('abort', stop, { once: true });
-          await Promise.all(tasks);
-          shutdown.removeEventListener('abort', stop);
-          clearTimeout(deadlineTimer);
-        });
-      } else {
-        uploads.abort(new DOMException('the distribution has ended', 'AbortError'));
-        clearTimeout(deadlineTimer);
-      }
       resolve(
         result.ok
           ? { ok: true, certificate: result.certificate, confirmedShards: result.confirmedShards }
           : insufficient(result.confirmedShards, n, summary(signers, stillGoing)),
       );
+      const stragglers = ended.some((e) => e === undefined);
+      if (result.ok && stragglers && why === 'settled' && input.background) {
+        phase = 'background';
+        try {
+          input.background.run(async (shutdown) => {
+            const stop = () => uploads.abort(shutdown.reason);
+            if (shutdown.aborted) stop();
+            shutdown.addEventListener('abort', stop, { once: true });
+            await Promise.all(tasks);
+            shutdown.removeEventListener('abort', stop);
+            clearTimeout(deadlineTimer);
+          });
+          return;
+        } catch {
+          // A background that refuses work: the stragglers are aborted like without one.
+          phase = 'done';
+        }
+      }
+      uploads.abort(new DOMException('the distribution has ended', 'AbortError'));
+      clearTimeout(deadlineTimer);
     }
 
     function cancel(): void {
@@ -263,6 +275,17 @@ export function distributeBlob(input: DistributeInput): Promise<DistributeOutcom
       uploads.abort(error);
       clearTimeout(deadlineTimer);
       reject(error);
+    }
+
+    /** For timers and listeners, where a throw would be uncaught: it fails the call instead. */
+    function safely(run: () => void): () => void {
+      return () => {
+        try {
+          run();
+        } catch (error) {
+          fail(error);
+        }
+      };
     }
 
     function settle(): void {

@@ -233,6 +233,32 @@ describe('distributeBlob on a 13-node devnet', () => {
     for (const i of stalled) expect((await stats(i))['store-metadata'] ?? 0).toBe(0);
   });
 
+  it('gives up on stalled nodes after their per-request timeouts, not at the deadline', async () => {
+    const blob = await registeredBlob();
+    const stalled = [1, 3, 5, 7, 9];
+    await Promise.all(stalled.map((i) => postFault(node(i).url, 'slow', 60_000)));
+    const { observer, nodes } = recorder();
+
+    const started = performance.now();
+    const outcome = await distribute(blob, {
+      observer,
+      requestTimeoutMs: 300,
+      retry: { attemptsPerRequest: 2, backoffMs: 50 },
+      deadlineMs: 30_000,
+    });
+    const tookMs = performance.now() - started;
+
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    const up = devnet.committee.nodes.map((_, i) => i).filter((i) => !stalled.includes(i));
+    expect(outcome.confirmedShards).toBe(weight(up));
+    // Two timed-out attempts and a backoff each, then the quorum was out of reach.
+    expect(tookMs).toBeGreaterThanOrEqual(600);
+    expect(tookMs).toBeLessThan(5_000);
+    for (const i of stalled) expect(nodes.get(node(i).name)).toBe('timed-out');
+    expect(outcome.message).toContain('5 timed-out');
+  });
+
   it('takes a caller signal that times out (AbortSignal.timeout) as the deadline: an answer, not a rejection', async () => {
     const blob = await registeredBlob();
     const stalled = [0, 2, 4, 6, 8];
