@@ -208,11 +208,15 @@ describe('upload relay with the stock SDK', () => {
       body: held,
       duplex: 'half',
     } as RequestInit);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const second = await fetch(`${strict.url}/v1/blob-upload-relay?blob_id=${'A'.repeat(43)}`, {
-      method: 'POST',
-      body: randomBytes(10, 6) as Uint8Array<ArrayBuffer>,
-    });
+    // Until the held request has reached the handler, others pass (and are answered on their own).
+    let second: Response;
+    const deadline = Date.now() + 10_000;
+    do {
+      second = await fetch(`${strict.url}/v1/blob-upload-relay?blob_id=${'A'.repeat(43)}`, {
+        method: 'POST',
+        body: randomBytes(10, 6) as Uint8Array<ArrayBuffer>,
+      });
+    } while (second.status !== 429 && Date.now() < deadline);
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('2');
     release();
