@@ -92,10 +92,10 @@ export async function checkTip(input: TipCheckInput): Promise<TipFailure | undef
     );
   }
 
-  const first = tx.transaction?.inputs[0];
   if (!tx.transaction) {
     return fail(401, 'INVALID_TIP_TRANSACTION', 'the tip transaction is not a ptb or could not be read');
   }
+  const first = tx.transaction.inputs[0];
   const pure = first && 'Pure' in first ? first.Pure : undefined;
   if (!pure) {
     return fail(
