@@ -37,6 +37,15 @@ export interface SponsorOptions {
   log: BaseLogger;
   /** How often every balance is read again for status() and metrics; default one minute. */
   refreshIntervalMs?: number;
+  /** Metrics hooks (sponsorObserver in sponsor-metrics.ts); the pool itself knows no metrics library. */
+  observer?: SponsorObserver;
+}
+
+export interface SponsorObserver {
+  /** A top-up transaction executed ('ok') or was refused or failed ('failed'), for `wallets` sub-wallets. */
+  topUp?(outcome: 'ok' | 'failed', wallets: number): void;
+  /** How long a lease waited for a free wallet (0 when one was free). */
+  leaseWaited?(ms: number): void;
 }
 
 /** The part of SponsorOptions the configuration gives (DATA_DIR and PUBLISHER_SUB_WALLET*, _LOW_BALANCE_*). */
@@ -146,6 +155,7 @@ class WalletPool implements Sponsor {
     signal?.throwIfAborted();
     if (this.#closed) throw new Error('the sponsor is closed');
     const accepts = this.#acceptor(options);
+    const started = performance.now();
     const freeIndex = this.#free.findIndex(accepts);
     const wallet =
       (freeIndex >= 0 ? this.#free.splice(freeIndex, 1)[0] : undefined) ??
@@ -170,6 +180,7 @@ class WalletPool implements Sponsor {
         this.#waiters.push(waiter);
       }));
     wallet.leased = true;
+    this.#options.observer?.leaseWaited?.(performance.now() - started);
     let released = false;
     return {
       signer: wallet.signer,
@@ -297,8 +308,10 @@ class WalletPool implements Sponsor {
           }),
           this.#refreshMain(),
         ]);
+        this.#options.observer?.topUp?.('ok', batch.length);
         for (const [, { resolve }] of batch) resolve();
       } catch (error) {
+        this.#options.observer?.topUp?.('failed', batch.length);
         for (const [, { reject }] of batch) reject(error);
         // The main wallet running dry is the likely cause: let its balance (and warning) show it.
         await this.#refreshMain();

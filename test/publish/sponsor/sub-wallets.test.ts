@@ -18,7 +18,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../../src/devnet/devnet.ts';
 import type { Sponsor } from '../../../src/publish/sponsor/sponsor.ts';
-import { registerSponsorMetrics } from '../../../src/publish/sponsor/sponsor-metrics.ts';
+import { registerSponsorMetrics, sponsorObserver } from '../../../src/publish/sponsor/sponsor-metrics.ts';
 import { createSponsor, type SponsorOptions } from '../../../src/publish/sponsor/sub-wallets.ts';
 import { randomBytes } from '../../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../../support/devnet.ts';
@@ -321,14 +321,15 @@ describe('sub-wallets on the devnet', () => {
     expect(warnings()).toHaveLength(2);
   });
 
-  it('exports the balances as gauges labelled by role, index and coin, with no address', async () => {
+  it('exports balances, top-ups and lease waits to Prometheus, labelled by role, index and coin, with no address', async () => {
     const main = await fundedMain();
+    const registry = new Registry();
     const { sponsor } = await sponsorFor({
       signer: main,
       subWallets: 2,
       lowBalance: { sui: 0n, wal: 10_000n * SUI },
+      observer: sponsorObserver(registry),
     });
-    const registry = new Registry();
     registerSponsorMetrics(registry, sponsor);
     const lease = await sponsor.lease();
     const text = await registry.metrics();
@@ -345,6 +346,10 @@ describe('sub-wallets on the devnet', () => {
     }
     expect(text).toContain('walrus_edge_sponsor_low_balance 1');
     expect(text).toContain('walrus_edge_sponsor_sub_wallets_leased 1');
+    // Both wallets were funded at start, in one transaction.
+    expect(text).toContain('walrus_edge_sponsor_top_up_transactions_total{outcome="ok"} 1');
+    expect(text).toContain('walrus_edge_sponsor_sub_wallet_top_ups_total{outcome="ok"} 2');
+    expect(text).toContain('walrus_edge_sponsor_lease_wait_seconds_count 1');
     expect(text).not.toMatch(/0x[0-9a-f]{64}/);
     lease.release();
   });
@@ -393,7 +398,9 @@ describe('sub-wallets on the devnet', () => {
     const main = await fundedMain();
     const before = await balances(main.toSuiAddress());
     const have = before.sui;
+    const registry = new Registry();
     const { sponsor, logger } = await sponsorFor({
+      observer: sponsorObserver(registry),
       signer: main,
       subWallets: 1,
       subWalletMin: { sui: have * 2n, wal: 0n },
@@ -409,6 +416,9 @@ describe('sub-wallets on the devnet', () => {
       true,
     );
     expect(sponsor.status().lowBalance).toMatch(/is low/);
+    expect(await registry.metrics()).toContain(
+      'walrus_edge_sponsor_top_up_transactions_total{outcome="failed"} 1',
+    );
     (lease as { release(): void }).release();
   });
 
