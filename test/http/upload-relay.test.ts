@@ -21,6 +21,7 @@ import { parseRelayTip, tipConfigJson, type RelayTip } from '../../src/publish/r
 import type { UploadRelayEvent } from '../../src/publish/relay/upload-relay.ts';
 import { uploadRelayMetrics } from '../../src/publish/relay/upload-relay-metrics.ts';
 import { randomBytes } from '../protocol/oracle.ts';
+import { aip193Problems } from './http-helpers.ts';
 import { nodeRequests, postFault, startTestDevnet } from '../support/devnet.ts';
 
 const SHARDS = 100;
@@ -102,6 +103,12 @@ const stored = async () => ({
   slivers: await nodeRequests(devnet, 'store-sliver'),
   metadata: await nodeRequests(devnet, 'store-metadata'),
 });
+/** The status and reason of an error answer, which must be AIP-193 JSON. */
+async function refusal(response: Response): Promise<[number, string]> {
+  const body = (await response.json()) as { error: { details: { reason: string }[] } };
+  expect(aip193Problems(body, response.status)).toEqual([]);
+  return [response.status, body.error.details[0]!.reason];
+}
 const suiBalance = async (owner: string) =>
   BigInt((await sui.core.getBalance({ owner, coinType: SUI })).balance.balance);
 
@@ -217,7 +224,7 @@ describe('upload relay with the stock SDK', () => {
         body: randomBytes(10, 6) as Uint8Array<ArrayBuffer>,
       });
     } while (second.status !== 429 && Date.now() < deadline);
-    expect(second.status).toBe(429);
+    expect(await refusal(second)).toEqual([429, 'TOO_MANY_UPLOADS']);
     expect(second.headers.get('retry-after')).toBe('2');
     release();
     // The first one, once its body ended, goes on to its own answer (no tip transaction named).
@@ -260,27 +267,23 @@ describe('upload relay with the stock SDK', () => {
       );
     const nonce = bytesToBase64Url(base64ToBytes(paid.nonce!));
     const wrongNonce = await relay({ tx_id: paid.txDigest, nonce: bytesToBase64Url(randomBytes(32, 7)) });
-    expect(wrongNonce.status).toBe(401);
-    expect((await wrongNonce.json()).error.details[0].reason).toBe('INVALID_NONCE_HASH');
+    expect(await refusal(wrongNonce)).toEqual([401, 'INVALID_NONCE_HASH']);
     // The right nonce with other bytes of the same length: the payload binds the blob's digest.
     const otherBytes = await relay({ tx_id: paid.txDigest, nonce }, randomBytes(data.length, 99));
-    expect(otherBytes.status).toBe(401);
-    expect((await otherBytes.json()).error.details[0].reason).toBe('BLOB_DIGEST_MISMATCH');
+    expect(await refusal(otherBytes)).toEqual([401, 'BLOB_DIGEST_MISMATCH']);
     // No transaction at all.
     const untipped = await relay({});
-    expect(untipped.status).toBe(400);
-    expect((await untipped.json()).error.details[0].reason).toBe('MISSING_TX_ID_OR_NONCE');
+    expect(await refusal(untipped)).toEqual([400, 'MISSING_TX_ID_OR_NONCE']);
     // A transaction Sui does not know.
     const unknown = await relay({ tx_id: '11111111111111111111111111111111', nonce });
-    expect(unknown.status).toBe(400);
+    expect(await refusal(unknown)).toEqual([400, 'TIP_TRANSACTION_NOT_FOUND']);
 
     // The paid transaction at a relay that finds it too old.
     const stale = await fetch(
       `${strict.url}/v1/blob-upload-relay?${new URLSearchParams({ blob_id: encoded.blobId, tx_id: paid.txDigest, nonce })}`,
       { method: 'POST', body: data as Uint8Array<ArrayBuffer> },
     );
-    expect(stale.status).toBe(400);
-    expect((await stale.json()).error.details[0].reason).toBe('TIP_TRANSACTION_TOO_OLD');
+    expect(await refusal(stale)).toEqual([400, 'TIP_TRANSACTION_TOO_OLD']);
 
     expect(await stored()).toEqual(before);
     const counted = await registry.getSingleMetricAsString('walrus_edge_upload_relay_requests_total');
@@ -304,14 +307,13 @@ describe('upload relay with the stock SDK', () => {
         method: 'POST',
         body: body as Uint8Array<ArrayBuffer>,
       });
-    const reason = async (response: Response) => (await response.json()).error.details[0].reason as string;
 
     const bad = await post('blob_id=nope', randomBytes(10, 1));
-    expect([bad.status, await reason(bad)]).toEqual([400, 'INVALID_BLOB_ID']);
+    expect(await refusal(bad)).toEqual([400, 'INVALID_BLOB_ID']);
     const other = await post(`blob_id=${'A'.repeat(43)}`, randomBytes(100, 2));
-    expect([other.status, await reason(other)]).toEqual([400, 'BLOB_ID_MISMATCH']);
+    expect(await refusal(other)).toEqual([400, 'BLOB_ID_MISMATCH']);
     const big = await post(`blob_id=${'A'.repeat(43)}`, randomBytes(MAX_BODY + 1, 3));
-    expect([big.status, await reason(big)]).toEqual([413, 'BODY_TOO_LARGE']);
+    expect(await refusal(big)).toEqual([413, 'BODY_TOO_LARGE']);
     // Chunked (no Content-Length): cut off once past the limit.
     const chunks = new ReadableStream<Uint8Array<ArrayBuffer>>({
       start(controller) {
@@ -325,7 +327,7 @@ describe('upload relay with the stock SDK', () => {
       body: chunks,
       duplex: 'half',
     } as RequestInit);
-    expect([streamed.status, await reason(streamed)]).toEqual([413, 'BODY_TOO_LARGE']);
+    expect(await refusal(streamed)).toEqual([413, 'BODY_TOO_LARGE']);
     expect(await stored()).toEqual(before);
   });
 
@@ -339,8 +341,7 @@ describe('upload relay with the stock SDK', () => {
         method: 'POST',
         body: data as Uint8Array<ArrayBuffer>,
       });
-      expect(response.status).toBe(504);
-      expect((await response.json()).error.details[0].reason).toBe('INSUFFICIENT_CONFIRMATIONS');
+      expect(await refusal(response)).toEqual([504, 'INSUFFICIENT_CONFIRMATIONS']);
     } finally {
       for (const node of down) await postFault(node.url, 'ok');
     }
