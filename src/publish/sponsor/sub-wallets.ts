@@ -10,10 +10,10 @@
 // handed out empty between two ticks, and costs no reads while the publisher is idle.)
 import type { Signer } from '@mysten/sui/cryptography';
 import type { SuiGrpcClient } from '@mysten/sui/grpc';
+import { normalizeSuiAddress } from '@mysten/sui/utils';
 import type { WalrusClient } from '@mysten/walrus';
 import type { BaseLogger } from 'pino';
 import type { EdgeConfig } from '../../config.ts';
-import { normalizeSuiAddress } from '@mysten/sui/utils';
 import type { LeaseOptions, SignerLease, Sponsor, SponsorStatus, WalletBalances } from './sponsor.ts';
 import { subWalletKeys } from './sub-wallet-keys.ts';
 import { formatCoin, readFunds, sendFunds, walCoinType, type Funds } from './wallet-funds.ts';
@@ -302,20 +302,22 @@ class WalletPool implements Sponsor {
           },
           `topped up ${batch.length} sub-wallet(s) from the main wallet`,
         );
-        await Promise.all([
-          ...batch.map(async ([wallet]) => {
-            wallet.funds = await readFunds(this.#options.sui, wallet.address, walType);
-          }),
-          this.#refreshMain(),
-        ]);
-        this.#options.observer?.topUp?.('ok', batch.length);
-        for (const [, { resolve }] of batch) resolve();
       } catch (error) {
         this.#options.observer?.topUp?.('failed', batch.length);
         for (const [, { reject }] of batch) reject(error);
         // The main wallet running dry is the likely cause: let its balance (and warning) show it.
         await this.#refreshMain();
+        continue;
       }
+      this.#options.observer?.topUp?.('ok', batch.length);
+      // The top-up is done whatever these reads give: a failed one leaves status() a balance behind.
+      await Promise.allSettled([
+        ...batch.map(async ([wallet]) => {
+          wallet.funds = await readFunds(this.#options.sui, wallet.address, await this.#walCoinType());
+        }),
+        this.#refreshMain(),
+      ]);
+      for (const [, { resolve }] of batch) resolve();
     }
   }
 
