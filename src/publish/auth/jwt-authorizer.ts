@@ -15,7 +15,10 @@
 // Where we differ, on purpose: there is always a verification key (the official one decodes without
 // checking the signature when none is configured); the upload checks always run (officially only with
 // `--jwt-verify-upload`); a missing `exp` is INVALID_TOKEN 400 (officially jsonwebtoken's
-// MissingRequiredClaim falls through to a 500); `jti` single use holds across instances (replay-guard.ts).
+// MissingRequiredClaim falls through to a 500); a future `nbf` is refused (jsonwebtoken skips `nbf`
+// by default; we answer what it maps ImmatureSignature to, INVALID_SIGNATURE 401); a missing bearer
+// header is 400 MISSING_AUTHORIZATION (officially axum's plain-text 400); `jti` single use holds across
+// instances (replay-guard.ts).
 import { errors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { normalizeSuiAddress, isValidSuiAddress } from '@mysten/sui/utils';
 import type { AuthDecision, PublishAuthorizer, PublishGrant, PublishRefusal } from '../publish-auth.ts';
@@ -108,12 +111,13 @@ export function jwtAuthorizer(options: JwtAuthorizerOptions): PublishAuthorizer 
     let decision: AuthDecision;
     try {
       decision = await decide(request);
-    } catch (error) {
-      // Only the replay store can throw here; without it single use cannot be promised: refuse.
+    } catch {
+      // Only the replay store can throw here; without it single use cannot be promised: refuse
+      // (without its error text, which names internal hosts).
       decision = refuse(
         503,
         'REPLAY_CHECK_UNAVAILABLE',
-        `the token's single use cannot be checked right now: ${(error as Error).message}`,
+        "the token's single use cannot be checked right now; try again shortly",
       );
     }
     options.onDecision?.(decision.ok ? 'ok' : decision.reason);
@@ -138,12 +142,11 @@ function verificationRefusal(error: unknown): AuthDecision {
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
     return refuse(401, 'INVALID_SIGNATURE', `the signature on the token is invalid: ${error.message}`);
   }
-  if (error instanceof errors.JOSEError) {
-    // Malformed, an algorithm not pinned to a key (`none`, HS256 against a public key), a missing or
-    // mistyped required claim: jsonwebtoken's InvalidToken / InvalidAlgorithm / Json kinds.
-    return refuse(400, 'INVALID_TOKEN', `the JWT token is invalid: ${error.message}`);
-  }
-  throw error;
+  // Anything else (malformed, an algorithm not pinned to a key such as `none` or HS256 against a
+  // public key, a missing or mistyped required claim): jsonwebtoken's InvalidToken / InvalidAlgorithm /
+  // Json kinds. Not a 500: whatever the token holds, it is the client's input.
+  const detail = error instanceof errors.JOSEError ? `: ${error.message}` : '';
+  return refuse(400, 'INVALID_TOKEN', `the JWT token is invalid${detail}`);
 }
 
 function parseClaims(payload: JWTPayload): Claims | { message: string } {

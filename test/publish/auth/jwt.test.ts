@@ -70,6 +70,8 @@ describe('JWT authorizer (HS256)', () => {
   it('refuses an expired token with the official EXPIRED_SIGNATURE (504), past the 60 s leeway only', async () => {
     const auth = await hsAuthorizer();
     expectRefusal(await auth(put(await hs256(fresh({ exp: now() - 120 })))), 504, 'EXPIRED_SIGNATURE');
+    // Not valid yet (nbf): refused as jsonwebtoken's ImmatureSignature is, INVALID_SIGNATURE.
+    expectRefusal(await auth(put(await hs256(fresh({ nbf: now() + 600 })))), 401, 'INVALID_SIGNATURE');
     // Within jsonwebtoken's default leeway the official publisher still accepts it; so do we.
     expect((await auth(put(await hs256(fresh({ exp: now() - 5 }))))).ok).toBe(true);
   });
