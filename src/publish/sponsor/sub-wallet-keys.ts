@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { join } from 'node:path';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 
-export const SUB_WALLETS_FILE = 'sub-wallets.json';
+const SUB_WALLETS_FILE = 'sub-wallets.json';
 
 interface KeysFile {
   version: 1;

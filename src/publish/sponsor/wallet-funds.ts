@@ -5,7 +5,7 @@ import { coinWithBalance, Transaction } from '@mysten/sui/transactions';
 import { normalizeStructTag } from '@mysten/sui/utils';
 import type { WalrusClient } from '@mysten/walrus';
 
-export const SUI_COIN_TYPE = '0x2::sui::SUI';
+const SUI_COIN_TYPE = '0x2::sui::SUI';
 
 /** MIST and FROST. */
 export interface Funds {
