@@ -4,9 +4,9 @@
 // on its own only when that fails — so honest nodes cost one pairing check per check, and one byzantine
 // signature cannot spoil the certificate (it is found, dropped, and never checked again).
 import { base64ToBytes } from '../protocol/base64.ts';
-import { blsAggregateSignatures, blsVerifyAggregate } from '../protocol/bls.ts';
 import { isQuorum } from '../protocol/confirmation.ts';
 import type { Committee } from '../network/committee.ts';
+import { aggregateSignatures, verifiesAggregate } from './distribution-bls.ts';
 
 /** The certificate a blob is certified with: the signers' committee indices, the message, one signature. */
 export interface BlobCertificate {
@@ -103,21 +103,18 @@ export class ConfirmationTally {
   #verifies(confirmations: NodeConfirmation[], message: Uint8Array): boolean {
     let signature;
     try {
-      signature =
-        confirmations.length === 1
-          ? confirmations[0]!.signature
-          : blsAggregateSignatures(confirmations.map((c) => c.signature));
+      signature = aggregateSignatures(confirmations.map((c) => c.signature));
     } catch {
       // A signature that is not a curve point makes the aggregate fail; the one-by-one pass finds it.
       return false;
     }
     const keys = confirmations.map((c) => base64ToBytes(this.#committee.nodes[c.index]!.blsPublicKey));
-    return blsVerifyAggregate(signature, message, keys);
+    return verifiesAggregate(signature, message, keys);
   }
 
   #accept(group: Group, confirmations: NodeConfirmation[]): void {
     const signatures = confirmations.map((c) => c.signature);
-    group.aggregate = blsAggregateSignatures(group.aggregate ? [group.aggregate, ...signatures] : signatures);
+    group.aggregate = aggregateSignatures(group.aggregate ? [group.aggregate, ...signatures] : signatures);
     for (const c of confirmations) this.#verified.add(c);
   }
 
