@@ -73,6 +73,8 @@ async function startRelay(tip: RelayTip, options: { tipMaxAgeMs?: number; maxCon
     sui,
     tip,
     maxBodyBytes: MAX_BODY,
+    // Every node's part is awaited (they finish long before this), so the store counts are exact.
+    distribution: { graceMs: 30_000 },
     ...options,
     onRelay: (event) => {
       events.push(event);

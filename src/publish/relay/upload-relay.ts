@@ -9,7 +9,7 @@ import { formatBlobId } from '../../protocol/blob-id.ts';
 import { maxBlobSize } from '../../protocol/encoding.ts';
 import type { Committee } from '../../network/committee.ts';
 import type { NodeTransport } from '../../network/transport/node-transport.ts';
-import { distributeBlob, type UploadPersistence } from '../sliver-distributor.ts';
+import { distributeBlob, type DistributionOptions, type UploadPersistence } from '../sliver-distributor.ts';
 import type { RelayTip } from './relay-tip.ts';
 import { checkTip, type TipTransactionSource } from './tip-check.ts';
 
@@ -25,6 +25,12 @@ export interface UploadRelayDeps {
   /** Tip transactions older than this are refused (default 10 h), or this far ahead of our clock (30 s). */
   tipMaxAgeMs?: number;
   tipMaxFutureMs?: number;
+  /**
+   * Deadline, grace, retries, observer and background of the distribution (sliver-distributor.ts).
+   * The official relay waits for every node before answering (TailHandling::Blocking); pass a
+   * `background` to keep uploading to stragglers after the certificate is answered instead.
+   */
+  distribution?: DistributionOptions;
 }
 
 export interface RelayRequest {
@@ -115,6 +121,7 @@ export async function relayBlob(deps: UploadRelayDeps, request: RelayRequest): P
       ? { kind: 'permanent' }
       : { kind: 'deletable', objectId: request.deletableBlobObject };
   const outcome = await distributeBlob({
+    ...deps.distribution,
     encoded,
     blobId: request.blobId,
     committee,
