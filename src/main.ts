@@ -66,6 +66,7 @@ import type { UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts'
 import { parseRelayTip } from './publish/relay/relay-tip.ts';
 import { uploadRelayMetrics } from './publish/relay/upload-relay-metrics.ts';
 import { createPublisher } from './publish/publisher.ts';
+import { backgroundTasks } from './publish/distribution-background.ts';
 import { fileRegistrationBook } from './publish/registration-book.ts';
 import { publisherAuthorizer } from './publish/auth/publisher-authorizer.ts';
 import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish/auth/replay-guard.ts';
@@ -542,6 +543,9 @@ async function buildPublisher(
   for (const warning of auth.warnings) log.warn(warning);
 
   const uploads = reconstructionLimiter(config.PUBLISH_MAX_CONCURRENT, config.PUBLISH_MAX_QUEUED);
+  // Uploads to nodes still going when a certificate is in hand finish here; closing stops them.
+  const stragglers = backgroundTasks();
+  disposer.add(() => stragglers.close());
   const metrics = publishMetrics(registry, uploads);
   const publisher = createPublisher({
     committee: (signal) => network.source.current(signal),
@@ -556,7 +560,12 @@ async function buildPublisher(
     ),
     cache,
     warmCache: config.PUBLISH_WARM_CACHE,
-    uploadDeadlineMs: config.PUBLISH_UPLOAD_DEADLINE_MS,
+    distribution: {
+      deadlineMs: config.PUBLISH_UPLOAD_DEADLINE_MS,
+      requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
+      observer: metrics.distribution,
+      background: stragglers,
+    },
     observer: metrics.observer,
   });
   log.info({ address: publisher.address, auth: auth.mode }, 'publisher enabled');

@@ -25,7 +25,7 @@ import type {
 } from './publish-outcome.ts';
 import type { Registration, RegistrationBook } from './registration-book.ts';
 import type { Sponsor } from './sponsor/sponsor.ts';
-import { distributeBlob } from './sliver-distributor.ts';
+import { distributeBlob, type DistributionOptions } from './sliver-distributor.ts';
 import { suiRegistrar, type BlobDestination, type SuiBlobRecord } from './sui-registrar.ts';
 
 export interface StoreOptions {
@@ -68,8 +68,12 @@ export interface PublisherDeps {
   /** The read stack's cache: a certified blob leaves its negative cache, and may be put into memory. */
   cache?: BlobCache;
   warmCache: boolean;
-  /** Distribution must reach a quorum of confirmations within this (else 504). */
-  uploadDeadlineMs: number;
+  /**
+   * How sliver distribution runs: its deadline (PUBLISH_UPLOAD_DEADLINE_MS: a quorum of confirmations
+   * within it, else 504), per-request timeouts, its metrics hooks, and the background that finishes
+   * uploads to slow nodes after the certificate.
+   */
+  distribution: DistributionOptions;
   observer?: PublishObserver;
 }
 
@@ -198,15 +202,16 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         });
       }
 
-      const deadline = AbortSignal.timeout(deps.uploadDeadlineMs);
+      // The client going away aborts the distribution (it rejects; the lease is given back below).
       const distributed = await timed('upload', () =>
         distributeBlob({
+          ...deps.distribution,
           encoded,
           blobId,
           committee: view.committee,
           persistence: options.deletable ? { kind: 'deletable', objectId } : { kind: 'permanent' },
           transport: deps.transport,
-          signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+          signal: options.signal,
         }),
       );
       if (!distributed.ok) {

@@ -402,5 +402,16 @@ describe('load: a bounded queue, then 429', () => {
     // The slots come back: the next upload goes through.
     await waitFor(async () => (await gauge('walrus_edge_publish_uploads_in_progress')) === 0, 10_000);
     expect((await put('', randomBytes(1000, 1503))).status).toBe(200);
+    // Counted by outcome, with the phases of the pipeline and the distribution's nodes.
+    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
+    expect(metrics).toMatch(/^walrus_edge_publish_uploads_total\{route="blob",outcome="busy"\} [1-9]/m);
+    expect(metrics).toMatch(
+      /^walrus_edge_publish_uploads_total\{route="blob",outcome="newly-created"\} [1-9]/m,
+    );
+    for (const phase of ['encode', 'status', 'register', 'upload', 'certify'])
+      expect(metrics).toMatch(
+        new RegExp(`^walrus_edge_publish_phase_seconds_count\\{phase="${phase}"\\} [1-9]`, 'm'),
+      );
+    expect(metrics).toMatch(/^walrus_edge_publish_node_uploads_total\{outcome="confirmed"\} [1-9]/m);
   });
 });
