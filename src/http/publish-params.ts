@@ -91,20 +91,32 @@ export function publishParams(query: URLSearchParams): ParamsResult {
   };
 }
 
-/** What the grant's limits say of these parameters (the body's size is checked while it is read). */
-export function grantRefusal(grant: PublishGrant, params: PublishParams): string | undefined {
+/**
+ * What the grant's limits say of these parameters, with the official publisher's reasons (its JWT
+ * upload checks; the JWT authorizer refuses the same before us, other authorizers rely on this). The
+ * body's size is checked while it is read (grantBodyRefusal).
+ */
+export function grantRefusal(
+  grant: PublishGrant,
+  params: PublishParams,
+): { reason: string; message: string } | undefined {
   if (grant.exactEpochs !== undefined && params.epochs !== grant.exactEpochs)
-    return `this grant allows exactly ${grant.exactEpochs} epochs, not ${params.epochs}`;
+    return {
+      reason: 'INVALID_EPOCHS',
+      message: `this grant allows exactly ${grant.exactEpochs} epochs, not ${params.epochs}`,
+    };
   if (grant.maxEpochs !== undefined && params.epochs > grant.maxEpochs)
-    return `this grant allows at most ${grant.maxEpochs} epochs, not ${params.epochs}`;
+    return {
+      reason: 'INVALID_EPOCHS',
+      message: `this grant allows at most ${grant.maxEpochs} epochs, not ${params.epochs}`,
+    };
   if (grant.sendObjectTo !== undefined) {
     const wanted = `0x${grant.sendObjectTo.replace(/^0x/i, '').toLowerCase().padStart(64, '0')}`;
-    if (params.sendObjectTo !== wanted) return `this grant requires send_object_to=${grant.sendObjectTo}`;
+    if (params.sendObjectTo !== wanted)
+      return {
+        reason: 'INVALID_SEND_OBJECT_TO',
+        message: `this grant requires send_object_to=${grant.sendObjectTo}`,
+      };
   }
   return undefined;
-}
-
-/** The body limit for this request: the edge's own, or the grant's smaller one. */
-export function bodyLimit(grant: PublishGrant, edgeLimit: number): number {
-  return Math.min(edgeLimit, grant.maxSize ?? Infinity, grant.exactSize ?? Infinity);
 }

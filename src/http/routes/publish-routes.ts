@@ -5,13 +5,13 @@
 // outcome to the official JSON (camelCase, as the official publisher serializes it) or an AIP-193 error.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { PublishAuthorizer } from '../../publish/publish-auth.ts';
+import { grantBodyRefusal, type PublishAuthorizer } from '../../publish/publish-auth.ts';
 import type { QuiltOutcome, StoreOutcome } from '../../publish/publish-outcome.ts';
 import type { Publisher, QuiltFile, StoreOptions } from '../../publish/publisher.ts';
 import type { ReconstructionLimiter } from '../../read/limiter.ts';
 import { errorResponse } from '../errors.ts';
 import { declaredLength, declaredTooLarge, readBodyWithin } from '../limited-body.ts';
-import { bodyLimit, grantRefusal, publishParams } from '../publish-params.ts';
+import { grantRefusal, publishParams } from '../publish-params.ts';
 
 export type UploadRoute = 'blob' | 'quilt';
 
@@ -79,8 +79,14 @@ async function upload(
     return finish('unauthorized', errorResponse(c, decision.status, decision.reason, decision.message));
   const grant = decision.grant;
   const refusal = grantRefusal(grant, params);
-  if (refusal) return finish('forbidden', errorResponse(c, 403, 'GRANT_EXCEEDED', refusal));
-  const limit = bodyLimit(grant, edgeLimit);
+  if (refusal) return finish('forbidden', errorResponse(c, 400, refusal.reason, refusal.message));
+  // The edge's own limit is a 413; the grant's (a token's size / max_size) the official 400 INVALID_SIZE.
+  const grantLimit = grant.exactSize ?? grant.maxSize;
+  const limit = Math.min(edgeLimit, grantLimit ?? Infinity);
+  const grantRefused = (received: number, complete: boolean) => {
+    const refused = grantBodyRefusal(grant, received, complete);
+    return refused && finish('forbidden', errorResponse(c, refused.status, refused.reason, refused.message));
+  };
   const tooLarge = () =>
     finish(
       'too-large',
@@ -88,22 +94,16 @@ async function upload(
         c,
         413,
         'PAYLOAD_TOO_LARGE',
-        `the body is larger than this publisher takes (${limit} bytes)`,
+        `the body is larger than this publisher takes (${edgeLimit} bytes)`,
       ),
     );
   // Refused before a byte is read, before waiting for a slot.
-  if (declaredTooLarge(request, limit)) return tooLarge();
+  if (declaredTooLarge(request, edgeLimit)) return tooLarge();
   const declared = declaredLength(request);
-  if (grant.exactSize !== undefined && declared !== undefined && declared !== grant.exactSize)
-    return finish(
-      'forbidden',
-      errorResponse(
-        c,
-        403,
-        'GRANT_EXCEEDED',
-        `this grant allows exactly ${grant.exactSize} bytes, not ${declared}`,
-      ),
-    );
+  if (declared !== undefined) {
+    const refused = grantRefused(declared, true);
+    if (refused) return refused;
+  }
 
   const release = await deps.uploads.acquire(request.signal);
   if (!release)
@@ -116,20 +116,12 @@ async function upload(
   try {
     const body = await readBodyWithin(request, limit);
     if (!body.ok) {
-      if (body.kind === 'too-large') return tooLarge();
+      if (body.kind === 'too-large') return limit < edgeLimit ? grantRefused(limit + 1, false)! : tooLarge();
       return finish('aborted', errorResponse(c, 400, 'BODY_INCOMPLETE', 'the request body ended early'));
     }
     bytesRead = body.bytes.length;
-    if (grant.exactSize !== undefined && bytesRead !== grant.exactSize)
-      return finish(
-        'forbidden',
-        errorResponse(
-          c,
-          403,
-          'GRANT_EXCEEDED',
-          `this grant allows exactly ${grant.exactSize} bytes, not ${bytesRead}`,
-        ),
-      );
+    const short = grantRefused(bytesRead, true);
+    if (short) return short;
     const { outcome, body: json } = await store(body.bytes, {
       epochs: params.epochs,
       deletable: params.deletable,
