@@ -75,6 +75,7 @@ import { devnetWallet } from './publish/sponsor/devnet-wallet.ts';
 import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
 import { registerSponsorMetrics } from './publish/sponsor/sponsor-metrics.ts';
 import { createSponsor } from './publish/sponsor/sub-wallets.ts';
+import type { Sponsor } from './publish/sponsor/sponsor.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -417,7 +418,7 @@ function buildReadStack(
 }
 
 interface Publishing {
-  publish?: PublishDeps;
+  publish?: PublishDeps & { sponsor: Sponsor };
   uploadRelay?: UploadRelayRouteDeps;
 }
 
@@ -491,7 +492,7 @@ async function buildPublisher(
   registry: Registry,
   log: Logger,
   disposer: Disposer,
-): Promise<PublishDeps | undefined> {
+): Promise<(PublishDeps & { sponsor: Sponsor }) | undefined> {
   const chain = network.chain;
   const dataDir = resolve(config.DATA_DIR);
 
@@ -576,6 +577,7 @@ async function buildPublisher(
     maxQuiltBytes: config.PUBLISH_MAX_QUILT_BYTES,
     uploads,
     recorder: metrics.recorder,
+    sponsor,
   };
 }
 
@@ -610,6 +612,7 @@ async function buildHttp(
   const corsOrigins =
     config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
   const sniffedTypes = new LRUCache<string, string>({ max: 100_000 });
+  const sponsor = publishing.publish?.sponsor;
   const app = createEdgeApp({
     version: VERSION,
     network: config.NETWORK,
@@ -632,6 +635,7 @@ async function buildHttp(
       sniffedTypes,
     },
     publish: publishing.publish,
+    sponsor: sponsor ? () => sponsor.status() : undefined,
     uploadRelay: publishing.uploadRelay,
   });
   const appListener = getRequestListener(app.fetch);

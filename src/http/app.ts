@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { BlobCache } from '../cache/blob-cache.ts';
 import type { Committee } from '../network/committee.ts';
 import type { SuiHealth } from '../network/sui/sui-client.ts';
+import type { SponsorStatus } from '../publish/sponsor/sponsor.ts';
 import type { Blocklist } from '../read/blocklist.ts';
 import type { AggregatorDeps } from './aggregator-deps.ts';
 import { corsMiddleware } from './cors.ts';
@@ -37,6 +38,8 @@ export interface EdgeAppDeps {
   aggregator?: AggregatorDeps;
   /** The official publisher API (PUT /v1/blobs, /v1/quilts); absent = the edge does not publish. */
   publish?: PublishDeps;
+  /** The publisher's sponsored account as last read (/status, /readyz); absent when not publishing. */
+  sponsor?: () => SponsorStatus;
   /** The official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none. */
   uploadRelay?: UploadRelayRouteDeps;
   /** The blocklist behind the read stack's blocked layer, for the admin API. */
@@ -74,6 +77,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       reconstructions: deps.reconstructions
         ? { active: deps.reconstructions.active, queued: deps.reconstructions.queued }
         : undefined,
+      publisher: deps.sponsor?.() ?? null,
     });
   });
   app.get('/v1/api', (c) => c.json(openApiDocument(deps.version)));
@@ -93,6 +97,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       committee: committee ? { epoch: committee.epoch, nodes: committee.nodes.length } : null,
       redis: redis ? (redis.available ? 'up' : 'down') : 'not configured',
       ...(sui ? { sui } : {}),
+      // A low main wallet does not make the edge unready (reads work), but it is said here.
+      ...(deps.sponsor ? { publisher: { lowBalance: deps.sponsor().lowBalance } } : {}),
       ...(failing
         ? {
             degraded: committee

@@ -196,6 +196,20 @@ describe('PUT /v1/blobs stores blobs the official SDK reads', () => {
   });
 });
 
+describe('the sponsored account on /status and /readyz', () => {
+  it("/status shows the publisher's wallet and its balances as Sui holds them; /readyz no low-balance warning", async () => {
+    const status = (await (await fetch(`${edge.url}/status`)).json()) as {
+      publisher: { main: { address: string; suiMist: string; walFrost: string } | null };
+    };
+    expect(status.publisher.main?.address).toBe(walletAddress());
+    const held = await funds();
+    // Balances as last read: never more than what was there before this test's uploads.
+    expect(BigInt(status.publisher.main!.walFrost)).toBeGreaterThanOrEqual(held.wal);
+    const ready = (await (await fetch(`${edge.url}/readyz`)).json()) as { publisher: { lowBalance: null } };
+    expect(ready.publisher).toEqual({ lowBalance: null });
+  });
+});
+
 describe('what is certified already is not paid for again', () => {
   it('a permanent blob certified for long enough is answered alreadyCertified with no transaction and no upload; force stores it anew', async () => {
     const data = randomBytes(20_000, 1201);
