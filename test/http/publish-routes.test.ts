@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { WalrusClient } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -290,6 +291,41 @@ describe('what is certified already is not paid for again', () => {
     expect((await funds()).wal).toBe(afterFailure.wal);
     expect((await walrus().getBlobObject(retried.blobObject.id)).certified_epoch).not.toBeNull();
     expect(await walrus().readBlob({ blobId: retried.blobObject.blobId })).toEqual(data);
+  });
+});
+
+describe('a certify that fails keeps the registration', () => {
+  it('share=true: the devnet cannot run shared_blob::new, so certify fails as a whole (500 naming it) and the same upload without share certifies the kept registration unpaid', async () => {
+    const data = randomBytes(5_000, 1205);
+    const before = await funds();
+    const shared = await put('?share=true', data);
+    refusal(shared, 500);
+    expect(shared.json.error?.message).toContain('shared_blob::new');
+    const paid = before.wal - (await funds()).wal;
+    expect(paid).toBe((await walrus().storageCost(data.length, 1)).totalCost);
+    const kept = await funds();
+    const retried = await created('', data);
+    expect(Object.keys(retried.resourceOperation)).toEqual(['reuseRegistration']);
+    expect((await funds()).wal).toBe(kept.wal);
+    expect(await ownerOf(retried.blobObject.id)).toBe(walletAddress());
+  });
+});
+
+describe('the upload relay is mounted', () => {
+  it("the official SDK's writeBlob through the edge's relay (uploadRelay.host) stores a blob the edge serves", async () => {
+    const signer = new Ed25519Keypair();
+    await requestSuiFromFaucetV2({ host: devnet.faucetUrl, recipient: signer.toSuiAddress() });
+    const sdk = new WalrusClient({
+      packageConfig: devnet.packageConfig,
+      suiClient: sui(),
+      storageNodeUrlScheme: 'http',
+      uploadRelay: { host: edge.url },
+    });
+    const data = randomBytes(15_000, 1206);
+    const { blobId, blobObject } = await sdk.writeBlob({ blob: data, deletable: true, epochs: 1, signer });
+    expect(blobObject.certified_epoch).not.toBeNull();
+    const served = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(data);
   });
 });
 
