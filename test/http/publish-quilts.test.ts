@@ -12,6 +12,7 @@ import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../support/devnet.ts';
 import { schemaProblems } from './publisher-spec.ts';
 
+const QUILT_LIMIT = 2 * 1024 * 1024;
 let devnet: RunningDevnet;
 let edge: RunningEdge;
 const edgeDir = tempDir('publish-quilts');
@@ -43,6 +44,7 @@ beforeAll(async () => {
       PUBLISHER_SUB_WALLETS: '0',
       // The read test goes to the nodes, not to the publisher's warm copy.
       PUBLISH_WARM_CACHE: 'false',
+      PUBLISH_MAX_QUILT_BYTES: String(QUILT_LIMIT),
     }),
   );
 }, 60_000);
@@ -142,5 +144,12 @@ describe('PUT /v1/quilts', () => {
     const tooMany = new FormData();
     for (let i = 0; i < 250; i++) tooMany.append(`f${i}`, new Blob([`${i}`]), `f${i}`);
     await refused(tooMany);
+  });
+
+  it('a form larger than PUBLISH_MAX_QUILT_BYTES is 413', async () => {
+    const form = new FormData();
+    form.append('big.bin', new Blob([randomBytes(QUILT_LIMIT + 1, 2300) as BlobPart]), 'big.bin');
+    const { status } = await putQuilt(form);
+    expect(status).toBe(413);
   });
 });

@@ -117,9 +117,9 @@ async function ownerOf(objectId: string): Promise<string> {
   return object.owner.$kind === 'AddressOwner' ? object.owner.AddressOwner : object.owner.$kind;
 }
 
-beforeAll(async () => {
-  devnet = await startTestDevnet({ nodes: 11, shards: N_SHARDS });
-  edge = await startEdge(
+/** The edge under test; started again on the same DATA_DIR, it is the same publisher (wallet, book). */
+const startOurEdge = () =>
+  startEdge(
     loadConfig({
       PORT: '0',
       LOG_LEVEL: 'silent',
@@ -135,6 +135,10 @@ beforeAll(async () => {
       NEGATIVE_CACHE_TTL_MS: '60000',
     }),
   );
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ nodes: 11, shards: N_SHARDS });
+  edge = await startOurEdge();
 }, 60_000);
 afterAll(async () => {
   await edge?.stop();
@@ -260,7 +264,7 @@ describe('what is certified already is not paid for again', () => {
     expect(await funds()).toEqual(before);
   });
 
-  it('an upload that registered but could not certify (504) leaves the registration, which the next upload certifies without paying again', async () => {
+  it('an upload that registered but could not certify (504) leaves the registration, which the next upload certifies without paying again, after a restart too', async () => {
     const data = randomBytes(9_000, 1204);
     // Nodes holding more than a third of the shards down: no quorum of confirmations.
     const byWeight = [...devnet.committee.nodes].sort((a, b) => b.shards.length - a.shards.length);
@@ -283,6 +287,9 @@ describe('what is certified already is not paid for again', () => {
     // Paid once, for the registration that is kept.
     expect(before.wal - afterFailure.wal).toBe(cost);
 
+    // The registration is remembered in the data directory, not in the process.
+    await edge.stop();
+    edge = await startOurEdge();
     const retried = await created('?permanent=true', data);
     expect(retried.resourceOperation).toEqual({
       reuseRegistration: { encodedLength: retried.resourceOperation.reuseRegistration!.encodedLength },
