@@ -73,7 +73,7 @@ import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish
 import { connectRedis } from './cache/redis-connection.ts';
 import { devnetWallet } from './publish/sponsor/devnet-wallet.ts';
 import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
-import { registerSponsorMetrics } from './publish/sponsor/sponsor-metrics.ts';
+import { registerSponsorMetrics, sponsorObserver } from './publish/sponsor/sponsor-metrics.ts';
 import { createSponsor } from './publish/sponsor/sub-wallets.ts';
 import type { Sponsor } from './publish/sponsor/sponsor.ts';
 
@@ -526,6 +526,7 @@ async function buildPublisher(
     },
     lowBalance: { sui: config.PUBLISHER_LOW_BALANCE_SUI, wal: config.PUBLISHER_LOW_BALANCE_WAL },
     log,
+    observer: sponsorObserver(registry),
   });
   disposer.add(() => sponsor.close());
   registerSponsorMetrics(registry, sponsor);

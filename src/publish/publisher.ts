@@ -111,6 +111,16 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     return blob;
   };
 
+  /** Our uncertified registration of this blob that Sui still holds as the book says, if any. */
+  async function reusableRegistration(blobId: string, deletable: boolean, minEndEpoch: number) {
+    for (const registration of deps.registrations.find(blobId)) {
+      if (registration.certified || registration.deletable !== deletable) continue;
+      const blob = await checked(registration, minEndEpoch);
+      if (blob && blob.certified_epoch == null) return registration;
+    }
+    return undefined;
+  }
+
   async function alreadyCertified(
     view: CommitteeView,
     blobId: string,
@@ -157,21 +167,24 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       if (existing) return existing;
     }
 
-    const lease = await deps.sponsor.lease(options.signal);
+    // A registration paid for earlier (its upload could not certify) is certified now instead; only
+    // its owner can certify it, so that wallet is leased (if the sponsor still has it).
+    const reusable = await reusableRegistration(blobId, options.deletable, minEndEpoch);
+    const lease =
+      (reusable &&
+        (await deps.sponsor.lease(options.signal, { address: reusable.owner }).catch(() => {
+          options.signal?.throwIfAborted();
+          return undefined;
+        }))) ||
+      (await deps.sponsor.lease(options.signal));
     try {
       const registrar = suiRegistrar(deps.walrus, lease.signer, deps.sui);
       let objectId: string | undefined;
       let operation: ResourceOperation | undefined;
       let cost = 0n;
-      // A registration paid for earlier (its upload could not certify) is certified now instead.
-      for (const registration of deps.registrations.find(blobId)) {
-        if (registration.certified || registration.owner !== lease.address) continue;
-        if (registration.deletable !== options.deletable) continue;
-        const blob = await checked(registration, minEndEpoch);
-        if (!blob || blob.certified_epoch != null) continue;
-        objectId = registration.objectId;
+      if (reusable && reusable.owner === lease.address) {
+        objectId = reusable.objectId;
         operation = { reuseRegistration: { encodedLength: length } };
-        break;
       }
       if (objectId === undefined) {
         const registered = await timed('register', async () => {
