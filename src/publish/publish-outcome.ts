@@ -35,6 +35,8 @@ export type StoreOutcome =
       nShards: number;
       message: string;
     }
+  /** Larger than the network's largest blob (P·S·65534 bytes for its shard count). */
+  | { kind: 'too-large'; size: number; max: number }
   /** The request asks for what the network does not allow (more epochs than it stores ahead, a bad quilt). */
   | { kind: 'invalid'; message: string }
   | { kind: 'chain-failed'; phase: 'register' | 'certify'; blobId: string; message: string }

@@ -13,7 +13,7 @@ import type { CommitteeView } from '../network/committee-source.ts';
 import { Blob } from '../network/sui/walrus-objects.ts';
 import type { NodeTransport } from '../network/transport/node-transport.ts';
 import { formatBlobId, formatU256BlobId, parseBlobId } from '../protocol/blob-id.ts';
-import { encodedLength } from '../protocol/encoding.ts';
+import { encodedLength, maxBlobSize } from '../protocol/encoding.ts';
 import { formatQuiltPatchId } from '../protocol/quilt-id.ts';
 import { certifiedPermanentStatus } from './certified-status.ts';
 import type {
@@ -202,9 +202,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         });
         if (registered instanceof PublishStepError) return registered.outcome(blobId);
         objectId = registered.objectId;
-        operation = { registerFromScratch: { encodedLength: length, epochsAhead: options.epochs } };
-        // The official publisher reports the storage and write cost (no gas), in FROST.
-        cost = (await deps.walrus.storageCost(data.length, options.epochs)).totalCost;
+        // Written down first: whatever fails from here on, what was paid for can be certified later.
         deps.registrations.record({
           blobId,
           objectId,
@@ -213,6 +211,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           endEpoch: registered.record.endEpoch,
           certified: false,
         });
+        operation = { registerFromScratch: { encodedLength: length, epochsAhead: options.epochs } };
+        // The official publisher reports the storage and write cost (no gas), in FROST.
+        cost = (await deps.walrus.storageCost(data.length, options.epochs)).totalCost;
       }
 
       // The client going away aborts the distribution (it rejects; the lease is given back below).
@@ -304,8 +305,12 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     };
   };
 
-  const encode = (view: CommitteeView, data: Uint8Array) =>
-    timed('encode', () => deps.codec.encode(data, view.committee.nShards));
+  /** Encoded in the codec's workers, unless the network cannot hold a blob this large at all. */
+  const encode = async (view: CommitteeView, data: Uint8Array) => {
+    const max = maxBlobSize(view.committee.nShards);
+    if (data.length > max) return { kind: 'too-large', size: data.length, max } as const;
+    return timed('encode', () => deps.codec.encode(data, view.committee.nShards));
+  };
 
   return {
     address: deps.sponsor.address,
@@ -314,7 +319,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         const refused = await tooManyEpochs(options.epochs);
         if (refused) return refused;
         const view = await deps.committee(options.signal);
-        return await store(view, data, await encode(view, data), options);
+        const encoded = await encode(view, data);
+        if ('kind' in encoded) return encoded;
+        return await store(view, data, encoded, options);
       } catch (error) {
         return unexpected(error, options.signal);
       }
@@ -332,7 +339,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           return { kind: 'invalid', message: `the files do not form a quilt: ${(error as Error).message}` };
         }
         const { quilt, index } = encodedQuilt;
-        const outcome = await store(view, quilt, await encode(view, quilt), options);
+        const encoded = await encode(view, quilt);
+        if ('kind' in encoded) return encoded;
+        const outcome = await store(view, quilt, encoded, options);
         if (outcome.kind !== 'newly-created' && outcome.kind !== 'already-certified') return outcome;
         const quiltId = parseBlobId(outcome.blobId);
         return {

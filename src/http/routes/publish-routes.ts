@@ -183,6 +183,13 @@ function failureResponse(c: Context, outcome: Stored['outcome']): Response {
   switch (outcome.kind) {
     case 'invalid':
       return errorResponse(c, 400, 'INVALID_ARGUMENT', outcome.message);
+    case 'too-large':
+      return errorResponse(
+        c,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `${outcome.size} bytes are more than a blob on this network can hold (${outcome.max})`,
+      );
     case 'insufficient-confirmations':
       return errorResponse(
         c,
