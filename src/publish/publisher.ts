@@ -16,6 +16,7 @@ import { formatBlobId, formatU256BlobId, parseBlobId } from '../protocol/blob-id
 import { encodedLength, maxBlobSize } from '../protocol/encoding.ts';
 import { formatQuiltPatchId } from '../protocol/quilt-id.ts';
 import { certifiedPermanentStatus } from './certified-status.ts';
+import { findOwnedRegistration } from './owned-registration.ts';
 import type {
   PublishObserver,
   PublishPhase,
@@ -187,20 +188,31 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         operation = { reuseRegistration: { encodedLength: length } };
       }
       if (objectId === undefined) {
-        const registered = await timed('register', async () => {
-          try {
-            return await registrar.register({
-              blobId,
-              rootHash: encoded.rootHash,
-              size: data.length,
-              epochs: options.epochs,
-              deletable: options.deletable,
-            });
-          } catch (error) {
-            return new PublishStepError('register', error);
-          }
-        });
-        if (registered instanceof PublishStepError) return registered.outcome(blobId);
+        let registered: PublishStepError | { objectId: string; record: { endEpoch: number } } = await timed(
+          'register',
+          async () => {
+            try {
+              return await registrar.register({
+                blobId,
+                rootHash: encoded.rootHash,
+                size: data.length,
+                epochs: options.epochs,
+                deletable: options.deletable,
+              });
+            } catch (error) {
+              return new PublishStepError('register', error);
+            }
+          },
+        );
+        if (registered instanceof PublishStepError) {
+          // Sui may have executed it all the same (its answer was lost): then it is ours, and paid.
+          const found = await findOwnedRegistration(deps.sui, deps.walrus, lease.address, blobId).catch(
+            () => undefined,
+          );
+          if (!found || found.deletable !== options.deletable || found.endEpoch < minEndEpoch)
+            return registered.outcome(blobId);
+          registered = { objectId: found.objectId, record: { endEpoch: found.endEpoch } };
+        }
         objectId = registered.objectId;
         // Written down first: whatever fails from here on, what was paid for can be certified later.
         deps.registrations.record({
