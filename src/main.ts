@@ -62,7 +62,7 @@ import { readMetrics } from './http/read-metrics.ts';
 import { registerCacheMetrics } from './http/cache-metrics.ts';
 import { publishMetrics } from './http/publish-metrics.ts';
 import type { PublishDeps } from './http/routes/publish-routes.ts';
-import type { UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts';
+import { uploadRelayRoutes, type UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts';
 import { parseRelayTip } from './publish/relay/relay-tip.ts';
 import { uploadRelayMetrics } from './publish/relay/upload-relay-metrics.ts';
 import { createPublisher } from './publish/publisher.ts';
@@ -614,6 +614,7 @@ async function buildHttp(
     config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
   const sniffedTypes = new LRUCache<string, string>({ max: 100_000 });
   const sponsor = publishing.publish?.sponsor;
+  const uploadRelay = publishing.uploadRelay;
   const app = createEdgeApp({
     version: VERSION,
     network: config.NETWORK,
@@ -637,7 +638,7 @@ async function buildHttp(
     },
     publish: publishing.publish,
     sponsor: sponsor ? () => sponsor.status() : undefined,
-    uploadRelay: publishing.uploadRelay,
+    mountUploadRelay: uploadRelay ? (app) => uploadRelayRoutes(app, uploadRelay) : undefined,
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.

@@ -16,7 +16,6 @@ import { blobRoutes } from './routes/blob-routes.ts';
 import { concatRoute } from './routes/concat-route.ts';
 import { publishRoutes, type PublishDeps } from './routes/publish-routes.ts';
 import { quiltRoutes } from './routes/quilt-routes.ts';
-import { uploadRelayRoutes, type UploadRelayRouteDeps } from './routes/upload-relay-routes.ts';
 
 /** Where the edge reads Sui, which Walrus objects, and how that goes (testnet/mainnet only). */
 export interface SuiStatus extends SuiHealth {
@@ -40,8 +39,12 @@ export interface EdgeAppDeps {
   publish?: PublishDeps;
   /** The publisher's sponsored account as last read (/status, /readyz); absent when not publishing. */
   sponsor?: () => SponsorStatus;
-  /** The official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none. */
-  uploadRelay?: UploadRelayRouteDeps;
+  /**
+   * Mounts the official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none.
+   * Handed in rather than imported: the relay encodes and checks BLS signatures in walrus-wasm, which
+   * the Web-standard app (and its Workers build) must not load.
+   */
+  mountUploadRelay?: (app: Hono) => void;
   /** The blocklist behind the read stack's blocked layer, for the admin API. */
   blocklist?: Blocklist;
   /** The blob cache behind the read stack's cached layer (admin API, /readyz); absent = no cache. */
@@ -132,6 +135,6 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       });
   }
   if (deps.publish) publishRoutes(app, deps.publish);
-  if (deps.uploadRelay) uploadRelayRoutes(app, deps.uploadRelay);
+  deps.mountUploadRelay?.(app);
   return app;
 }
