@@ -513,6 +513,21 @@ async function buildPublisher(
     }
     signer = operator;
   }
+
+  // ── WHO MAY PUBLISH ─────────────────────────────────────────────────────────────────────────────
+  // PUBLISHER_AUTH → the authorizer (src/publish/auth/publisher-authorizer.ts): open only by default
+  // on the devnet; on testnet/mainnet the edge refuses to start with it unset — decided before the
+  // sponsor moves any funds (it tops sub-wallets up as it starts).
+  const auth = await publisherAuthorizer({
+    mode: config.PUBLISHER_AUTH,
+    network: config.NETWORK,
+    jwtSecret: config.JWT_SECRET,
+    jwtPublicKey: config.JWT_PUBLIC_KEY,
+    replayGuard: config.PUBLISHER_AUTH?.includes('jwt') ? replayGuard(config, log, disposer) : undefined,
+  });
+  if (!auth.ok) throw new Error(auth.error);
+  for (const warning of auth.warnings) log.warn(warning);
+
   const sponsor = await createSponsor({
     signer,
     sui,
@@ -530,19 +545,6 @@ async function buildPublisher(
   });
   disposer.add(() => sponsor.close());
   registerSponsorMetrics(registry, sponsor);
-
-  // ── WHO MAY PUBLISH ─────────────────────────────────────────────────────────────────────────────
-  // PUBLISHER_AUTH → the authorizer (src/publish/auth/publisher-authorizer.ts): open only by default
-  // on the devnet; on testnet/mainnet the edge refuses to start with it unset.
-  const auth = await publisherAuthorizer({
-    mode: config.PUBLISHER_AUTH,
-    network: config.NETWORK,
-    jwtSecret: config.JWT_SECRET,
-    jwtPublicKey: config.JWT_PUBLIC_KEY,
-    replayGuard: config.PUBLISHER_AUTH?.includes('jwt') ? replayGuard(config, log, disposer) : undefined,
-  });
-  if (!auth.ok) throw new Error(auth.error);
-  for (const warning of auth.warnings) log.warn(warning);
 
   const uploads = reconstructionLimiter(config.PUBLISH_MAX_CONCURRENT, config.PUBLISH_MAX_QUEUED);
   // Uploads to nodes still going when a certificate is in hand finish here; closing stops them.

@@ -1,0 +1,97 @@
+// The composition root's publishing on a Sui network (NETWORK=testnet, its Sui being the devnet's
+// gRPC endpoint): the publisher runs only with an operator key, and then only with PUBLISHER_AUTH set
+// — an open publisher spends the operator's WAL for anyone — and pays from that key's wallet.
+import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
+import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import type { RunningDevnet } from '../src/devnet/devnet.ts';
+import { startEdge, type EdgeOverrides } from '../src/main.ts';
+import { randomBytes } from './protocol/oracle.ts';
+import { startTestDevnet, tempDir } from './support/devnet.ts';
+
+let devnet: RunningDevnet;
+const dirs: { remove(): void }[] = [];
+const operator = new Ed25519Keypair();
+
+const onTestnet = (env: Record<string, string>) => {
+  const dir = tempDir('main-publishing');
+  dirs.push(dir);
+  const overrides: EdgeOverrides = {
+    sui: {
+      url: devnet.suiUrl,
+      systemObjectId: devnet.packageConfig.systemObjectId,
+      stakingObjectId: devnet.packageConfig.stakingPoolId,
+      urlScheme: 'http',
+      allowPrivateNodeAddresses: true,
+    },
+  };
+  return startEdge(
+    loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dir.path, NETWORK: 'testnet', ...env }),
+    overrides,
+  );
+};
+
+beforeAll(async () => {
+  devnet = await startTestDevnet({ nodes: 11, shards: 100 });
+  await requestSuiFromFaucetV2({ host: devnet.faucetUrl, recipient: operator.toSuiAddress() });
+}, 60_000);
+afterAll(async () => {
+  await devnet?.stop();
+  for (const dir of dirs) dir.remove();
+});
+
+describe('publishing on testnet/mainnet', () => {
+  it('without an operator key there is no publisher: PUT /v1/blobs is 404, reads work', async () => {
+    const edge = await onTestnet({});
+    try {
+      const response = await fetch(`${edge.url}/v1/blobs`, { method: 'PUT', body: 'x' });
+      expect(response.status).toBe(404);
+      expect((await fetch(`${edge.url}/readyz`)).status).toBe(200);
+    } finally {
+      await edge.stop();
+    }
+  });
+
+  it('with an operator key and PUBLISHER_AUTH unset, the edge refuses to start, before any funds move', async () => {
+    const balances = async () =>
+      JSON.stringify(
+        (
+          await new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }).core.listBalances({
+            owner: operator.toSuiAddress(),
+          })
+        ).balances,
+      );
+    const before = await balances();
+    // Four sub-wallets by default: starting would fund them from the operator's wallet.
+    await expect(onTestnet({ SUI_PRIVATE_KEY: operator.getSecretKey() })).rejects.toThrow(/PUBLISHER_AUTH/);
+    expect(await balances()).toBe(before);
+  });
+
+  it("with PUBLISHER_AUTH=none the operator's wallet pays for what is published", async () => {
+    const edge = await onTestnet({
+      SUI_PRIVATE_KEY: operator.getSecretKey(),
+      PUBLISHER_AUTH: 'none',
+      PUBLISHER_SUB_WALLETS: '0',
+    });
+    try {
+      const response = await fetch(`${edge.url}/v1/blobs?permanent=true`, {
+        method: 'PUT',
+        body: randomBytes(5_000, 7001) as BodyInit,
+      });
+      const json = (await response.json()) as { newlyCreated: { blobObject: { id: string } } };
+      expect(response.status).toBe(200);
+      const [object] = (
+        await new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }).core.getObjects({
+          objectIds: [json.newlyCreated.blobObject.id],
+        })
+      ).objects;
+      expect((object as { owner: { AddressOwner?: string } }).owner.AddressOwner).toBe(
+        operator.toSuiAddress(),
+      );
+    } finally {
+      await edge.stop();
+    }
+  });
+});
