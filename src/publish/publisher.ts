@@ -183,7 +183,11 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       let objectId: string | undefined;
       let operation: ResourceOperation | undefined;
       let cost = 0n;
-      if (reusable && reusable.owner === lease.address) {
+      // Checked again now that its owner is ours: a concurrent upload of these bytes may have
+      // certified it meanwhile.
+      const stillOpen =
+        reusable && reusable.owner === lease.address ? await checked(reusable, minEndEpoch) : undefined;
+      if (reusable && stillOpen && stillOpen.certified_epoch === null) {
         objectId = reusable.objectId;
         operation = { reuseRegistration: { encodedLength: length } };
       }
