@@ -559,7 +559,7 @@ async function buildPublisher(
     sui,
     sponsor,
     registrations: fileRegistrationBook(
-      join(publisherDir, 'registrations.json'),
+      join(publisherDir, 'registrations.jsonl'),
       () => network.view()?.epoch,
     ),
     cache,

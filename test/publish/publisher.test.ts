@@ -55,7 +55,7 @@ function publisher(client: WalrusClient) {
     walrus: client,
     sui: sui(),
     sponsor: singleSignerSponsor(signer),
-    registrations: fileRegistrationBook(join(dir.path, 'registrations.json'), () => undefined),
+    registrations: fileRegistrationBook(join(dir.path, 'registrations.jsonl'), () => undefined),
     warmCache: false,
     distribution: {},
   });
