@@ -445,15 +445,17 @@ async function buildPublishing(
     baseUrl: chain.url,
     network: config.NETWORK === 'devnet' ? 'localnet' : config.NETWORK,
   });
-  const walrus = new WalrusClient({
-    packageConfig: { systemObjectId: chain.systemObjectId, stakingPoolId: chain.stakingObjectId },
-    suiClient: sui,
-    storageNodeUrlScheme: chain.urlScheme,
-  });
+  const newWalrus = () =>
+    new WalrusClient({
+      packageConfig: { systemObjectId: chain.systemObjectId, stakingPoolId: chain.stakingObjectId },
+      suiClient: sui,
+      storageNodeUrlScheme: chain.urlScheme,
+    });
+  const walrus = newWalrus();
   const publish = await buildPublisher(
     config,
     network,
-    { sui, walrus },
+    { sui, walrus, newWalrus },
     cache,
     codec,
     registry,
@@ -486,7 +488,7 @@ async function buildPublishing(
 async function buildPublisher(
   config: EdgeConfig,
   network: EdgeNetwork,
-  { sui, walrus }: { sui: SuiGrpcClient; walrus: WalrusClient },
+  { sui, walrus, newWalrus }: { sui: SuiGrpcClient; walrus: WalrusClient; newWalrus: () => WalrusClient },
   cache: BlobCache,
   codec: Codec,
   registry: Registry,
@@ -555,7 +557,7 @@ async function buildPublisher(
     committee: (signal) => network.source.current(signal),
     transport: network.transport,
     codec,
-    walrus,
+    walrus: newWalrus,
     sui,
     sponsor,
     registrations: fileRegistrationBook(

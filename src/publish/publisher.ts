@@ -61,8 +61,12 @@ export interface PublisherDeps {
   transport: NodeTransport;
   /** The same worker pool the read stack decodes with: encoding never runs on the event loop. */
   codec: Codec;
-  /** Builds the Walrus transactions and reads Blob objects, over the same Sui endpoint as the network. */
-  walrus: WalrusClient;
+  /**
+   * Makes the SDK client that builds the Walrus transactions and reads Blob objects, over the same Sui
+   * endpoint as the network. A new one replaces the current one after a failed chain step: one failed
+   * load can leave an SDK client broken for good (DESIGN §7).
+   */
+  walrus: () => WalrusClient;
   sui: ClientWithCoreApi;
   sponsor: Sponsor;
   registrations: RegistrationBook;
@@ -79,6 +83,7 @@ export interface PublisherDeps {
 }
 
 export function createPublisher(deps: PublisherDeps): Publisher {
+  let walrus = deps.walrus();
   const timed = async <T>(phase: PublishPhase, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -179,7 +184,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         }))) ||
       (await deps.sponsor.lease(options.signal));
     try {
-      const registrar = suiRegistrar(deps.walrus, lease.signer, deps.sui);
+      const registrar = suiRegistrar(walrus, lease.signer, deps.sui);
       let objectId: string | undefined;
       let operation: ResourceOperation | undefined;
       let cost = 0n;
@@ -210,11 +215,11 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         );
         if (registered instanceof PublishStepError) {
           // Sui may have executed it all the same (its answer was lost): then it is ours, and paid.
-          const found = await findOwnedRegistration(deps.sui, deps.walrus, lease.address, blobId).catch(
+          const found = await findOwnedRegistration(deps.sui, walrus, lease.address, blobId).catch(
             () => undefined,
           );
           if (!found || found.deletable !== options.deletable || found.endEpoch < minEndEpoch)
-            return registered.outcome(blobId);
+            return failedStep(registered, blobId);
           registered = { objectId: found.objectId, record: { endEpoch: found.endEpoch } };
         }
         objectId = registered.objectId;
@@ -229,7 +234,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         });
         operation = { registerFromScratch: { encodedLength: length, epochsAhead: options.epochs } };
         // The official publisher reports the storage and write cost (no gas), in FROST.
-        cost = (await deps.walrus.storageCost(data.length, options.epochs)).totalCost;
+        cost = (await walrus.storageCost(data.length, options.epochs)).totalCost;
       }
 
       // The client going away aborts the distribution (it rejects; the lease is given back below).
@@ -274,7 +279,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           return new PublishStepError('certify', error);
         }
       });
-      if (certified instanceof PublishStepError) return certified.outcome(blobId);
+      if (certified instanceof PublishStepError) return failedStep(certified, blobId);
       // Kept deletable blobs answer repeated uploads; anything else needs no entry any more.
       if (options.deletable && destination.kind === 'keep')
         deps.registrations.record({
@@ -300,6 +305,12 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     }
   }
 
+  /** A chain step failed: its value, and a fresh SDK client for the next upload. */
+  function failedStep(step: PublishStepError, blobId: string): StoreOutcome {
+    walrus = deps.walrus();
+    return step.outcome(blobId);
+  }
+
   /** A certified blob is no longer "not found", and is likely to be read soon. */
   function published(blobId: string, data: Uint8Array, blob: SuiBlobRecord): void {
     const cache = deps.cache;
@@ -313,7 +324,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const tooManyEpochs = async (
     epochs: number,
   ): Promise<Extract<StoreOutcome, { kind: 'invalid' }> | undefined> => {
-    const maxEpochsAhead = (await deps.walrus.systemState()).future_accounting.length;
+    const maxEpochsAhead = (await walrus.systemState()).future_accounting.length;
     if (epochs <= maxEpochsAhead) return undefined;
     return {
       kind: 'invalid',

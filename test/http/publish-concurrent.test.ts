@@ -12,6 +12,7 @@ import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { postFault, startTestDevnet, tempDir } from '../support/devnet.ts';
+import { waitFor } from './http-helpers.ts';
 
 const N_SHARDS = 100;
 let devnet: RunningDevnet;
@@ -123,5 +124,20 @@ describe('the publisher on sub-wallets', () => {
     expect(retried.json.newlyCreated!.cost).toBe(0);
     expect(await totalWal()).toBe(paid);
     expect(subWallets()).toContain(await ownerOf(retried.json.newlyCreated!.blobObject.id));
+  });
+
+  it('after an epoch change the publisher stores for the new epoch (confirmations, registration, certificate)', async () => {
+    const epoch = devnet.ledger.advanceEpoch();
+    // The edge's committee source follows the epoch on its next poll.
+    const edgeEpoch = async () =>
+      ((await (await fetch(`${edge.url}/status`)).json()) as { epoch: number }).epoch;
+    expect(await waitFor(async () => (await edgeEpoch()) === epoch, 10_000)).toBe(true);
+    const data = randomBytes(7_000, 4300);
+    const answer = await put('?permanent=true&epochs=2', data);
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    const blob = await walrus().getBlobObject(answer.json.newlyCreated!.blobObject.id);
+    expect(blob.registered_epoch).toBe(epoch);
+    expect(blob.certified_epoch).toBe(epoch);
+    expect(await walrus().readBlob({ blobId: answer.json.newlyCreated!.blobObject.blobId })).toEqual(data);
   });
 });

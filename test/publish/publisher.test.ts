@@ -41,7 +41,7 @@ function losingRegisterAnswers(real: WalrusClient, when: 'after' | 'before'): Wa
   });
 }
 
-function publisher(client: WalrusClient) {
+function publisher(client: WalrusClient | (() => WalrusClient)) {
   const endpoint = {
     client: sui(),
     systemObjectId: devnet.packageConfig.systemObjectId,
@@ -52,7 +52,7 @@ function publisher(client: WalrusClient) {
     committee: () => readSuiCommittee(endpoint),
     transport: fetchTransport(),
     codec: inlineCodec(),
-    walrus: client,
+    walrus: typeof client === 'function' ? client : () => client,
     sui: sui(),
     sponsor: singleSignerSponsor(signer),
     registrations: fileRegistrationBook(join(dir.path, 'registrations.jsonl'), () => undefined),
@@ -104,5 +104,16 @@ describe('a register whose answer was lost', () => {
     );
     expect(outcome).toMatchObject({ kind: 'chain-failed', phase: 'register' });
     expect(await wal()).toBe(before);
+  });
+
+  it('a failed chain step replaces the SDK client, so a client broken for good fails one upload only', async () => {
+    // The first client never registers again (as after a failed load, DESIGN §7); later ones work.
+    let made = 0;
+    const clients = () => (made++ === 0 ? losingRegisterAnswers(walrus(), 'before') : walrus());
+    const service = publisher(clients);
+    const first = await service.storeBlob(randomBytes(2_000, 6003), { epochs: 1, deletable: true });
+    expect(first).toMatchObject({ kind: 'chain-failed', phase: 'register' });
+    const second = await service.storeBlob(randomBytes(2_000, 6004), { epochs: 1, deletable: true });
+    expect(second.kind).toBe('newly-created');
   });
 });
