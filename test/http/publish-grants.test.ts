@@ -116,6 +116,16 @@ describe('PUT /v1/blobs with PUBLISHER_AUTH=jwt', () => {
     expect(answer.status).toBe(413);
   });
 
+  it('a Content-Length over the edge limit is 413 before the token is looked at: the token stays usable', async () => {
+    const jwt = await token({ max_size: 10 * EDGE_LIMIT });
+    const refused = await put('', randomBytes(EDGE_LIMIT + 1, 3006), jwt);
+    expect(refused.status).toBe(413);
+    const stored = await put('', randomBytes(2_000, 3007), jwt);
+    expect(stored.status, JSON.stringify(stored.json)).toBe(200);
+    // Single use all the same, once it was spent.
+    expect((await put('', randomBytes(2_000, 3008), jwt)).reason).toBe('TOKEN_ALREADY_USED');
+  });
+
   it('the token fixes epochs and the recipient: a matching upload is stored and sent there, others refused', async () => {
     const recipient = new Ed25519Keypair().toSuiAddress();
     const claims = { epochs: 2, send_object_to: recipient, size: 3_000 };

@@ -1,8 +1,9 @@
 // The official publisher API: PUT /v1/blobs (the body is the blob) and PUT /v1/quilts (multipart, one
 // part per file named by its identifier, optional `_metadata` with tags). In order: parameters →
-// authorizer (from headers and query alone) → the grant's limits → a slot among the uploads allowed
-// at once (else 429) → the body, never read past its limit (413) → the publisher → one mapping of its
-// outcome to the official JSON (camelCase, as the official publisher serializes it) or an AIP-193 error.
+// Content-Length against the edge's limit (413) → authorizer (from headers and query alone) → the
+// grant's limits → a slot among the uploads allowed at once (else 429) → the body, never read past its
+// limit → the publisher → one mapping of its outcome to the official JSON (camelCase, as the official
+// publisher serializes it) or an AIP-193 error.
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { grantBodyRefusal, type PublishAuthorizer } from '../../publish/publish-auth.ts';
@@ -73,6 +74,18 @@ async function upload(
   const parsed = publishParams(new URL(request.url).searchParams);
   if (!parsed.ok) return finish('bad-request', errorResponse(c, 400, parsed.reason, parsed.message));
   const params = parsed.params;
+  const tooLarge = () =>
+    finish(
+      'too-large',
+      errorResponse(
+        c,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the body is larger than this publisher takes (${edgeLimit} bytes)`,
+      ),
+    );
+  // Refused before a byte is read, before a token is spent, before waiting for a slot.
+  if (declaredTooLarge(request, edgeLimit)) return tooLarge();
 
   const decision = await deps.authorize(request);
   if (!decision.ok)
@@ -87,18 +100,6 @@ async function upload(
     const refused = grantBodyRefusal(grant, received, complete);
     return refused && finish('forbidden', errorResponse(c, refused.status, refused.reason, refused.message));
   };
-  const tooLarge = () =>
-    finish(
-      'too-large',
-      errorResponse(
-        c,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `the body is larger than this publisher takes (${edgeLimit} bytes)`,
-      ),
-    );
-  // Refused before a byte is read, before waiting for a slot.
-  if (declaredTooLarge(request, edgeLimit)) return tooLarge();
   const declared = declaredLength(request);
   if (declared !== undefined) {
     const refused = grantRefused(declared, true);
