@@ -17,7 +17,7 @@ export function publishMetrics(
 ): { recorder: PublishRecorder; observer: PublishObserver; distribution: DistributionObserver } {
   const requests = new Counter({
     name: 'walrus_edge_publish_uploads_total',
-    help: 'PUT /v1/blobs and /v1/quilts requests by route and outcome (newly-created, already-certified, too-large, busy, insufficient-confirmations, ...).',
+    help: 'PUT /v1/blobs and /v1/quilts requests by route and outcome (newly-created, already-certified, bad-request, refused-by-authorizer, outside-grant, too-large, busy, insufficient-confirmations, chain-failed, ...).',
     labelNames: ['route', 'outcome'] as const,
     registers: [registry],
   });

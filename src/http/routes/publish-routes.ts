@@ -89,16 +89,21 @@ async function upload(
 
   const decision = await deps.authorize(request);
   if (!decision.ok)
-    return finish('unauthorized', errorResponse(c, decision.status, decision.reason, decision.message));
+    return finish(
+      'refused-by-authorizer',
+      errorResponse(c, decision.status, decision.reason, decision.message),
+    );
   const grant = decision.grant;
   const refusal = grantRefusal(grant, params);
-  if (refusal) return finish('forbidden', errorResponse(c, 400, refusal.reason, refusal.message));
+  if (refusal) return finish('outside-grant', errorResponse(c, 400, refusal.reason, refusal.message));
   // The edge's own limit is a 413; the grant's (a token's size / max_size) the official 400 INVALID_SIZE.
   const grantLimit = grant.exactSize ?? grant.maxSize;
   const limit = Math.min(edgeLimit, grantLimit ?? Infinity);
   const grantRefused = (received: number, complete: boolean) => {
     const refused = grantBodyRefusal(grant, received, complete);
-    return refused && finish('forbidden', errorResponse(c, refused.status, refused.reason, refused.message));
+    return (
+      refused && finish('outside-grant', errorResponse(c, refused.status, refused.reason, refused.message))
+    );
   };
   const declared = declaredLength(request);
   if (declared !== undefined) {
