@@ -62,9 +62,10 @@ import { readMetrics } from './http/read-metrics.ts';
 import { registerCacheMetrics } from './http/cache-metrics.ts';
 import { publishMetrics } from './http/publish-metrics.ts';
 import type { PublishDeps } from './http/routes/publish-routes.ts';
-import { uploadRelayRoutes, type UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts';
+import type { UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts';
 import { parseRelayTip } from './publish/relay/relay-tip.ts';
 import { uploadRelayMetrics } from './publish/relay/upload-relay-metrics.ts';
+import { relayBlob, type UploadRelayDeps } from './publish/relay/upload-relay.ts';
 import { createPublisher } from './publish/publisher.ts';
 import { backgroundTasks } from './publish/distribution-background.ts';
 import { fileRegistrationBook } from './publish/registration-book.ts';
@@ -467,12 +468,16 @@ async function buildPublishing(
     config.UPLOAD_RELAY_TIP,
     config.UPLOAD_RELAY_TIP_ADDRESS ?? publish?.publisher.address,
   );
-  const uploadRelay: UploadRelayRouteDeps = {
+  const relayDeps: UploadRelayDeps = {
     committee: async (signal) => (await network.source.current(signal)).committee,
     codec,
     transport: network.transport,
     sui,
     tip,
+  };
+  const uploadRelay: UploadRelayRouteDeps = {
+    tip,
+    relay: (request) => relayBlob(relayDeps, request),
     maxBodyBytes: config.PUBLISH_MAX_BLOB_BYTES,
     onRelay: uploadRelayMetrics(registry),
   };
@@ -642,7 +647,7 @@ async function buildHttp(
     },
     publish: publishing.publish,
     sponsor: sponsor ? () => sponsor.status() : undefined,
-    mountUploadRelay: uploadRelay ? (app) => uploadRelayRoutes(app, uploadRelay) : undefined,
+    uploadRelay,
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.

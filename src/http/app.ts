@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { blobRoutes } from './routes/blob-routes.ts';
 import { concatRoute } from './routes/concat-route.ts';
 import { publishRoutes, type PublishDeps } from './routes/publish-routes.ts';
+import { uploadRelayRoutes, type UploadRelayRouteDeps } from './routes/upload-relay-routes.ts';
 import { quiltRoutes } from './routes/quilt-routes.ts';
 
 /** Where the edge reads Sui, which Walrus objects, and how that goes (testnet/mainnet only). */
@@ -40,11 +41,11 @@ export interface EdgeAppDeps {
   /** The publisher's sponsored account as last read (/status, /readyz); absent when not publishing. */
   sponsor?: () => SponsorStatus;
   /**
-   * Mounts the official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none.
-   * Handed in rather than imported: the relay encodes and checks BLS signatures in walrus-wasm, which
-   * the Web-standard app (and its Workers build) must not load.
+   * The official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none. Its
+   * work comes in as a function: it encodes and checks BLS signatures in walrus-wasm, which the
+   * Web-standard app (and its Workers build) must not load.
    */
-  mountUploadRelay?: (app: Hono) => void;
+  uploadRelay?: UploadRelayRouteDeps;
   /** The blocklist behind the read stack's blocked layer, for the admin API. */
   blocklist?: Blocklist;
   /** The blob cache behind the read stack's cached layer (admin API, /readyz); absent = no cache. */
@@ -135,6 +136,6 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       });
   }
   if (deps.publish) publishRoutes(app, deps.publish);
-  deps.mountUploadRelay?.(app);
+  if (deps.uploadRelay) uploadRelayRoutes(app, deps.uploadRelay);
   return app;
 }

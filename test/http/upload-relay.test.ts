@@ -18,7 +18,11 @@ import { readSuiCommittee } from '../../src/network/committees/sui-committee.ts'
 import { fetchTransport, type NodeTransport } from '../../src/network/transport/node-transport.ts';
 import { bytesToBase64Url, base64ToBytes } from '../../src/protocol/base64.ts';
 import { parseRelayTip, tipConfigJson, type RelayTip } from '../../src/publish/relay/relay-tip.ts';
-import type { UploadRelayEvent } from '../../src/publish/relay/upload-relay.ts';
+import {
+  relayBlob,
+  type UploadRelayDeps,
+  type UploadRelayEvent,
+} from '../../src/publish/relay/upload-relay.ts';
 import { uploadRelayMetrics } from '../../src/publish/relay/upload-relay-metrics.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { aip193Problems } from './http-helpers.ts';
@@ -55,7 +59,8 @@ function countingTransport(): NodeTransport & { sliverPuts: number } {
 async function startRelay(tip: RelayTip, options: { tipMaxAgeMs?: number; maxConcurrent?: number } = {}) {
   const transport = countingTransport();
   const app = new Hono();
-  uploadRelayRoutes(app, {
+  const { maxConcurrent, ...relayOptions } = options;
+  const relay: UploadRelayDeps = {
     committee: async (signal) =>
       (
         await readSuiCommittee(
@@ -72,10 +77,15 @@ async function startRelay(tip: RelayTip, options: { tipMaxAgeMs?: number; maxCon
     transport,
     sui,
     tip,
-    maxBodyBytes: MAX_BODY,
     // Every node's part is awaited (they finish long before this), so the store counts are exact.
     distribution: { graceMs: 30_000 },
-    ...options,
+    ...relayOptions,
+  };
+  uploadRelayRoutes(app, {
+    tip,
+    relay: (request) => relayBlob(relay, request),
+    maxBodyBytes: MAX_BODY,
+    maxConcurrent,
     onRelay: (event) => {
       events.push(event);
       metrics(event);

@@ -1,17 +1,23 @@
 // The official upload relay's API (upload_relay_openapi.yaml): GET /v1/tip-config and
 // POST /v1/blob-upload-relay, so @mysten/walrus clients configured with `uploadRelay.host` publish
 // through the edge. This file speaks HTTP (query, body limit, status mapping); the relay's work is
-// publish/relay/upload-relay.ts.
+// publish/relay/upload-relay.ts, handed in as `relay` (it encodes and checks BLS signatures with
+// walrus-wasm, which the Web-standard app must not load: the composition root binds it).
 import type { Context, Hono } from 'hono';
 import { isValidSuiAddress, isValidTransactionDigest, normalizeSuiAddress } from '@mysten/sui/utils';
 import { base64UrlToBytes } from '../../protocol/base64.ts';
 import { isBlobId } from '../../protocol/blob-id.ts';
 import { concatBytes } from '../../protocol/bytes.ts';
 import { tipConfigJson } from '../../publish/relay/relay-tip.ts';
-import { relayBlob, type UploadRelayDeps, type UploadRelayEvent } from '../../publish/relay/upload-relay.ts';
+import type { RelayTip } from '../../publish/relay/relay-tip.ts';
+import type { RelayOutcome, RelayRequest, UploadRelayEvent } from '../../publish/relay/upload-relay.ts';
 import { errorResponse } from '../errors.ts';
 
-export interface UploadRelayRouteDeps extends UploadRelayDeps {
+export interface UploadRelayRouteDeps {
+  /** What GET /v1/tip-config answers (the relay checks the same tip). */
+  tip: RelayTip;
+  /** The relay's work: `(request) => relayBlob(relayDeps, request)` (publish/relay/upload-relay.ts). */
+  relay(request: RelayRequest): Promise<RelayOutcome>;
   /** Bodies beyond this get 413 (PUBLISH_MAX_BLOB_BYTES). */
   maxBodyBytes: number;
   /**
@@ -72,7 +78,7 @@ export function uploadRelayRoutes(app: Hono, deps: UploadRelayRouteDeps): void {
 
     let outcome;
     try {
-      outcome = await relayBlob(deps, { ...query, blob: body.data, signal: c.req.raw.signal });
+      outcome = await deps.relay({ ...query, blob: body.data, signal: c.req.raw.signal });
     } catch (error) {
       // The committee could not be read, or the codec failed: nothing was certified, try again.
       return refuse(
