@@ -1,5 +1,7 @@
-// GET /v1/api: our OpenAPI document, a superset of the official aggregator's (same paths, same
-// parameters) plus what we add: HEAD, Range, conditional requests, hints, status, metrics, admin.
+// GET /v1/api: our OpenAPI document, a superset of the official aggregator's, publisher's and upload
+// relay's (same paths, same parameters) plus what we add: HEAD, Range, conditional requests, hints,
+// status, metrics, admin. The publisher's answers are described as the service sends them (camelCase,
+// as the Walrus docs show), not with the snake_case names of the official file's schemas.
 
 const status = { $ref: '#/components/schemas/Status' };
 const errors = (...codes: number[]) =>
@@ -18,6 +20,70 @@ const ERROR_TEXT: Record<number, string> = {
   451: 'The blob is blocked (FORBIDDEN_BLOB).',
   503: 'The blob cannot be reconstructed right now (BLOB_UNAVAILABLE); retry with backoff.',
 };
+const PUBLISH_ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed parameters (e.g. permanent and deletable, share and send_object_to), or a JWT claim the request breaks.',
+  401: 'Missing or invalid authorization (PUBLISHER_AUTH).',
+  402: 'The upload relay needs a tip (see /v1/tip-config) and the transaction paid too little or none.',
+  413: 'The body is larger than this publisher takes (PUBLISH_MAX_BLOB_BYTES / PUBLISH_MAX_QUILT_BYTES).',
+  429: 'Too many uploads in progress and queued; see Retry-After. Also: a JWT already used (TOKEN_ALREADY_USED).',
+  503: 'Sui or the storage committee cannot be reached right now; nothing was charged.',
+  504: 'Too few storage nodes confirmed in time (INSUFFICIENT_CONFIRMATIONS); the registration is kept and reused on retry.',
+};
+const publishErrors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      { description: PUBLISH_ERROR_TEXT[code]!, content: { 'application/json': { schema: status } } },
+    ]),
+  );
+const publishQuery = [
+  {
+    name: 'epochs',
+    in: 'query',
+    description: 'Epochs ahead to store for (default 1).',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  {
+    name: 'permanent',
+    in: 'query',
+    description: 'Store a permanent blob (default: deletable).',
+    schema: { type: 'boolean' },
+  },
+  { name: 'deletable', in: 'query', deprecated: true, schema: { type: 'boolean' } },
+  {
+    name: 'force',
+    in: 'query',
+    description: 'Store even when already certified for long enough.',
+    schema: { type: 'boolean' },
+  },
+  {
+    name: 'send_object_to',
+    in: 'query',
+    description: 'Transfer the Blob object to this Sui address.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'share',
+    in: 'query',
+    description: 'Wrap the Blob object as a shared blob.',
+    schema: { type: 'boolean' },
+  },
+  { name: 'encoding_type', in: 'query', schema: { type: 'string', enum: ['RS2'] } },
+  { name: 'quilt_version', in: 'query', description: 'Quilts only: v1.', schema: { type: 'string' } },
+  {
+    name: 'reuse_resources',
+    in: 'query',
+    description: 'Accepted; registrations of this publisher are always reused.',
+    schema: { type: 'boolean' },
+  },
+  {
+    name: 'Authorization',
+    in: 'header',
+    description: 'Bearer JWT when PUBLISHER_AUTH includes jwt.',
+    schema: { type: 'string' },
+  },
+];
+const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const bytes = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
 const readQuery = [
   { name: 'strict_consistency_check', in: 'query', schema: { type: 'boolean' } },
@@ -65,7 +131,7 @@ export function openApiDocument(version: string) {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'walrus-edge aggregator',
+      title: 'walrus-edge',
       version,
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
@@ -143,6 +209,85 @@ export function openApiDocument(version: string) {
           },
         },
       },
+      '/v1/blobs': {
+        put: {
+          summary: 'Store a blob (the official publisher API), paid by the operator.',
+          parameters: publishQuery,
+          requestBody: { required: true, content: bytes },
+          responses: {
+            '200': {
+              description: 'newlyCreated or alreadyCertified.',
+              content: json({ $ref: '#/components/schemas/BlobStoreResult' }),
+            },
+            ...publishErrors(400, 401, 413, 429, 503, 504),
+          },
+        },
+      },
+      '/v1/quilts': {
+        put: {
+          summary: 'Store files as one quilt (multipart/form-data: one part per file, optional _metadata).',
+          parameters: publishQuery,
+          requestBody: { required: true, content: { 'multipart/form-data': {} } },
+          responses: {
+            '200': {
+              description: 'The quilt blob and its patches.',
+              content: json({
+                type: 'object',
+                required: ['blobStoreResult', 'storedQuiltBlobs'],
+                properties: {
+                  blobStoreResult: { $ref: '#/components/schemas/BlobStoreResult' },
+                  storedQuiltBlobs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['identifier', 'quiltPatchId'],
+                      properties: { identifier: { type: 'string' }, quiltPatchId: { type: 'string' } },
+                    },
+                  },
+                },
+              }),
+            },
+            ...publishErrors(400, 401, 413, 429, 503, 504),
+          },
+        },
+      },
+      '/v1/tip-config': {
+        get: {
+          summary: 'The upload relay\'s tip: "no_tip" or {send_tip: {address, kind}} (UPLOAD_RELAY_TIP).',
+          responses: { '200': { description: 'The tip configuration.', content: json({}) } },
+        },
+      },
+      '/v1/blob-upload-relay': {
+        post: {
+          summary:
+            'Upload relay: send a blob the client registered to the storage nodes; answers the certificate.',
+          parameters: [
+            { name: 'blob_id', in: 'query', required: true, schema: { type: 'string' } },
+            {
+              name: 'tx_id',
+              in: 'query',
+              description: 'The tip transaction (when a tip is required).',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'nonce',
+              in: 'query',
+              description: "The preimage of the tip's auth payload hash.",
+              schema: { type: 'string' },
+            },
+            { name: 'deletable_blob_object', in: 'query', schema: { type: 'string' } },
+            { name: 'encoding_type', in: 'query', schema: { type: 'string', enum: ['RS2'] } },
+          ],
+          requestBody: { required: true, content: bytes },
+          responses: {
+            '200': {
+              description: '{blob_id, confirmation_certificate: {signers, serialized_message, signature}}.',
+              content: json({}),
+            },
+            ...publishErrors(400, 401, 402, 413, 429, 503, 504),
+          },
+        },
+      },
       '/status': { get: { summary: 'Service status.', responses: { '200': { description: 'Status.' } } } },
       '/metrics': {
         get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'Text format.' } } },
@@ -183,6 +328,12 @@ export function openApiDocument(version: string) {
               },
             },
           },
+        },
+        BlobStoreResult: {
+          description:
+            'One of {newlyCreated: {blobObject, resourceOperation, cost, sharedBlobObject?}} or ' +
+            '{alreadyCertified: {blobId, event: {txDigest, eventSeq} | object, endEpoch}}.',
+          type: 'object',
         },
         QuiltPatchItem: {
           type: 'object',
