@@ -187,6 +187,15 @@ export class BlobCache {
     this.#misses.set(blobId, 2);
   }
 
+  /**
+   * A blob this edge just published, likely to be read soon: kept in every tier (Redis too, so the
+   * other instances serve it) until its end epoch, as a fill would keep it. No-op if not cacheable.
+   */
+  async warm(blobId: string, bytes: Uint8Array, endEpoch: number): Promise<void> {
+    this.admitNow(blobId);
+    await this.#keep(blobId, bytes, { endEpoch });
+  }
+
   /** Keeps the blob in memory until it is purged or expires, whatever the LRU decides. */
   pin(blobId: string, bytes: Uint8Array): void {
     this.memory.pin(blobId, this.memory.get(blobId) ?? { bytes, storedAt: Date.now() });

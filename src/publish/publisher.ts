@@ -316,8 +316,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     const cache = deps.cache;
     if (!cache) return;
     cache.negative.delete(blobId);
-    if (deps.warmCache && cache.cacheable(data.length))
-      cache.memory.set(blobId, { bytes: data, storedAt: Date.now(), endEpoch: blob.endEpoch });
+    // Not awaited: a slow Redis must not hold the answer; a failed set only costs a later fill.
+    if (deps.warmCache) void cache.warm(blobId, data, blob.endEpoch).catch(() => undefined);
   }
 
   /** The network stores at most so many epochs ahead; more would make the register transaction abort. */
