@@ -128,6 +128,11 @@ const ConfigSchema = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /**
+   * The AWS KMS endpoint; default https://kms.AWS_REGION.amazonaws.com/. For a VPC interface or FIPS
+   * endpoint (kms-fips.…), or a local stand-in; @mysten/signers alone cannot be pointed elsewhere.
+   */
+  AWS_KMS_ENDPOINT: z.string().url().optional(),
   /** GCP KMS key version: projects/…/locations/…/keyRings/…/cryptoKeys/…/cryptoKeyVersions/N. */
   GCP_KMS_KEY_VERSION: z.string().min(1).optional(),
   /** Sub-wallets the main wallet funds, one upload's transactions each (no gas-coin contention). */

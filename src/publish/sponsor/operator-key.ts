@@ -5,11 +5,13 @@
 // public facts only (file path, entry index, length, flag, address), and no library error that could
 // quote its input (JSON.parse, bech32, the curve libraries all do) is passed on, not even as `cause`.
 import { readFileSync } from 'node:fs';
-import { decodeSuiPrivateKey, type Signer } from '@mysten/sui/cryptography';
+import { decodeSuiPrivateKey, type PublicKey, type Signer } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { Secp256k1Keypair } from '@mysten/sui/keypairs/secp256k1';
-import { Secp256r1Keypair } from '@mysten/sui/keypairs/secp256r1';
-import { fromBase64, normalizeSuiAddress } from '@mysten/sui/utils';
+import { Secp256k1Keypair, Secp256k1PublicKey } from '@mysten/sui/keypairs/secp256k1';
+import { Secp256r1Keypair, Secp256r1PublicKey } from '@mysten/sui/keypairs/secp256r1';
+import { fromBase64, fromHex, normalizeSuiAddress } from '@mysten/sui/utils';
+import type { AwsKmsSignerOptions } from '@mysten/signers/aws';
+import { AwsClient } from 'aws4fetch';
 import type { BaseLogger } from 'pino';
 import type { EdgeConfig } from '../../config.ts';
 
@@ -23,6 +25,7 @@ export type OperatorKeyConfig = Pick<
   | 'AWS_REGION'
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_SECRET_ACCESS_KEY'
+  | 'AWS_KMS_ENDPOINT'
   | 'GCP_KMS_KEY_VERSION'
 >;
 
@@ -161,15 +164,86 @@ function normalizeAddress(address: string): string {
 }
 
 // ── KMS ───────────────────────────────────────────────────────────────────────────────────────────
-// NOT TESTED LIVE: this machine has no route to AWS or Google Cloud, so no KMS signature was ever
-// produced through these paths here. What is tested is the configuration check in front of them
-// (test/publish/sponsor/operator-key.test.ts). The construction follows @mysten/signers' documented
-// entry points: AwsKmsSigner.fromKeyId(keyId, {region, accessKeyId, secretAccessKey}) and
-// GcpKmsSigner.fromVersionName(name); both fetch the public key from the KMS, so a wrong key ID or
-// missing permission fails here, at startup, not at the first upload.
+// AWS: @mysten/signers 1.0.2 hardcodes the KMS endpoint — AwsKmsSigner.fromKeyId builds an
+// AwsKmsClient whose runCommand POSTs to `https://kms.${region}.amazonaws.com/`
+// (node_modules/@mysten/signers/dist/aws/aws-client.mjs line 32; src/aws/aws-client.ts line 93), with no
+// endpoint option (AwsClientOptions is aws4fetch's: keys, region, retries), and AwsKmsClient is not
+// exported. AwsKmsSigner's public constructor takes `{kmsKeyId, client, publicKey}` and calls only
+// `client.runCommand('Sign', …)`, so the edge brings its own client: the same KMS JSON 1.1 protocol,
+// SigV4-signed by aws4fetch (the library @mysten/signers inlines), posted to AWS_KMS_ENDPOINT or the
+// regional default. Signing itself (RAW message, ECDSA_SHA_256, DER → compact, low-S) stays the
+// library's. Proven end to end against a local stand-in: test/publish/sponsor/kms-signer.test.ts.
+//
+// GCP: NOT TESTED LIVE (no route to Google Cloud here, and no gRPC/REST stand-in for it yet).
+// GcpKmsSigner.fromVersionName constructs `new KeyManagementServiceClient()` with no options
+// (dist/gcp/gcp-kms-client.mjs lines 70 and 79; src/gcp/gcp-kms-client.ts lines 101, 119), so its endpoint is Google's default; its
+// constructor would take a client made with an `apiEndpoint`, which is not wired here.
 
 function missing(config: OperatorKeyConfig, names: readonly (keyof OperatorKeyConfig)[]): string[] {
   return names.filter((name) => config[name] === undefined);
+}
+
+/** What AWS KMS's GetPublicKey answers (the fields used here). */
+interface AwsPublicKeyAnswer {
+  PublicKey?: string;
+  KeySpec?: string;
+}
+
+/** The one method AwsKmsSigner calls on its client. */
+type AwsKmsTransport = Pick<AwsKmsSignerOptions['client'], 'runCommand'>;
+
+/** An AWS KMS JSON 1.1 client for `endpoint`, SigV4-signed for service kms in `region`. */
+function awsKmsTransport(
+  endpoint: string,
+  region: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): AwsKmsTransport & { getPublicKey(keyId: string): Promise<AwsPublicKeyAnswer> } {
+  const aws = new AwsClient({ ...credentials, service: 'kms', region });
+  const run = async (command: string, body: object): Promise<unknown> => {
+    const response = await aws.fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `TrentService.${command}` },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${command}: ${response.status} ${awsErrorSummary(text)}`);
+    return JSON.parse(text) as unknown;
+  };
+  return {
+    runCommand: run as AwsKmsTransport['runCommand'],
+    getPublicKey: async (keyId) => (await run('GetPublicKey', { KeyId: keyId })) as AwsPublicKeyAnswer,
+  };
+}
+
+/** AWS's error body `{"__type": "…#NotFoundException", "message": "…"}` as one line. */
+function awsErrorSummary(text: string): string {
+  try {
+    const body = JSON.parse(text) as { __type?: string; message?: string; Message?: string };
+    return [body.__type?.split('#').pop(), body.message ?? body.Message].filter(Boolean).join(': ');
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+// A DER SubjectPublicKeyInfo of an EC key is a fixed header (algorithm id-ecPublicKey and the curve's
+// OID) followed by the uncompressed point 04‖x‖y, so the key spec's header is checked byte for byte.
+const SPKI_HEADER = {
+  ECC_SECG_P256K1: '3056301006072a8648ce3d020106052b8104000a034200',
+  ECC_NIST_P256: '3059301306072a8648ce3d020106082a8648ce3d030107034200',
+} as const;
+
+function publicKeyFromSpki(keySpec: string | undefined, spki: Uint8Array): PublicKey {
+  if (keySpec !== 'ECC_SECG_P256K1' && keySpec !== 'ECC_NIST_P256')
+    throw new Error(`key spec ${keySpec ?? 'missing'}: Sui needs ECC_SECG_P256K1 or ECC_NIST_P256`);
+  const header = fromHex(SPKI_HEADER[keySpec]);
+  const point = spki.subarray(header.length);
+  if (spki.length !== header.length + 65 || !header.every((byte, i) => spki[i] === byte) || point[0] !== 4)
+    throw new Error(`the public key is not a DER SubjectPublicKeyInfo of a ${keySpec} point`);
+  // Compressed: the parity of y, then x.
+  const compressed = new Uint8Array([2 + (point[64]! & 1), ...point.subarray(1, 33)]);
+  return keySpec === 'ECC_SECG_P256K1'
+    ? new Secp256k1PublicKey(compressed)
+    : new Secp256r1PublicKey(compressed);
 }
 
 async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
@@ -180,17 +254,23 @@ async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
     'AWS_SECRET_ACCESS_KEY',
   ]);
   if (absent.length > 0) throw new OperatorKeyError(`SUI_KMS=aws needs ${absent.join(', ')}`);
+  const keyId = config.AWS_KMS_KEY_ID!;
+  const endpoint = config.AWS_KMS_ENDPOINT ?? `https://kms.${config.AWS_REGION!}.amazonaws.com/`;
   const { AwsKmsSigner } = await import('@mysten/signers/aws');
   try {
-    return await AwsKmsSigner.fromKeyId(config.AWS_KMS_KEY_ID!, {
-      region: config.AWS_REGION!,
+    const client = awsKmsTransport(endpoint, config.AWS_REGION!, {
       accessKeyId: config.AWS_ACCESS_KEY_ID!,
       secretAccessKey: config.AWS_SECRET_ACCESS_KEY!,
     });
+    const answer = await client.getPublicKey(keyId);
+    if (!answer.PublicKey) throw new Error('GetPublicKey answered no PublicKey');
+    const publicKey = publicKeyFromSpki(answer.KeySpec, fromBase64(answer.PublicKey));
+    // The library's type is its unexported AwsKmsClient; it calls runCommand only.
+    return new AwsKmsSigner({ kmsKeyId: keyId, client: client as AwsKmsSignerOptions['client'], publicKey });
   } catch (error) {
     // AWS's own answers (AccessDenied, NotFound…) name the key ID, never the credentials.
     throw new OperatorKeyError(
-      `SUI_KMS=aws: cannot read the public key of ${config.AWS_KMS_KEY_ID} in ${config.AWS_REGION}: ${oneLine(error)}`,
+      `SUI_KMS=aws: cannot read the public key of ${keyId} at ${endpoint}: ${oneLine(error)}`,
     );
   }
 }
