@@ -166,8 +166,8 @@ function normalizeAddress(address: string): string {
 // ── KMS ───────────────────────────────────────────────────────────────────────────────────────────
 // AWS: @mysten/signers 1.0.2 hardcodes the KMS endpoint — AwsKmsSigner.fromKeyId builds an
 // AwsKmsClient whose runCommand POSTs to `https://kms.${region}.amazonaws.com/`
-// (node_modules/@mysten/signers/dist/aws/aws-client.mjs line 32; src/aws/aws-client.ts line 93), with no
-// endpoint option (AwsClientOptions is aws4fetch's: keys, region, retries), and AwsKmsClient is not
+// (node_modules/@mysten/signers/dist/aws/aws-client.mjs line 32; src/aws/aws-client.ts line 93),
+// with no endpoint option (AwsClientOptions is aws4fetch's: keys, region, retries), and AwsKmsClient is not
 // exported. AwsKmsSigner's public constructor takes `{kmsKeyId, client, publicKey}` and calls only
 // `client.runCommand('Sign', …)`, so the edge brings its own client: the same KMS JSON 1.1 protocol,
 // SigV4-signed by aws4fetch (the library @mysten/signers inlines), posted to AWS_KMS_ENDPOINT or the
@@ -176,8 +176,10 @@ function normalizeAddress(address: string): string {
 //
 // GCP: NOT TESTED LIVE (no route to Google Cloud here, and no gRPC/REST stand-in for it yet).
 // GcpKmsSigner.fromVersionName constructs `new KeyManagementServiceClient()` with no options
-// (dist/gcp/gcp-kms-client.mjs lines 70 and 79; src/gcp/gcp-kms-client.ts lines 101, 119), so its endpoint is Google's default; its
-// constructor would take a client made with an `apiEndpoint`, which is not wired here.
+// (dist/gcp/gcp-kms-client.mjs lines 70 and 79; src/gcp/gcp-kms-client.ts lines 101 and 119), so
+// its endpoint is Google's default. Its public constructor takes `{versionName, client, publicKey}`,
+// so a KeyManagementServiceClient made with `apiEndpoint` (and insecure `sslCreds` for a local gRPC
+// stand-in) would redirect it the same way; that is not wired here.
 
 function missing(config: OperatorKeyConfig, names: readonly (keyof OperatorKeyConfig)[]): string[] {
   return names.filter((name) => config[name] === undefined);
