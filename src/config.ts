@@ -128,6 +128,8 @@ const ConfigSchema = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** With temporary credentials (an assumed role, EC2/ECS instance credentials): their session token. */
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
   /**
    * The AWS KMS endpoint; default https://kms.AWS_REGION.amazonaws.com/. For a VPC interface or FIPS
    * endpoint (kms-fips.…), or a local stand-in; @mysten/signers alone cannot be pointed elsewhere.

@@ -29,6 +29,8 @@ export interface KmsStandin {
   publicKey: PublicKey;
   /** Successful answers per operation, and refused requests. */
   counts: { GetPublicKey: number; Sign: number; refused: number };
+  /** The X-Amz-Security-Token of the last request (temporary credentials carry one), if any. */
+  lastSecurityToken(): string | undefined;
   /** Sign with a different key from now on (a KMS answering for the wrong key). */
   signWithOtherKey(on: boolean): void;
   close(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startKmsStandin(
   const secretAccessKey = toBase64(crypto.getRandomValues(new Uint8Array(30)));
   const spki = new Uint8Array([...curve.spkiHeader, ...curve.ecdsa.getPublicKey(secretKey, false)]);
   const counts = { GetPublicKey: 0, Sign: 0, refused: 0 };
+  let securityToken: string | undefined;
   let useOtherKey = false;
 
   const credential = new RegExp(
@@ -70,6 +73,7 @@ export async function startKmsStandin(
   );
 
   function answer(target: string | undefined, headers: Record<string, unknown>, body: string) {
+    securityToken = headers['x-amz-security-token'] as string | undefined;
     if (
       !credential.test(String(headers['authorization'] ?? '')) ||
       !/^\d{8}T\d{6}Z$/.test(String(headers['x-amz-date']))
@@ -157,6 +161,7 @@ export async function startKmsStandin(
     region,
     publicKey: curve.suiKey(curve.ecdsa.getPublicKey(secretKey, true)),
     counts,
+    lastSecurityToken: () => securityToken,
     signWithOtherKey: (on) => {
       useOtherKey = on;
     },

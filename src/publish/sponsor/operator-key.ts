@@ -25,6 +25,7 @@ export type OperatorKeyConfig = Pick<
   | 'AWS_REGION'
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_SECRET_ACCESS_KEY'
+  | 'AWS_SESSION_TOKEN'
   | 'AWS_KMS_ENDPOINT'
   | 'GCP_KMS_KEY_VERSION'
 >;
@@ -198,7 +199,7 @@ type AwsKmsTransport = Pick<AwsKmsSignerOptions['client'], 'runCommand'>;
 function awsKmsTransport(
   endpoint: string,
   region: string,
-  credentials: { accessKeyId: string; secretAccessKey: string },
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
 ): AwsKmsTransport & { getPublicKey(keyId: string): Promise<AwsPublicKeyAnswer> } {
   const aws = new AwsClient({ ...credentials, service: 'kms', region });
   const run = async (command: string, body: object): Promise<unknown> => {
@@ -263,6 +264,7 @@ async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
     const client = awsKmsTransport(endpoint, config.AWS_REGION!, {
       accessKeyId: config.AWS_ACCESS_KEY_ID!,
       secretAccessKey: config.AWS_SECRET_ACCESS_KEY!,
+      sessionToken: config.AWS_SESSION_TOKEN,
     });
     const answer = await client.getPublicKey(keyId);
     if (!answer.PublicKey) throw new Error('GetPublicKey answered no PublicKey');

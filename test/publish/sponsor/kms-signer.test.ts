@@ -95,6 +95,17 @@ async function publishAndOwner(kms: KmsStandin, seed: number): Promise<string | 
 }
 
 describe('operator key in AWS KMS (SUI_KMS=aws, AWS_KMS_ENDPOINT)', () => {
+  it('temporary credentials: AWS_SESSION_TOKEN goes with every KMS request, SigV4-signed', async () => {
+    const token = 'FwoGZXIvYXdzEXAMPLE-session-token';
+    const signer = await loadOperatorSigner(
+      { ...kmsEnv(kms), AWS_SESSION_TOKEN: token } as Parameters<typeof loadOperatorSigner>[0],
+      pino({ level: 'silent' }),
+    );
+    expect(kms.lastSecurityToken()).toBe(token);
+    await signer!.signPersonalMessage(new TextEncoder().encode('a session'));
+    expect(kms.lastSecurityToken()).toBe(token);
+  });
+
   it('the signer is the KMS key: its address is the one computed from the key itself', async () => {
     const signer = await loadOperatorSigner(
       kmsEnv(kms) as Parameters<typeof loadOperatorSigner>[0],

@@ -200,8 +200,8 @@ describe('operator key configuration', () => {
     );
   });
 
-  // A live KMS signature cannot be tested here (no route to AWS or Google Cloud from this machine):
-  // these check only the configuration in front of the KMS calls.
+  // The configuration in front of the KMS calls (signatures through an AWS KMS stand-in are in
+  // kms-signer.test.ts; Google Cloud KMS is not reachable from here and not tested).
   it('SUI_KMS=aws names what is missing, never the secret it has', async () => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
     const { error, output } = await load({
