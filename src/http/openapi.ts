@@ -4,13 +4,16 @@
 // as the Walrus docs show), not with the snake_case names of the official file's schemas.
 
 const status = { $ref: '#/components/schemas/Status' };
-const errors = (...codes: number[]) =>
-  Object.fromEntries(
-    codes.map((code) => [
-      String(code),
-      { description: ERROR_TEXT[code] ?? 'Error', content: { 'application/json': { schema: status } } },
-    ]),
-  );
+/** Error responses with the AIP-193 body, described from a table of the reasons behind each code. */
+const errorsFrom =
+  (texts: Record<number, string>) =>
+  (...codes: number[]) =>
+    Object.fromEntries(
+      codes.map((code) => [
+        String(code),
+        { description: texts[code] ?? 'Error', content: { 'application/json': { schema: status } } },
+      ]),
+    );
 const ERROR_TEXT: Record<number, string> = {
   400: 'Malformed ID or invalid consistency options.',
   403: 'The blob exceeds the maximum size this edge serves (BLOB_TOO_LARGE).',
@@ -29,13 +32,6 @@ const PUBLISH_ERROR_TEXT: Record<number, string> = {
   503: 'Sui or the storage committee cannot be reached right now; nothing was charged.',
   504: 'Too few storage nodes confirmed in time (INSUFFICIENT_CONFIRMATIONS); the registration is kept and reused on retry.',
 };
-const publishErrors = (...codes: number[]) =>
-  Object.fromEntries(
-    codes.map((code) => [
-      String(code),
-      { description: PUBLISH_ERROR_TEXT[code]!, content: { 'application/json': { schema: status } } },
-    ]),
-  );
 const publishQuery = [
   {
     name: 'epochs',
@@ -84,6 +80,8 @@ const publishQuery = [
   },
 ];
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
+const errors = errorsFrom(ERROR_TEXT);
+const publishErrors = errorsFrom(PUBLISH_ERROR_TEXT);
 const bytes = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
 const readQuery = [
   { name: 'strict_consistency_check', in: 'query', schema: { type: 'boolean' } },
