@@ -149,6 +149,7 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       chainCoin: async (id) => ledger.coin(id),
       chainStorage: async (id) => ledger.storage(id),
       chainStorages: async (owner) => ledger.storagesOf(owner),
+      chainSharedBlob: async (id) => ledger.sharedBlob(id),
       chainVersion: (id) => ledger.versionOf(id),
       chainPreviousTransaction: (id) => ledger.previousTransactionOf(id),
     });

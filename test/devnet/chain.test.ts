@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { toBase58 } from '@mysten/sui/utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBlob } from '../../src/codec/blob-encoder.ts';
 import { ChainError, DEFAULT_CHAIN_PARAMS, DevnetLedger } from '../../src/devnet/chain/ledger.ts';
@@ -454,7 +455,8 @@ describe('DevnetLedger: blob status, expiry, extension, deletion, attributes', (
         endEpoch: 3,
         isCertified: true,
         initialCertifiedEpoch: 2,
-        statusEvent: { txDigest: certifiedEvent.txDigest, eventSeq: String(certifiedEvent.seq) },
+        // Named as Sui names events: the transaction's digest in base58, the event's index in it.
+        statusEvent: { txDigest: toBase58(hexToBytes(certifiedEvent.txDigest)), eventSeq: '0' },
       },
     });
     expect(ledger.isCertified(blob.blobId)).toBe(true);

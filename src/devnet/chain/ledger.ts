@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { base64ToBytes, bytesToHex } from '../../protocol/base64.ts';
+import { toBase58 } from '@mysten/sui/utils';
+import { base64ToBytes, bytesToHex, hexToBytes } from '../../protocol/base64.ts';
 import { blobIdToU256, deriveBlobId, formatBlobId, parseBlobId } from '../../protocol/blob-id.ts';
 import { blsVerifyAggregate } from '../../protocol/bls.ts';
 import { isQuorum, parseConfirmationMessage } from '../../protocol/confirmation.ts';
@@ -30,6 +31,7 @@ import type {
   CoinRecord,
   ObjectChange,
   ObjectKind,
+  SharedBlobRecord,
   StorageRecord,
 } from './types.ts';
 
@@ -73,13 +75,18 @@ export class DevnetLedger {
   // Indexes derived from the state: every storage-node request asks for a blob ID's status, and
   // scanning all objects and events per sliver request would make a busy devnet crawl.
   readonly #objectIdsByBlobId = new Map<string, string[]>();
-  readonly #lastEventByBlobId = new Map<string, ChainEvent>();
+  /** Blob object ID → the last event about it (a storage node's status names it). */
+  readonly #lastEventByObjectId = new Map<string, ChainEvent>();
+  /** Wrapped blob object ID → the shared blob holding it. */
+  readonly #sharedBlobByBlob = new Map<string, string>();
   /** Objects the change under way touched (assigned their new versions when it commits). */
   #touched = new Map<string, { change: ObjectChange; kind: ObjectKind }>();
   /** Events of the change under way, told to listeners when it commits. */
   #pendingEvents: ChainEvent[] = [];
   /** Set while transact() runs: the digest (hex) its events carry, and nothing is committed before its end. */
   #transaction: { digestHex: string } | undefined;
+  /** A change outside transact() (the chain's HTTP API): the digest its events and objects get. */
+  #changeDigestHex: string | undefined;
 
   constructor(committee: Committee, options: { statePath?: string; params?: Partial<ChainParams> } = {}) {
     this.#committee = committee;
@@ -110,6 +117,7 @@ export class DevnetLedger {
       }
     }
     this.#state.storages ??= {};
+    this.#state.sharedBlobs ??= {};
     this.#state.versions ??= {};
     this.#state.previousTransactions ??= {};
     this.#state.nextVersion ??= 2;
@@ -119,9 +127,13 @@ export class DevnetLedger {
 
   #rebuildIndexes(): void {
     this.#objectIdsByBlobId.clear();
-    this.#lastEventByBlobId.clear();
+    this.#lastEventByObjectId.clear();
+    this.#sharedBlobByBlob.clear();
     for (const blob of Object.values(this.#state.blobs)) this.#index(blob);
     for (const event of this.#state.events) this.#indexEvent(event);
+    for (const shared of Object.values(this.#state.sharedBlobs!)) {
+      this.#sharedBlobByBlob.set(shared.blobObjectId, shared.id);
+    }
   }
 
   get epoch(): number {
@@ -302,7 +314,7 @@ export class DevnetLedger {
       this.#touch(coin.id, 'mutated', 'coin');
       this.#syncAccount(from);
       this.#syncAccount(recipient);
-    } else if (blob && !blob.deleted) {
+    } else if (blob && !blob.deleted && !this.#sharedBlobByBlob.has(objectId)) {
       blob.owner = recipient;
       this.#touch(blob.id, 'mutated', 'blob');
     } else if (storage) {
@@ -548,7 +560,17 @@ export class DevnetLedger {
 
   /** Extends a certified blob, paid by `sender`'s account, or (system::extend_blob) from a WAL coin. */
   extendBlob(objectId: string, sender: string, epochs: number, paymentCoinId?: string): BlobObject {
-    const blob = this.#liveBlob(objectId);
+    return this.#extend(this.#liveBlob(objectId), epochs, (cost) => {
+      if (paymentCoinId === undefined) this.#charge(sender, cost);
+      else {
+        this.#coinOfKind(paymentCoinId, 'WAL');
+        this.withdraw(paymentCoinId, cost);
+      }
+    });
+  }
+
+  /** system::extend_blob's checks and effect, whoever pays the `cost` (FROST) it computes. */
+  #extend(blob: BlobObject, epochs: number, pay: (cost: bigint) => void): BlobObject {
     if (blob.certifiedEpoch === null)
       throw new ChainError(400, 'NOT_CERTIFIED', 'only certified blobs can be extended');
     if (
@@ -563,17 +585,95 @@ export class DevnetLedger {
       );
     }
     const units = BigInt(Math.ceil(blob.storage.storageSize / (1024 * 1024)));
-    const cost = units * BigInt(this.params.storagePricePerUnit) * BigInt(epochs);
-    if (paymentCoinId === undefined) this.#charge(sender, cost);
-    else {
-      this.#coinOfKind(paymentCoinId, 'WAL');
-      this.withdraw(paymentCoinId, cost);
-    }
+    pay(units * BigInt(this.params.storagePricePerUnit) * BigInt(epochs));
     blob.storage.endEpoch += epochs;
     this.#touch(blob.id, 'mutated', 'blob');
     this.#emit('BlobExtended', { objectId: blob.id, blobId: blob.blobId, endEpoch: blob.storage.endEpoch });
     this.#commit();
     return snapshot(blob);
+  }
+
+  // ── shared blobs (walrus::shared_blob) ─────────────────────────────────────────────────────────
+
+  /**
+   * shared_blob::new / new_funded: wraps the sender's Blob (registered or certified: Move takes any) in a
+   * new shared SharedBlob. The Blob is no object of its own any more (nobody can transfer, delete or
+   * annotate it), but its blob ID keeps its status. `fundsCoinId`: a Coin<WAL> consumed as the funds.
+   */
+  shareBlob(objectId: string, sender: string, fundsCoinId?: string): SharedBlobRecord {
+    const blob = this.#state.blobs[objectId];
+    if (!blob || blob.deleted || this.#sharedBlobByBlob.has(objectId)) {
+      throw new ChainError(404, 'OBJECT_NOT_FOUND', `no blob object ${objectId} of its own`);
+    }
+    if (blob.owner !== sender) throw new ChainError(403, 'NOT_OWNER', 'only the owner can share a blob');
+    const shared: SharedBlobRecord = {
+      id: randomObjectId(),
+      blobObjectId: blob.id,
+      funds: '0',
+      // Shared at the version the change under way commits with (as Sui's initial_shared_version).
+      initialSharedVersion: this.#state.nextVersion!,
+    };
+    this.#touch(blob.id, 'wrapped', 'blob');
+    blob.owner = shared.id;
+    this.#state.sharedBlobs![shared.id] = shared;
+    this.#sharedBlobByBlob.set(blob.id, shared.id);
+    this.#touch(shared.id, 'created', 'shared-blob');
+    if (fundsCoinId !== undefined) this.#addFunds(shared, fundsCoinId);
+    this.#commit();
+    return { ...shared };
+  }
+
+  /** shared_blob::fund: the whole Coin<WAL> goes into the shared blob's funds (the coin is consumed). */
+  fundSharedBlob(sharedBlobId: string, coinId: string): SharedBlobRecord {
+    const shared = this.#sharedBlobRecord(sharedBlobId);
+    this.#addFunds(shared, coinId);
+    this.#commit();
+    return { ...shared };
+  }
+
+  /**
+   * shared_blob::extend: anyone may extend a shared blob, paid from its funds (system::extend_blob's
+   * checks: certified, not expired, at most maxEpochsAhead).
+   */
+  extendSharedBlob(sharedBlobId: string, epochs: number): SharedBlobRecord {
+    const shared = this.#sharedBlobRecord(sharedBlobId);
+    this.#extend(this.#liveBlob(shared.blobObjectId), epochs, (cost) => {
+      if (BigInt(shared.funds) < cost) {
+        throw new ChainError(
+          402,
+          'INSUFFICIENT_FUNDS',
+          `the shared blob holds ${shared.funds} FROST, extending costs ${cost}`,
+        );
+      }
+      shared.funds = (BigInt(shared.funds) - cost).toString();
+    });
+    this.#touch(shared.id, 'mutated', 'shared-blob');
+    this.#commit();
+    return { ...shared };
+  }
+
+  sharedBlob(id: string): SharedBlobRecord | undefined {
+    const shared = this.#state.sharedBlobs![id];
+    return shared && { ...shared };
+  }
+
+  /** The shared blob a Blob object is wrapped in, if it is. */
+  sharedBlobHolding(blobObjectId: string): SharedBlobRecord | undefined {
+    const id = this.#sharedBlobByBlob.get(blobObjectId);
+    return id === undefined ? undefined : this.sharedBlob(id);
+  }
+
+  #sharedBlobRecord(id: string): SharedBlobRecord {
+    const shared = this.#state.sharedBlobs![id];
+    if (!shared) throw new ChainError(404, 'OBJECT_NOT_FOUND', `no shared blob ${id}`);
+    return shared;
+  }
+
+  #addFunds(shared: SharedBlobRecord, coinId: string): void {
+    const coin = this.#coinOfKind(coinId, 'WAL');
+    shared.funds = (BigInt(shared.funds) + BigInt(coin.balance)).toString();
+    this.#deleteCoin(coin);
+    this.#touch(shared.id, 'mutated', 'shared-blob');
   }
 
   deleteBlob(objectId: string, sender: string): BlobObject {
@@ -632,16 +732,37 @@ export class DevnetLedger {
     };
     const permanents = live.filter((b) => !b.deletable);
     if (permanents.length === 0) return { deletable: { initialCertifiedEpoch, deletableCounts } };
-    const latest = this.#lastEventByBlobId.get(blobId);
+    // The event that last changed a permanent object of this ID (its registration, certification or
+    // extension), named as Sui names events: the transaction's digest and the event's index in it.
+    let latest: ChainEvent | undefined;
+    for (const blob of permanents) {
+      const event = this.#lastEventByObjectId.get(blob.id);
+      if (event && (!latest || event.seq > latest.seq)) latest = event;
+    }
     return {
       permanent: {
         endEpoch: Math.max(...permanents.map((b) => b.storage.endEpoch)),
         isCertified: permanents.some((b) => b.certifiedEpoch !== null),
         initialCertifiedEpoch,
-        statusEvent: { txDigest: latest?.txDigest ?? '', eventSeq: String(latest?.seq ?? 0) },
+        statusEvent: latest
+          ? {
+              txDigest: suiTransactionDigest(latest.txDigest),
+              eventSeq: String(this.#indexInTransaction(latest)),
+            }
+          : { txDigest: '', eventSeq: '0' },
         deletableCounts,
       },
     };
+  }
+
+  /** An event's position among the events of its transaction (Sui's EventID.event_seq). */
+  #indexInTransaction(event: ChainEvent): number {
+    const events = this.#state.events;
+    let position = event.seq - (events[0]?.seq ?? 0);
+    if (events[position] !== event) position = events.indexOf(event);
+    let index = 0;
+    while (position - index - 1 >= 0 && events[position - index - 1]!.txDigest === event.txDigest) index++;
+    return index;
   }
 
   /** True when some live object registers this ID (a node may then accept its metadata and slivers). */
@@ -774,9 +895,16 @@ export class DevnetLedger {
   }
 
   #touch(id: string, change: ObjectChange, kind: ObjectKind): void {
+    // A change to a wrapped blob is a change to the shared blob holding it (Sui sees only that one).
+    const wrapper = this.#sharedBlobByBlob.get(id);
+    if (wrapper !== undefined && change === 'mutated') {
+      this.#touch(wrapper, 'mutated', 'shared-blob');
+      return;
+    }
     const earlier = this.#touched.get(id);
-    // Created then deleted within one change: it never existed outside it.
-    if (earlier?.change === 'created' && change === 'deleted') this.#touched.delete(id);
+    // Created then deleted or wrapped within one change: it never existed outside it.
+    if (earlier?.change === 'created' && (change === 'deleted' || change === 'wrapped'))
+      this.#touched.delete(id);
     else if (earlier?.change === 'created') return;
     else this.#touched.set(id, { change, kind });
   }
@@ -787,7 +915,7 @@ export class DevnetLedger {
     const version = this.#state.nextVersion!;
     if (this.#touched.size > 0) {
       // A change outside a transaction (the chain's HTTP API) gets a digest of its own.
-      const digest = digestHex ?? bytesToHex(randomBytes(32));
+      const digest = digestHex ?? this.#changeDigestHex ?? bytesToHex(randomBytes(32));
       for (const [id, { change }] of this.#touched) {
         if (change === 'deleted') {
           delete this.#state.versions![id];
@@ -800,6 +928,7 @@ export class DevnetLedger {
       this.#state.nextVersion = version + 1;
     }
     this.#touched = new Map();
+    this.#changeDigestHex = undefined;
     this.#persist();
     const events = this.#pendingEvents;
     this.#pendingEvents = [];
@@ -826,7 +955,7 @@ export class DevnetLedger {
       seq: this.#state.nextEventSeq++,
       type,
       epoch: this.epoch,
-      txDigest: this.#transaction?.digestHex ?? bytesToHex(randomBytes(32)),
+      txDigest: this.#transaction?.digestHex ?? (this.#changeDigestHex ??= bytesToHex(randomBytes(32))),
       timestampMs: Date.now(),
       data,
     };
@@ -844,7 +973,7 @@ export class DevnetLedger {
   }
 
   #indexEvent(event: ChainEvent): void {
-    if (typeof event.data.blobId === 'string') this.#lastEventByBlobId.set(event.data.blobId, event);
+    if (typeof event.data.objectId === 'string') this.#lastEventByObjectId.set(event.data.objectId, event);
   }
 
   #persist(): void {
@@ -859,6 +988,11 @@ export class DevnetLedger {
 /** A deep copy: callers must not see later changes through a returned object, nor reach into the state. */
 function snapshot(blob: BlobObject): BlobObject {
   return { ...blob, storage: { ...blob.storage }, attributes: { ...blob.attributes } };
+}
+
+/** A chain transaction digest (32 bytes, hex) as Sui writes transaction digests: base58. */
+export function suiTransactionDigest(digestHex: string): string {
+  return toBase58(hexToBytes(digestHex));
 }
 
 export function randomObjectId(): string {

@@ -35,6 +35,8 @@ export interface ChainState {
   coins?: Record<string, CoinRecord>;
   /** Storage resources owned outside a blob (what delete_blob gives back), by object ID. */
   storages?: Record<string, StorageRecord>;
+  /** Shared blobs (walrus::shared_blob::SharedBlob), by object ID; each wraps one of `blobs`. */
+  sharedBlobs?: Record<string, SharedBlobRecord>;
   /** Object versions that moved past 1, by object ID (coins, blobs, storage resources). */
   versions?: Record<string, number>;
   /** The transaction (hex digest) that last changed each object, where one did. */
@@ -62,9 +64,24 @@ export interface StorageRecord {
   storageSize: number;
 }
 
-/** What a committed change did to an object. */
-export type ObjectChange = 'created' | 'mutated' | 'deleted';
-export type ObjectKind = 'coin' | 'blob' | 'storage';
+/**
+ * A `walrus::shared_blob::SharedBlob` {id, blob, funds: Balance<WAL>}: a shared object holding a Blob
+ * (which is then wrapped: no object of its own, and no owner can use it) and the WAL anyone may add
+ * to pay for extending it.
+ */
+export interface SharedBlobRecord {
+  id: string;
+  /** The wrapped Blob, still among the chain's blobs (its blob ID stays registered or certified). */
+  blobObjectId: string;
+  /** FROST, decimal string. */
+  funds: string;
+  /** The version at which it was shared (Sui's `Shared { initial_shared_version }`). */
+  initialSharedVersion: number;
+}
+
+/** What a committed change did to an object ('wrapped': moved inside another object). */
+export type ObjectChange = 'created' | 'mutated' | 'deleted' | 'wrapped';
+export type ObjectKind = 'coin' | 'blob' | 'storage' | 'shared-blob';
 
 /** What a storage node sees of a blob ID (the official node's BlobStatus, camelCase as on the wire). */
 export type BlobStatus =

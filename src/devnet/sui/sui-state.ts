@@ -1,10 +1,10 @@
 // What a Sui full node knows of a Walrus devnet: the Walrus objects (System, Staking, their inner states,
-// StakingPools; the chain's Blob objects and their attributes fields) and the chain's events as Walrus
+// StakingPools; the chain's Blob objects and their attributes fields, its shared blobs) and the chain's events as Walrus
 // Move events. One model, served twice: in process by the Sui stand-in client (sui-standin.ts) and over
 // grpc-web by the devnet's Sui endpoint (sui-grpc-server.ts).
 import type { Committee } from '../../network/committee.ts';
 import type { ChainAccount, ChainBlobObject, ChainEvent } from '../../network/devnet-chain-client.ts';
-import type { CoinRecord, StorageRecord } from '../chain/types.ts';
+import type { CoinRecord, SharedBlobRecord, StorageRecord } from '../chain/types.ts';
 import { blobMetadataFieldId } from '../../network/sui/walrus-objects.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { normalizeStructTag, normalizeSuiAddress, toBase58 } from '@mysten/sui/utils';
@@ -17,6 +17,7 @@ import {
   checkCommittee,
   coinObject,
   committeeObjects,
+  sharedBlobObject,
   storageObject,
   type StoredObject,
 } from './walrus-sui-objects.ts';
@@ -48,6 +49,11 @@ export interface ChainFeeds {
   /** A free storage resource (delete_blob's), by ID, and an owner's. */
   chainStorage?: (id: string) => Promise<StorageRecord | undefined>;
   chainStorages?: (owner: string) => Promise<StorageRecord[]>;
+  /**
+   * A shared blob by ID. A Blob object whose owner is a shared blob is wrapped in it: Sui serves it
+   * only inside that shared blob, never as an object of its own.
+   */
+  chainSharedBlob?: (id: string) => Promise<SharedBlobRecord | undefined>;
   /** An object's version on the chain (1 when it never changed). */
   chainVersion?: (objectId: string) => number;
   /** The transaction (32 bytes, hex) that last changed an object, if one did. */
@@ -183,6 +189,8 @@ export class SuiState {
     if (coin) return (await this.#coinsOf(coin.owner)).find((c) => c.objectId === id);
     const storage = await this.#options.chainStorage?.(id);
     if (storage) return this.#served(id, storageObject(this.ids, storage));
+    const shared = await this.#sharedBlob(id);
+    if (shared) return this.#served(id, shared);
     const stored = this.#staticObjects().get(id) ?? (await this.#chainObject(id));
     return stored && this.#served(id, stored);
   }
@@ -226,7 +234,12 @@ export class SuiState {
       await this.#learnBlobObjects();
       for (const blobId of this.#blobIds) {
         const blob = await this.#options.chainBlob(blobId);
-        if (blob && !blob.deleted && normalizeSuiAddress(blob.owner) === address) {
+        if (
+          blob &&
+          !blob.deleted &&
+          normalizeSuiAddress(blob.owner) === address &&
+          !(await this.#wrapped(blob))
+        ) {
           owned.push(this.#served(normalizeSuiAddress(blob.id), blobObject(this.ids, blob)));
         }
       }
@@ -304,9 +317,22 @@ export class SuiState {
     const owner = this.#metadataFieldOwners.get(objectId);
     const blob = await chainBlob(owner ?? objectId);
     if (!blob || blob.deleted) return undefined;
+    // A wrapped blob's attributes field stays an object of its own (it belongs to the blob's UID).
     if (owner) return blobMetadataFieldObject(this.ids, blob, objectId);
+    if (await this.#wrapped(blob)) return undefined;
     this.#metadataFieldOwners.set(normalizeSuiAddress(blobMetadataFieldId(blob.id)), blob.id);
     return blobObject(this.ids, blob);
+  }
+
+  /** A shared blob as Sui stores it, with the Blob it wraps; undefined if `id` is none. */
+  async #sharedBlob(id: string): Promise<StoredObject | undefined> {
+    const shared = await this.#options.chainSharedBlob?.(id);
+    const blob = shared && (await this.#options.chainBlob?.(shared.blobObjectId));
+    return shared && blob ? sharedBlobObject(this.ids, shared, blob) : undefined;
+  }
+
+  async #wrapped(blob: ChainBlobObject): Promise<boolean> {
+    return (await this.#options.chainSharedBlob?.(normalizeSuiAddress(blob.owner))) !== undefined;
   }
 
   /** The chain's events as Walrus Move events, matching the query, up to its limit. */

@@ -80,7 +80,7 @@ type Value =
   | { t: 'blob'; id: string; fresh: boolean; /** transferred or deleted */ placed?: boolean }
   | { t: 'storage'; storage: Omit<StorageRecord, 'owner'>; gone?: boolean }
   | { t: 'metadata'; pairs: Record<string, string>; gone?: boolean }
-  | { t: 'shared'; id: string }
+  | { t: 'shared'; id: string; mutable: boolean }
   | { t: 'other'; id: string }
   | { t: 'pure'; bytes: Uint8Array }
   | { t: 'string'; value: string };
@@ -365,7 +365,13 @@ export class SuiTransactions {
         const id = normalizeSuiAddress(object.SharedObject.objectId);
         const served = await this.#state.object(id);
         if (!served || served.owner.$kind !== 'Shared') throw invalid(`${id} is no shared object`);
-        inputs.push({ t: 'shared', id });
+        const initial = served.owner.Shared.initialSharedVersion;
+        if (BigInt(object.SharedObject.initialSharedVersion) !== BigInt(initial)) {
+          throw invalid(
+            `shared object ${id} was shared at version ${initial}, not ${object.SharedObject.initialSharedVersion}`,
+          );
+        }
+        inputs.push({ t: 'shared', id, mutable: object.SharedObject.mutable });
       } else if (object.$kind === 'ImmOrOwnedObject') {
         const ref = object.ImmOrOwnedObject;
         const served = await this.#owned(ref.objectId, ref.version, ref.digest, sender, 'input');
@@ -417,15 +423,17 @@ export class SuiTransactions {
 
     const protoChange = async (id: string, change: ObjectChange, kind: ObjectKind, version: number) => {
       const previous = before.get(id);
-      const after = change === 'deleted' || dryRun ? undefined : await this.#state.object(id);
+      // Deleted and wrapped objects exist no more (a wrapped one only inside the object holding it).
+      const gone = change === 'deleted' || change === 'wrapped';
+      const after = gone || dryRun ? undefined : await this.#state.object(id);
       const entry: GrpcTypes.ChangedObject = {
         objectId: id,
         inputState: previous ? InputState.EXISTS : InputState.DOES_NOT_EXIST,
         inputVersion: previous?.version,
         inputDigest: previous?.digest,
         inputOwner: previous ? protoOwner(previous.owner) : undefined,
-        outputState: change === 'deleted' ? OutputState.DOES_NOT_EXIST : OutputState.OBJECT_WRITE,
-        outputVersion: change === 'deleted' ? undefined : BigInt(version),
+        outputState: gone ? OutputState.DOES_NOT_EXIST : OutputState.OBJECT_WRITE,
+        outputVersion: gone ? undefined : BigInt(version),
         outputDigest: after?.digest,
         outputOwner: after ? protoOwner(after.owner) : undefined,
         idOperation:
@@ -534,6 +542,7 @@ export class SuiTransactions {
     const pkg = this.#state.ids.packageId;
     if (kind === 'blob') return `${pkg}::blob::Blob`;
     if (kind === 'storage') return `${pkg}::storage_resource::Storage`;
+    if (kind === 'shared-blob') return `${pkg}::shared_blob::SharedBlob`;
     return `${FRAMEWORK}::coin::Coin`;
   }
 
@@ -880,12 +889,58 @@ class Interpreter {
           { t: 'string', value },
         ];
       }
+      // shared_blob.move: the Blob moves into a new shared SharedBlob (by value: it is used up here).
+      case 'shared_blob::new': {
+        arity(1);
+        const blob = this.#blob(args[0]!);
+        guarded('shared_blob', 'new', 9n, () => this.ledger.shareBlob(blob.id, this.sender));
+        blob.placed = true;
+        return [];
+      }
+      case 'shared_blob::new_funded': {
+        arity(2);
+        const blob = this.#blob(args[0]!);
+        const coin = this.#coin(args[1]!, 'WAL');
+        guarded('shared_blob', 'new_funded', 10n, () => this.ledger.shareBlob(blob.id, this.sender, coin.id));
+        blob.placed = true;
+        coin.gone = true;
+        return [];
+      }
+      case 'shared_blob::fund': {
+        arity(2);
+        const shared = this.#sharedBlob(args[0]!);
+        const coin = this.#coin(args[1]!, 'WAL');
+        guarded('shared_blob', 'fund', 11n, () => this.ledger.fundSharedBlob(shared, coin.id));
+        coin.gone = true;
+        return [];
+      }
+      case 'shared_blob::extend': {
+        arity(3);
+        const shared = this.#sharedBlob(args[0]!);
+        this.#system(args[1]!);
+        const epochs = Number(this.#pure(args[2]!, bcs.u32(), 'u32'));
+        guarded('shared_blob', 'extend', 12n, () => this.ledger.extendSharedBlob(shared, epochs));
+        return [];
+      }
       default:
         throw new ExecutionFailure(
           ErrorKind.FUNCTION_NOT_FOUND,
           `FunctionNotFound: ${target} is not known to the devnet`,
         );
     }
+  }
+
+  /** A `&mut SharedBlob` argument: a shared blob given as a mutable shared input. Returns its ID. */
+  #sharedBlob(argument: Argument): string {
+    const value = this.#value(argument);
+    if (value.t !== 'shared' || !this.ledger.sharedBlob(value.id))
+      throw argumentError('expected a SharedBlob');
+    if (!value.mutable) {
+      throw argumentError(
+        'InvalidObjectByMutRef: the SharedBlob is taken by &mut, but was given as an immutable input',
+      );
+    }
+    return value.id;
   }
 
   /** Runs a ledger operation; its refusals become failures of the command. */

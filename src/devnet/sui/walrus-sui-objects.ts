@@ -1,6 +1,7 @@
 // The Walrus objects as Sui stores them, BCS-encoded with the layouts of network/sui/walrus-objects.ts:
 // System → SystemStateInnerV1, Staking → StakingInnerV1 (dynamic fields keyed by the u64 version), one
-// StakingPool per node, and the devnet chain's Blob objects with their `metadata` (attributes) field.
+// StakingPool per node, and the devnet chain's Blob objects with their `metadata` (attributes) field,
+// shared blobs (a SharedBlob wrapping a Blob).
 // Pure builders: what they serve, and when, is sui-state.ts's business.
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { p256 } from '@noble/curves/nist.js';
@@ -10,6 +11,7 @@ import type { SuiClientTypes } from '@mysten/sui/client';
 import { deriveDynamicFieldID, normalizeSuiAddress } from '@mysten/sui/utils';
 import type { Committee, CommitteeNode } from '../../network/committee.ts';
 import type { ChainBlobObject } from '../../network/devnet-chain-client.ts';
+import type { SharedBlobRecord } from '../chain/types.ts';
 import {
   Balance,
   BLOB_METADATA_KEY,
@@ -234,21 +236,41 @@ export function blobObject(ids: SuiIds, blob: ChainBlobObject): StoredObject {
       $kind: 'AddressOwner',
       AddressOwner: normalizeSuiAddress(blob.owner.startsWith('0x') ? blob.owner : '0x0'),
     },
-    content: Blob.serialize({
-      id: blob.id,
-      registered_epoch: blob.registeredEpoch,
-      blob_id: BigInt(blob.blobIdU256),
-      size: BigInt(blob.size),
-      encoding_type: blob.encodingType,
-      certified_epoch: blob.certifiedEpoch,
-      storage: {
-        id: blob.storage.id,
-        start_epoch: blob.storage.startEpoch,
-        end_epoch: blob.storage.endEpoch,
-        storage_size: BigInt(blob.storage.storageSize),
-      },
-      deletable: blob.deletable,
+    content: Blob.serialize(blobFields(blob)).toBytes(),
+  };
+}
+
+/** `walrus::shared_blob::SharedBlob` {id, blob, funds: Balance<WAL>} (shared_blob.move). */
+const SharedBlob = bcs.struct('SharedBlob', { id: ObjectId, blob: Blob, funds: Balance });
+
+/** A shared blob: a shared object (at its initial shared version) holding `blob`, the Blob it wraps. */
+export function sharedBlobObject(ids: SuiIds, shared: SharedBlobRecord, blob: ChainBlobObject): StoredObject {
+  return {
+    type: `${ids.packageId}::shared_blob::SharedBlob`,
+    owner: { $kind: 'Shared', Shared: { initialSharedVersion: String(shared.initialSharedVersion) } },
+    content: SharedBlob.serialize({
+      id: shared.id,
+      blob: blobFields(blob),
+      funds: { value: BigInt(shared.funds) },
     }).toBytes(),
+  };
+}
+
+function blobFields(blob: ChainBlobObject): typeof Blob.$inferInput {
+  return {
+    id: blob.id,
+    registered_epoch: blob.registeredEpoch,
+    blob_id: BigInt(blob.blobIdU256),
+    size: BigInt(blob.size),
+    encoding_type: blob.encodingType,
+    certified_epoch: blob.certifiedEpoch,
+    storage: {
+      id: blob.storage.id,
+      start_epoch: blob.storage.startEpoch,
+      end_epoch: blob.storage.endEpoch,
+      storage_size: BigInt(blob.storage.storageSize),
+    },
+    deletable: blob.deletable,
   };
 }
 
