@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
+import { Transaction } from '@mysten/sui/transactions';
 import { WalrusClient } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeBlobId } from '../../src/codec/blob-id-of.ts';
@@ -228,11 +229,8 @@ describe('what is certified already is not paid for again', () => {
       blobId: first.blobObject.blobId,
       endEpoch: first.blobObject.storage.endEpoch,
     });
-    // The certification event as the nodes report it. (The devnet's nodes give its ledger's hex digest
-    // where real nodes give Sui's base58 one: the devnet's to fix, node-app.ts blob status.)
-    expect(again.json.alreadyCertified!.event?.txDigest).toMatch(
-      /^[0-9a-f]{64}$|^[1-9A-HJ-NP-Za-km-z]{32,44}$/,
-    );
+    // The certification event as the nodes report it: Sui's base58 transaction digest.
+    expect(again.json.alreadyCertified!.event?.txDigest).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
     // No transaction (not even gas), and the nodes were sent nothing.
     expect(await funds()).toEqual(before);
     expect(counted.total('store-sliver')).toBe(0);
@@ -302,19 +300,51 @@ describe('what is certified already is not paid for again', () => {
 });
 
 describe('a certify that fails keeps the registration', () => {
-  it('share=true: the devnet cannot run shared_blob::new, so certify fails as a whole (500 naming it) and the same upload without share certifies the kept registration unpaid', async () => {
+  it('the wallet has no SUI for gas when it certifies: the upload fails (500) and, gas back, the same upload certifies the kept registration unpaid', async () => {
     const data = randomBytes(5_000, 1205);
+    const blobId = computeBlobId(data, N_SHARDS);
+    const wallet = Ed25519Keypair.fromSecretKey(
+      (
+        JSON.parse(readFileSync(join(edgeDir.path, 'publisher', 'wallet.json'), 'utf8')) as {
+          secretKey: string;
+        }
+      ).secretKey,
+    );
+    const parking = new Ed25519Keypair();
+    // Once the blob is registered, all the wallet's SUI moves away (while the slow nodes hold the
+    // upload back), so the certify transaction finds no gas.
+    let drained: Promise<unknown> | undefined;
+    const stop = devnet.ledger.onEvent((event) => {
+      if (event.type !== 'BlobRegistered' || event.data.blobId !== blobId || drained) return;
+      const tx = new Transaction();
+      tx.transferObjects([tx.gas], parking.toSuiAddress());
+      drained = wallet.signAndExecuteTransaction({ transaction: tx, client: sui() });
+    });
     const before = await funds();
-    const shared = await put('?share=true', data);
-    refusal(shared, 500);
-    expect(shared.json.error?.message).toContain('shared_blob::new');
+    let failed: Answer;
+    try {
+      for (const node of devnet.committee.nodes) await postFault(node.url, 'slow', 300);
+      failed = await put('?permanent=true', data);
+    } finally {
+      stop();
+      for (const node of devnet.committee.nodes) await postFault(node.url, 'ok');
+    }
+    expect(drained).toBeDefined();
+    await drained;
+    refusal(failed, 500);
+    expect(failed.json.error?.message).toMatch(/Coin<SUI>/);
     const paid = before.wal - (await funds()).wal;
     expect(paid).toBe((await walrus().storageCost(data.length, 1)).totalCost);
+    // The SUI comes back; the retry reuses the registration and pays no WAL.
+    const back = new Transaction();
+    back.transferObjects([back.gas], wallet.toSuiAddress());
+    await parking.signAndExecuteTransaction({ transaction: back, client: sui() });
     const kept = await funds();
-    const retried = await created('', data);
+    const retried = await created('?permanent=true', data);
     expect(Object.keys(retried.resourceOperation)).toEqual(['reuseRegistration']);
     expect((await funds()).wal).toBe(kept.wal);
     expect(await ownerOf(retried.blobObject.id)).toBe(walletAddress());
+    expect(await walrus().readBlob({ blobId })).toEqual(data);
   });
 });
 

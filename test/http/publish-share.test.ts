@@ -57,7 +57,7 @@ const walrus = () =>
   new WalrusClient({ packageConfig: devnet.packageConfig, suiClient: sui(), storageNodeUrlScheme: 'http' });
 
 async function put(query: string, data: Uint8Array): Promise<{ status: number; json: StoreJson }> {
-  const response = await fetch(`${edge.url}/v1/blobs${query}`, { method: 'PUT', body: data });
+  const response = await fetch(`${edge.url}/v1/blobs${query}`, { method: 'PUT', body: data as BodyInit });
   const json = (await response.json()) as StoreJson;
   expect(schemaProblems(response.ok ? 'BlobStoreResult' : 'Status', json), JSON.stringify(json)).toEqual([]);
   return { status: response.status, json };
