@@ -68,6 +68,8 @@ describe(`shared blobs on the devnet's Sui (n=${SHARDS}, ${NODES} nodes)`, () =>
   let sui: SuiGrpcClient;
   let pkg: string;
   let walType: string;
+  /** The first test's shared blob, looked at again after a restart. */
+  let firstShared: { id: string; blobObjectId: string; blobId: string; data: Uint8Array } | undefined;
 
   const walrus = () =>
     new WalrusClient({
@@ -163,6 +165,7 @@ describe(`shared blobs on the devnet's Sui (n=${SHARDS}, ${NODES} nodes)`, () =>
     const wrapped = result.Transaction!.effects.changedObjects.find((c) => c.objectId === blobObject.id);
     expect(wrapped).toMatchObject({ inputState: 'Exists', outputState: 'DoesNotExist', idOperation: 'None' });
 
+    firstShared = { id: created.objectId, blobObjectId: blobObject.id, blobId, data };
     const { object: shared, value } = await sharedBlob(created.objectId);
     expect(shared.type).toBe(`${pkg}::shared_blob::SharedBlob`);
     expect(shared.owner).toEqual({
@@ -278,6 +281,29 @@ describe(`shared blobs on the devnet's Sui (n=${SHARDS}, ${NODES} nodes)`, () =>
     expect(`${after.version}/${after.digest}`).toBe(`${before.version}/${before.digest}`);
   }, 120_000);
 
+  it('new_funded shares a Blob with a Coin<WAL> as its funds', async () => {
+    const signer = await funded();
+    const owner = signer.toSuiAddress();
+    const { blobObject } = await walrus().writeBlob({
+      blob: randomBytes(2_000, 35),
+      deletable: true,
+      epochs: 1,
+      signer,
+    });
+    const wal = await walBalance(owner);
+    const tx = new Transaction();
+    const [walCoin] = (await sui.core.listCoins({ owner, coinType: walType })).objects;
+    const [funds] = tx.splitCoins(tx.object(walCoin!.objectId), [123_456n]);
+    tx.moveCall({ target: `${pkg}::shared_blob::new_funded`, arguments: [tx.object(blobObject.id), funds!] });
+    const sharedId = createdSharedBlob(
+      await signer.signAndExecuteTransaction({ transaction: tx, client: sui }),
+    ).objectId;
+    const { value } = await sharedBlob(sharedId);
+    expect(value.funds.value).toBe('123456');
+    expect(value.blob.id).toBe(blobObject.id);
+    expect(wal - (await walBalance(owner))).toBe(123_456n);
+  }, 60_000);
+
   it("a node's blob status names the certifying transaction by its base58 digest; GetTransaction has the BlobCertified event at eventSeq", async () => {
     const signer = await funded();
     const { blobId, blobObject } = await walrus().writeBlob({
@@ -303,5 +329,23 @@ describe(`shared blobs on the devnet's Sui (n=${SHARDS}, ${NODES} nodes)`, () =>
     const parsed = BlobCertified.parse(certified.bcs);
     expect(blobIdFromInt(parsed.blob_id)).toBe(blobId);
     expect(parsed).toMatchObject({ object_id: blobObject.id, is_extension: false });
+  }, 120_000);
+
+  // Last: it restarts the devnet.
+  it('a restarted devnet still serves the shared blob, its Blob wrapped, its blob ID certified', async () => {
+    const first = firstShared!;
+    const { object: before } = await sharedBlob(first.id);
+    await devnet.stop();
+    // Let this process's HTTP client notice that the old servers closed its kept-alive connections.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    devnet = await startDevnet({ dir: dir.path });
+    file = JSON.parse(readFileSync(devnet.committeePath, 'utf8')) as typeof file;
+    sui = new SuiGrpcClient({ baseUrl: file.suiUrl, network: 'localnet' });
+    const { object: after, value } = await sharedBlob(first.id);
+    expect(after).toEqual(before);
+    expect(value.blob.id).toBe(first.blobObjectId);
+    expect(await object(first.blobObjectId)).toBeInstanceOf(Error);
+    for (const status of await nodeStatuses(first.blobId)) expect(status.permanent?.isCertified).toBe(true);
+    expect(await walrus().readBlob({ blobId: first.blobId })).toEqual(first.data);
   }, 120_000);
 });
