@@ -150,6 +150,7 @@ export async function startDevnet(options: DevnetOptions): Promise<RunningDevnet
       chainStorage: async (id) => ledger.storage(id),
       chainStorages: async (owner) => ledger.storagesOf(owner),
       chainSharedBlob: async (id) => ledger.sharedBlob(id),
+      chainEventIndex: (seq) => ledger.eventIndexInTransaction(seq),
       chainVersion: (id) => ledger.versionOf(id),
       chainPreviousTransaction: (id) => ledger.previousTransactionOf(id),
     });

@@ -329,6 +329,36 @@ describe(`shared blobs on the devnet's Sui (n=${SHARDS}, ${NODES} nodes)`, () =>
     const parsed = BlobCertified.parse(certified.bcs);
     expect(blobIdFromInt(parsed.blob_id)).toBe(blobId);
     expect(parsed).toMatchObject({ object_id: blobObject.id, is_extension: false });
+
+    // Two extensions in one transaction: the status names the second event of that transaction, and
+    // ListEvents gives both events their digest and index as the status does.
+    const tx = new Transaction();
+    tx.add(walrus().extendBlob({ blobObjectId: blobObject.id, epochs: 1 }));
+    tx.add(walrus().extendBlob({ blobObjectId: blobObject.id, epochs: 1 }));
+    const extended = await signer.signAndExecuteTransaction({ transaction: tx, client: sui });
+    if (extended.$kind !== 'Transaction') throw new Error('the extensions failed');
+    const latest = (await nodeStatuses(blobId))[0]!.permanent!;
+    expect(latest.endEpoch).toBe(blobObject.storage.end_epoch + 2);
+    expect(latest.statusEvent).toEqual({ txDigest: extended.Transaction.digest, eventSeq: '1' });
+    const second = await sui.core.getTransaction({
+      digest: latest.statusEvent.txDigest,
+      include: { events: true },
+    });
+    if (second.$kind !== 'Transaction') throw new Error('no extension transaction');
+    expect(second.Transaction.events).toHaveLength(2);
+    expect(BlobCertified.parse(second.Transaction.events[1]!.bcs)).toMatchObject({
+      is_extension: true,
+      end_epoch: blobObject.storage.end_epoch + 2,
+    });
+    const { events } = await sui.core.listEvents({
+      filter: { eventType: `${pkg}::events::BlobCertified` },
+      order: 'descending',
+      limit: 2,
+    });
+    expect(events.map((e) => [e.transactionDigest, e.eventIndex])).toEqual([
+      [extended.Transaction.digest, 1],
+      [extended.Transaction.digest, 0],
+    ]);
   }, 120_000);
 
   // Last: it restarts the devnet.

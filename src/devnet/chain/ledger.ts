@@ -747,7 +747,7 @@ export class DevnetLedger {
         statusEvent: latest
           ? {
               txDigest: suiTransactionDigest(latest.txDigest),
-              eventSeq: String(this.#indexInTransaction(latest)),
+              eventSeq: String(this.eventIndexInTransaction(latest.seq)),
             }
           : { txDigest: '', eventSeq: '0' },
         deletableCounts,
@@ -755,13 +755,18 @@ export class DevnetLedger {
     };
   }
 
-  /** An event's position among the events of its transaction (Sui's EventID.event_seq). */
-  #indexInTransaction(event: ChainEvent): number {
+  /**
+   * An event's position among the events of its transaction (Sui's EventID.event_seq; a transaction's
+   * events are consecutive in the chain's list). 0 for an event no longer kept.
+   */
+  eventIndexInTransaction(seq: number): number {
     const events = this.#state.events;
-    let position = event.seq - (events[0]?.seq ?? 0);
-    if (events[position] !== event) position = events.indexOf(event);
+    let position = seq - (events[0]?.seq ?? 0);
+    if (events[position]?.seq !== seq) position = events.findIndex((e) => e.seq === seq);
+    if (position < 0) return 0;
+    const digest = events[position]!.txDigest;
     let index = 0;
-    while (position - index - 1 >= 0 && events[position - index - 1]!.txDigest === event.txDigest) index++;
+    while (position - index > 0 && events[position - index - 1]!.txDigest === digest) index++;
     return index;
   }
 

@@ -35,8 +35,11 @@ export interface MoveEvent {
   timestampMs: number;
 }
 
-/** A devnet chain event as the Walrus contracts would emit it on Sui (undefined for events they lack). */
-export function moveEventOf(ids: SuiIds, event: ChainEvent): MoveEvent | undefined {
+/**
+ * A devnet chain event as the Walrus contracts would emit it on Sui (undefined for events they lack);
+ * `eventIndex`: its position among its transaction's events.
+ */
+export function moveEventOf(ids: SuiIds, event: ChainEvent, eventIndex = 0): MoveEvent | undefined {
   const { data } = event;
   let type: string;
   let contents: Uint8Array;
@@ -92,7 +95,7 @@ export function moveEventOf(ids: SuiIds, event: ChainEvent): MoveEvent | undefin
     transactionDigest: /^[0-9a-f]{64}$/.test(event.txDigest)
       ? toBase58(hexToBytes(event.txDigest))
       : toBase58(sha256(new TextEncoder().encode(`event ${event.seq} ${event.txDigest}`))),
-    eventIndex: 0,
+    eventIndex,
     timestampMs: event.timestampMs,
   };
 }

@@ -54,6 +54,8 @@ export interface ChainFeeds {
    * only inside that shared blob, never as an object of its own.
    */
   chainSharedBlob?: (id: string) => Promise<SharedBlobRecord | undefined>;
+  /** An event's position among its transaction's events (by sequence number); default 0. */
+  chainEventIndex?: (seq: number) => number;
   /** An object's version on the chain (1 when it never changed). */
   chainVersion?: (objectId: string) => number;
   /** The transaction (32 bytes, hex) that last changed an object, if one did. */
@@ -345,7 +347,7 @@ export class SuiState {
     let scannedTo: number | undefined;
     const consider = (event: ChainEvent): boolean => {
       // true: the page is full and one more match exists beyond it.
-      const entry = moveEventOf(this.ids, event);
+      const entry = moveEventOf(this.ids, event, this.#options.chainEventIndex?.(event.seq));
       if (entry && query.matches(entry)) {
         if (events.length === query.limit) return true;
         events.push(entry);
