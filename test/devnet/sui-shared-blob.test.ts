@@ -277,6 +277,24 @@ describe(`shared blobs on the devnet's Sui (n=${SHARDS}, ${NODES} nodes)`, () =>
     // Two more epochs cost more than the one left in the funds: the Move call aborts, nothing changes.
     const { object: before } = await sharedBlob(sharedId);
     await expect(extend(2)).rejects.toThrow(/MoveAbort.*shared_blob::extend/);
+    // extend takes the SharedBlob by &mut: an immutable shared input is refused.
+    const immutable = new Transaction();
+    immutable.moveCall({
+      target: `${pkg}::shared_blob::extend`,
+      arguments: [
+        immutable.sharedObjectRef({
+          objectId: sharedId,
+          initialSharedVersion:
+            before.owner.$kind === 'Shared' ? before.owner.Shared.initialSharedVersion : 0,
+          mutable: false,
+        }),
+        immutable.object(file.packageConfig.systemObjectId),
+        immutable.pure.u32(1),
+      ],
+    });
+    await expect(extender.signAndExecuteTransaction({ transaction: immutable, client: sui })).rejects.toThrow(
+      /InvalidObjectByMutRef/,
+    );
     const { object: after } = await sharedBlob(sharedId);
     expect(`${after.version}/${after.digest}`).toBe(`${before.version}/${before.digest}`);
   }, 120_000);
