@@ -137,6 +137,19 @@ const ConfigSchema = z.object({
   AWS_KMS_ENDPOINT: z.string().url().optional(),
   /** GCP KMS key version: projects/…/locations/…/keyRings/…/cryptoKeys/…/cryptoKeyVersions/N. */
   GCP_KMS_KEY_VERSION: z.string().min(1).optional(),
+  /**
+   * The Cloud KMS gRPC endpoint; default cloudkms.googleapis.com:443. `host[:port]` or
+   * `https://host[:port]` (port 443 by default): TLS with Google credentials (GOOGLE_APPLICATION_CREDENTIALS
+   * or the workload's identity), e.g. a Private Service Connect endpoint. `http://host:port`: plaintext
+   * and no Google credentials at all, for a local stand-in or a proxy that authenticates onward.
+   */
+  GCP_KMS_ENDPOINT: z
+    .string()
+    .regex(
+      /^(https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\/?$/,
+      'host[:port], https://host[:port] or http://host:port (no path)',
+    )
+    .optional(),
   /** Sub-wallets the main wallet funds, one upload's transactions each (no gas-coin contention). */
   PUBLISHER_SUB_WALLETS: z.coerce.number().int().min(0).max(256).default(4),
   /** A sub-wallet below this (MIST / FROST) is topped up to PUBLISHER_SUB_WALLET_TOP_UP_* again. */

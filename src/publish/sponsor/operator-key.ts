@@ -28,6 +28,7 @@ export type OperatorKeyConfig = Pick<
   | 'AWS_SESSION_TOKEN'
   | 'AWS_KMS_ENDPOINT'
   | 'GCP_KMS_KEY_VERSION'
+  | 'GCP_KMS_ENDPOINT'
 >;
 
 /** A configuration problem with the operator's key; the message is one line and safe to log. */
@@ -175,12 +176,14 @@ function normalizeAddress(address: string): string {
 // regional default. Signing itself (RAW message, ECDSA_SHA_256, DER → compact, low-S) stays the
 // library's. Proven end to end against a local stand-in: test/publish/sponsor/kms-signer.test.ts.
 //
-// GCP: NOT TESTED LIVE (no route to Google Cloud here, and no gRPC/REST stand-in for it yet).
-// GcpKmsSigner.fromVersionName constructs `new KeyManagementServiceClient()` with no options
-// (dist/gcp/gcp-kms-client.mjs lines 70 and 79; src/gcp/gcp-kms-client.ts lines 101 and 119), so
-// its endpoint is Google's default. Its public constructor takes `{versionName, client, publicKey}`,
-// so a KeyManagementServiceClient made with `apiEndpoint` (and insecure `sslCreds` for a local gRPC
-// stand-in) would redirect it the same way; that is not wired here.
+// GCP: the same shape. GcpKmsSigner.fromVersionName constructs `new KeyManagementServiceClient()`
+// with no options (dist/gcp/gcp-kms-client.mjs lines 70 and 79; src/gcp/gcp-kms-client.ts lines 101
+// and 119), so its endpoint would always be Google's. Its public constructor takes
+// `{versionName, client, publicKey}` and calls only `client.asymmetricSign({name, data})`, so the
+// edge makes the client (@google-cloud/kms, the one the library is typed against) with the endpoint
+// of GCP_KMS_ENDPOINT, reads the public key itself, and leaves signing to the library (Cloud KMS
+// hashes `data` with SHA-256 for EC_SIGN_*_SHA256 keys; DER → compact, low-S is the library's).
+// Proven end to end against a local gRPC stand-in: test/publish/sponsor/gcp-kms-signer.test.ts.
 
 function missing(config: OperatorKeyConfig, names: readonly (keyof OperatorKeyConfig)[]): string[] {
   return names.filter((name) => config[name] === undefined);
@@ -229,24 +232,28 @@ function awsErrorSummary(text: string): string {
 }
 
 // A DER SubjectPublicKeyInfo of an EC key is a fixed header (algorithm id-ecPublicKey and the curve's
-// OID) followed by the uncompressed point 04‖x‖y, so the key spec's header is checked byte for byte.
+// OID) followed by the uncompressed point 04‖x‖y, so the curve's header is checked byte for byte.
 const SPKI_HEADER = {
-  ECC_SECG_P256K1: '3056301006072a8648ce3d020106052b8104000a034200',
-  ECC_NIST_P256: '3059301306072a8648ce3d020106082a8648ce3d030107034200',
+  secp256k1: '3056301006072a8648ce3d020106052b8104000a034200',
+  p256: '3059301306072a8648ce3d020106082a8648ce3d030107034200',
 } as const;
+type KmsCurve = keyof typeof SPKI_HEADER;
 
-function publicKeyFromSpki(keySpec: string | undefined, spki: Uint8Array): PublicKey {
-  if (keySpec !== 'ECC_SECG_P256K1' && keySpec !== 'ECC_NIST_P256')
-    throw new Error(`key spec ${keySpec ?? 'missing'}: Sui needs ECC_SECG_P256K1 or ECC_NIST_P256`);
-  const header = fromHex(SPKI_HEADER[keySpec]);
+/** The curves Sui signs with, by their AWS KMS key spec and their Cloud KMS algorithm. */
+const AWS_KEY_SPECS: Record<string, KmsCurve> = { ECC_SECG_P256K1: 'secp256k1', ECC_NIST_P256: 'p256' };
+const GCP_ALGORITHMS: Record<string, KmsCurve> = {
+  EC_SIGN_SECP256K1_SHA256: 'secp256k1',
+  EC_SIGN_P256_SHA256: 'p256',
+};
+
+function publicKeyFromSpki(curve: KmsCurve, spki: Uint8Array): PublicKey {
+  const header = fromHex(SPKI_HEADER[curve]);
   const point = spki.subarray(header.length);
   if (spki.length !== header.length + 65 || !header.every((byte, i) => spki[i] === byte) || point[0] !== 4)
-    throw new Error(`the public key is not a DER SubjectPublicKeyInfo of a ${keySpec} point`);
+    throw new Error(`the public key is not a DER SubjectPublicKeyInfo of a ${curve} point`);
   // Compressed: the parity of y, then x.
   const compressed = new Uint8Array([2 + (point[64]! & 1), ...point.subarray(1, 33)]);
-  return keySpec === 'ECC_SECG_P256K1'
-    ? new Secp256k1PublicKey(compressed)
-    : new Secp256r1PublicKey(compressed);
+  return curve === 'secp256k1' ? new Secp256k1PublicKey(compressed) : new Secp256r1PublicKey(compressed);
 }
 
 async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
@@ -268,7 +275,10 @@ async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
     });
     const answer = await client.getPublicKey(keyId);
     if (!answer.PublicKey) throw new Error('GetPublicKey answered no PublicKey');
-    const publicKey = publicKeyFromSpki(answer.KeySpec, fromBase64(answer.PublicKey));
+    const curve = AWS_KEY_SPECS[answer.KeySpec ?? ''];
+    if (!curve)
+      throw new Error(`key spec ${answer.KeySpec ?? 'missing'}: Sui needs ECC_SECG_P256K1 or ECC_NIST_P256`);
+    const publicKey = publicKeyFromSpki(curve, fromBase64(answer.PublicKey));
     // The library's type is its unexported AwsKmsClient; it calls runCommand only.
     return new AwsKmsSigner({ kmsKeyId: keyId, client: client as AwsKmsSignerOptions['client'], publicKey });
   } catch (error) {
@@ -282,6 +292,86 @@ async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
 const GCP_VERSION_NAME =
   /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[^/]+$/;
 
+/** Where Cloud KMS is reached, from GCP_KMS_ENDPOINT (validated in config.ts) or Google's default. */
+interface GcpKmsEndpoint {
+  host: string;
+  port: number;
+  /** `http://…`: plaintext, and no Google credentials are looked up or sent. */
+  plaintext: boolean;
+  /** For messages: what the operator configured, normalised. */
+  label: string;
+}
+
+function gcpKmsEndpoint(value: string | undefined): GcpKmsEndpoint {
+  if (value === undefined)
+    return {
+      host: 'cloudkms.googleapis.com',
+      port: 443,
+      plaintext: false,
+      label: 'cloudkms.googleapis.com:443',
+    };
+  let url: URL;
+  try {
+    url = new URL(/^https?:\/\//.test(value) ? value : `https://${value}`);
+  } catch {
+    throw new OperatorKeyError(
+      `GCP_KMS_ENDPOINT ${value}: not host[:port], https://host[:port] or http://host:port`,
+    );
+  }
+  const plaintext = url.protocol === 'http:';
+  const port = Number(url.port || (plaintext ? 80 : 443));
+  return {
+    host: url.hostname,
+    port,
+    plaintext,
+    label: `${plaintext ? 'http://' : ''}${url.hostname}:${port}`,
+  };
+}
+
+// Each KMS call's deadline, retries of UNAVAILABLE / DEADLINE_EXCEEDED included: @google-cloud/kms's
+// default is 60 s (key_management_service_client_config.json), so a wrong endpoint would hold start-up,
+// and every upload's signature, for a minute before failing.
+const GCP_KMS_CALL_TIMEOUT_MS = 10_000;
+
+async function gcpKmsClient(endpoint: GcpKmsEndpoint) {
+  const { KeyManagementServiceClient } = await import('@google-cloud/kms');
+  const options: NonNullable<ConstructorParameters<typeof KeyManagementServiceClient>[0]> = {
+    apiEndpoint: endpoint.host,
+    port: endpoint.port,
+    clientConfig: {
+      interfaces: {
+        'google.cloud.kms.v1.KeyManagementService': {
+          methods: {
+            GetPublicKey: { timeout_millis: GCP_KMS_CALL_TIMEOUT_MS },
+            AsymmetricSign: { timeout_millis: GCP_KMS_CALL_TIMEOUT_MS },
+          },
+        },
+      },
+    },
+  };
+  if (endpoint.plaintext) {
+    // With `sslCreds` google-gax uses them as the channel's credentials and attaches no Google ones
+    // (google-gax/build/src/grpc.js _getCredentials). The credentials and the gRPC module that checks
+    // them must be the same copy of @grpc/grpc-js, so the module is passed along. The universe domain
+    // is given because createStub asks the credentials for theirs otherwise (grpc.js createStub), which
+    // sends GoogleAuth looking for credentials this endpoint never uses (down to the GCE metadata server).
+    const grpc = await import('@grpc/grpc-js');
+    Object.assign(options, {
+      grpc,
+      sslCreds: grpc.credentials.createInsecure(),
+      universeDomain: 'googleapis.com',
+    });
+  }
+  return new KeyManagementServiceClient(options);
+}
+
+/** The SubjectPublicKeyInfo inside a PEM `PUBLIC KEY` block, as Cloud KMS's GetPublicKey answers it. */
+function spkiFromPem(pem: string): Uint8Array {
+  const body = /^\s*-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----\s*$/.exec(pem);
+  if (!body) throw new Error('the public key is not a PEM PUBLIC KEY block');
+  return fromBase64(body[1]!.replace(/\s/g, ''));
+}
+
 async function gcpKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
   const name = config.GCP_KMS_KEY_VERSION;
   if (name === undefined) throw new OperatorKeyError('SUI_KMS=gcp needs GCP_KMS_KEY_VERSION');
@@ -289,13 +379,35 @@ async function gcpKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
     throw new OperatorKeyError(
       'GCP_KMS_KEY_VERSION must be projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V',
     );
-  // Credentials come the Google way (GOOGLE_APPLICATION_CREDENTIALS or the workload's identity).
+  const endpoint = gcpKmsEndpoint(config.GCP_KMS_ENDPOINT);
   const { GcpKmsSigner } = await import('@mysten/signers/gcp');
   try {
-    return await GcpKmsSigner.fromVersionName(name);
+    const client = await gcpKmsClient(endpoint);
+    const [answer] = await client.getPublicKey({ name });
+    const curve = GCP_ALGORITHMS[String(answer.algorithm)];
+    if (!curve)
+      throw new Error(
+        `algorithm ${String(answer.algorithm ?? 'missing')}: Sui needs EC_SIGN_SECP256K1_SHA256 or EC_SIGN_P256_SHA256`,
+      );
+    if (!answer.pem) throw new Error('GetPublicKey answered no PEM');
+    const publicKey = publicKeyFromSpki(curve, spkiFromPem(answer.pem));
+    return new GcpKmsSigner({ versionName: name, client, publicKey });
   } catch (error) {
-    throw new OperatorKeyError(`SUI_KMS=gcp: cannot read the public key of ${name}: ${oneLine(error)}`);
+    // gRPC's status line (`5 NOT_FOUND: …`, `7 PERMISSION_DENIED: …`) names the resource, never the
+    // credentials; google-auth-library's "Could not load the default credentials" names none either.
+    throw new OperatorKeyError(
+      `SUI_KMS=gcp: cannot read the public key of ${name} at ${endpoint.label}: ${oneLine(gcpErrorSummary(error))}`,
+    );
   }
+}
+
+/**
+ * google-gax's error without its tail: after the retries of an unreachable endpoint it appends every
+ * earlier attempt's error (` : Previous errors : […]`), the same line again and again.
+ */
+function gcpErrorSummary(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(' : Previous errors')[0]!;
 }
 
 function oneLine(error: unknown): string {
