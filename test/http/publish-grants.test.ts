@@ -2,24 +2,26 @@
 // hold the upload to the token's grant (size / max_size also for chunked bodies, epochs,
 // send_object_to) with the official publisher's reasons; nothing is registered or paid for a refused
 // upload (the wallet's balances, by Sui's own account).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../protocol/oracle.ts';
-import { startTestDevnet, tempDir } from '../support/devnet.ts';
-import { schemaProblems } from './publisher-spec.ts';
+import {
+  objectOwner,
+  publisherWallet,
+  publishingSetup,
+  putBlob,
+  putNewlyCreated,
+  walletBalances,
+} from '../support/publishing.ts';
 
 const SECRET = 'publish-grants-test-secret-0123456789';
 const EDGE_LIMIT = 64 * 1024;
-let devnet: RunningDevnet;
-let edge: RunningEdge;
-const edgeDir = tempDir('publish-grants');
+const setup = publishingSetup(
+  'publish-grants',
+  { nodes: 11, shards: 100 },
+  { PUBLISHER_AUTH: 'jwt', JWT_SECRET: SECRET, PUBLISH_MAX_BLOB_BYTES: String(EDGE_LIMIT) },
+);
 let tokens = 0;
 
 async function token(claims: Record<string, unknown>): Promise<string> {
@@ -30,60 +32,19 @@ async function token(claims: Record<string, unknown>): Promise<string> {
     .sign(new TextEncoder().encode(SECRET));
 }
 
-async function put(query: string, body: BodyInit | Uint8Array, jwt?: string, chunked = false) {
-  const stream = () => {
-    const bytes = body as Uint8Array;
-    return new ReadableStream<Uint8Array>({
-      start(controller) {
-        // Several chunks, no Content-Length: the size is known only while reading.
-        for (let at = 0; at < bytes.length; at += 1024) controller.enqueue(bytes.slice(at, at + 1024));
-        controller.close();
-      },
-    });
-  };
-  const response = await fetch(`${edge.url}/v1/blobs${query}`, {
-    method: 'PUT',
-    body: (chunked ? stream() : body) as BodyInit,
-    headers: jwt ? { authorization: `Bearer ${jwt}` } : {},
-    ...(chunked ? { duplex: 'half' } : {}),
-  } as RequestInit);
-  const json = (await response.json()) as {
-    newlyCreated?: { blobObject: { id: string } };
-    error?: { details: { reason: string }[] };
-  };
-  expect(schemaProblems(response.ok ? 'BlobStoreResult' : 'Status', json)).toEqual([]);
-  return { status: response.status, json, reason: json.error?.details[0]?.reason };
-}
+/** Several chunks, no Content-Length: the size is known only while reading. */
+const chunked = (bytes: Uint8Array) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < bytes.length; at += 1024) controller.enqueue(bytes.slice(at, at + 1024));
+      controller.close();
+    },
+  });
 
-const sui = () => new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
-async function walletFunds(): Promise<string> {
-  const owner = (
-    JSON.parse(readFileSync(join(edgeDir.path, 'publisher', 'wallet.json'), 'utf8')) as { address: string }
-  ).address;
-  const { balances } = await sui().core.listBalances({ owner });
-  return JSON.stringify(balances.map((b) => [b.coinType, b.balance]));
-}
+const put = (query: string, body: BodyInit | Uint8Array, jwt?: string) =>
+  putBlob(setup.edge, query, body, { jwt });
 
-beforeAll(async () => {
-  devnet = await startTestDevnet({ nodes: 11, shards: 100 });
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: edgeDir.path,
-      DEVNET_DIR: devnet.dir,
-      PUBLISHER_SUB_WALLETS: '0',
-      PUBLISHER_AUTH: 'jwt',
-      JWT_SECRET: SECRET,
-      PUBLISH_MAX_BLOB_BYTES: String(EDGE_LIMIT),
-    }),
-  );
-}, 60_000);
-afterAll(async () => {
-  await edge?.stop();
-  await devnet?.stop();
-  edgeDir.remove();
-});
+const walletFunds = () => walletBalances(setup.devnet, publisherWallet(setup.dataDir).address);
 
 describe('PUT /v1/blobs with PUBLISHER_AUTH=jwt', () => {
   it('without a token: refused before the body is read', async () => {
@@ -94,14 +55,14 @@ describe('PUT /v1/blobs with PUBLISHER_AUTH=jwt', () => {
 
   it("a chunked body past the token's max_size is refused (INVALID_SIZE) with nothing paid", async () => {
     const before = await walletFunds();
-    const answer = await put('', randomBytes(5_000, 3002), await token({ max_size: 1_000 }), true);
+    const answer = await put('', chunked(randomBytes(5_000, 3002)), await token({ max_size: 1_000 }));
     expect(answer.status).toBe(400);
     expect(answer.reason).toBe('INVALID_SIZE');
-    expect(await walletFunds()).toBe(before);
+    expect(await walletFunds()).toEqual(before);
   });
 
   it("a chunked body shorter than the token's exact size is refused (INVALID_SIZE)", async () => {
-    const answer = await put('', randomBytes(400, 3003), await token({ size: 500 }), true);
+    const answer = await put('', chunked(randomBytes(400, 3003)), await token({ size: 500 }));
     expect(answer.status).toBe(400);
     expect(answer.reason).toBe('INVALID_SIZE');
   });
@@ -109,9 +70,8 @@ describe('PUT /v1/blobs with PUBLISHER_AUTH=jwt', () => {
   it("the edge's own limit still applies to a token that allows more: 413", async () => {
     const answer = await put(
       '',
-      randomBytes(EDGE_LIMIT + 1, 3004),
+      chunked(randomBytes(EDGE_LIMIT + 1, 3004)),
       await token({ max_size: 10 * EDGE_LIMIT }),
-      true,
     );
     expect(answer.status).toBe(413);
   });
@@ -134,11 +94,9 @@ describe('PUT /v1/blobs with PUBLISHER_AUTH=jwt', () => {
     expect(wrongEpochs.reason).toBe('INVALID_EPOCHS');
     const noRecipient = await put('?epochs=2', data, await token(claims));
     expect(noRecipient.reason).toBe('INVALID_SEND_OBJECT_TO');
-    const stored = await put(`?epochs=2&send_object_to=${recipient}`, data, await token(claims), true);
-    expect(stored.status, JSON.stringify(stored.json)).toBe(200);
-    const [object] = (await sui().core.getObjects({ objectIds: [stored.json.newlyCreated!.blobObject.id] }))
-      .objects;
-    expect(object).not.toBeInstanceOf(Error);
-    expect((object as { owner: { AddressOwner?: string } }).owner.AddressOwner).toBe(recipient);
+    const stored = await putNewlyCreated(setup.edge, `?epochs=2&send_object_to=${recipient}`, chunked(data), {
+      jwt: await token(claims),
+    });
+    expect(await objectOwner(setup.devnet, stored.blobObject.id)).toBe(recipient);
   });
 });

@@ -2,20 +2,21 @@
 // part per file named by its identifier, an optional `_metadata` JSON array with tags): a quilt of
 // 100 files, read back patch by patch through the edge's quilt routes and by the official SDK, which
 // also reads the tags. 300 shards: a quilt has one column per file at least, and 100 shards give 67.
-import { SuiGrpcClient } from '@mysten/sui/grpc';
-import { WalrusClient, encodeQuilt } from '@mysten/walrus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { encodeQuilt } from '@mysten/walrus';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../protocol/oracle.ts';
-import { startTestDevnet, tempDir } from '../support/devnet.ts';
-import { schemaProblems } from './publisher-spec.ts';
+import { devnetWalrus, publishingSetup, putToSpec } from '../support/publishing.ts';
 
 const QUILT_LIMIT = 2 * 1024 * 1024;
-let devnet: RunningDevnet;
-let edge: RunningEdge;
-const edgeDir = tempDir('publish-quilts');
+const setup = publishingSetup(
+  'publish-quilts',
+  { nodes: 11, shards: 300 },
+  {
+    // The read test goes to the nodes, not to the publisher's warm copy.
+    PUBLISH_WARM_CACHE: 'false',
+    PUBLISH_MAX_QUILT_BYTES: String(QUILT_LIMIT),
+  },
+);
 
 interface QuiltJson {
   blobStoreResult?: {
@@ -26,33 +27,8 @@ interface QuiltJson {
   error?: { code: number; details: { reason: string }[] };
 }
 
-async function putQuilt(form: FormData | BodyInit, query = '', headers: Record<string, string> = {}) {
-  const response = await fetch(`${edge.url}/v1/quilts${query}`, { method: 'PUT', body: form, headers });
-  const json = (await response.json()) as QuiltJson;
-  expect(schemaProblems(response.ok ? 'QuiltStoreResult' : 'Status', json), JSON.stringify(json)).toEqual([]);
-  return { status: response.status, json };
-}
-
-beforeAll(async () => {
-  devnet = await startTestDevnet({ nodes: 11, shards: 300 });
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: edgeDir.path,
-      DEVNET_DIR: devnet.dir,
-      PUBLISHER_SUB_WALLETS: '0',
-      // The read test goes to the nodes, not to the publisher's warm copy.
-      PUBLISH_WARM_CACHE: 'false',
-      PUBLISH_MAX_QUILT_BYTES: String(QUILT_LIMIT),
-    }),
-  );
-}, 60_000);
-afterAll(async () => {
-  await edge?.stop();
-  await devnet?.stop();
-  edgeDir.remove();
-});
+const putQuilt = (form: FormData | BodyInit, query = '', headers: Record<string, string> = {}) =>
+  putToSpec<QuiltJson>(setup.edge, `/v1/quilts${query}`, 'QuiltStoreResult', form, { headers });
 
 describe('PUT /v1/quilts', () => {
   it('stores 100 files as one quilt in the official layout: every patch reads back through the edge, and the SDK finds each with its tags', async () => {
@@ -76,22 +52,18 @@ describe('PUT /v1/quilts', () => {
 
     for (const file of files) {
       const patchId = patches.get(file.identifier)!;
-      const byPatch = await fetch(`${edge.url}/v1/blobs/by-quilt-patch-id/${patchId}`);
+      const byPatch = await fetch(`${setup.edge.url}/v1/blobs/by-quilt-patch-id/${patchId}`);
       expect(byPatch.status, file.identifier).toBe(200);
       expect(new Uint8Array(await byPatch.arrayBuffer())).toEqual(file.contents);
       if (file.tags) expect(byPatch.headers.get('content-type')).toMatch(/^text\/plain/);
-      const byName = await fetch(`${edge.url}/v1/blobs/by-quilt-id/${quiltId}/${file.identifier}`);
+      const byName = await fetch(`${setup.edge.url}/v1/blobs/by-quilt-id/${quiltId}/${file.identifier}`);
       expect(byName.status).toBe(200);
       expect(new Uint8Array(await byName.arrayBuffer())).toEqual(file.contents);
     }
 
-    const sdk = new WalrusClient({
-      packageConfig: devnet.packageConfig,
-      suiClient: new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }),
-      storageNodeUrlScheme: 'http',
-    });
+    const sdk = devnetWalrus(setup.devnet);
     // What was stored is, byte for byte, the official layout of these files (the SDK's own encodeQuilt).
-    const official = encodeQuilt({ blobs: files, numShards: devnet.committee.nShards }).quilt;
+    const official = encodeQuilt({ blobs: files, numShards: setup.devnet.committee.nShards }).quilt;
     expect(await sdk.readBlob({ blobId: quiltId })).toEqual(official);
     // The SDK finds every patch by its ID, with its identifier and tags. Its patch bytes are not
     // compared: @mysten/walrus 1.2.13's quilt reader returns zeros for the second column of some

@@ -4,90 +4,55 @@
 // balances, the storage nodes' own counters say what they were asked. Every answer is validated
 // against the official spec's schemas (publisher-spec.ts says how the file maps to the service).
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Transaction } from '@mysten/sui/transactions';
-import { WalrusClient } from '@mysten/walrus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeBlobId } from '../../src/codec/blob-id-of.ts';
-import { loadConfig } from '../../src/config.ts';
-import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { postFault, startTestDevnet, tempDir } from '../support/devnet.ts';
+import { postFault } from '../support/devnet.ts';
 import { countedDuring } from '../support/node-stats.ts';
+import {
+  devnetSui,
+  devnetWalrus,
+  objectOwner,
+  publisherWallet,
+  publishingSetup,
+  putBlob,
+  putNewlyCreated,
+  walletBalances,
+  withoutQuorum,
+  type BlobStoreJson,
+  type SpecAnswer,
+} from '../support/publishing.ts';
 import { waitFor } from './http-helpers.ts';
-import { schemaProblems } from './publisher-spec.ts';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../src/cli.ts');
 const N_SHARDS = 100;
 const MAX_BLOB_BYTES = 256 * 1024;
 
-let devnet: RunningDevnet;
-let edge: RunningEdge;
-const edgeDir = tempDir('publish-edge');
-
-const sui = () => new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
-const walrus = () =>
-  new WalrusClient({ packageConfig: devnet.packageConfig, suiClient: sui(), storageNodeUrlScheme: 'http' });
-
-/** The official publisher's answers, as far as these tests read them (the schemas check the rest). */
-interface BlobObjectJson {
-  id: string;
-  blobId: string;
-  registeredEpoch: number;
-  certifiedEpoch: number | null;
-  deletable: boolean;
-  size: number;
-  encodingType: string;
-  storage: { id: string; startEpoch: number; endEpoch: number; storageSize: number };
-}
-interface StoreJson {
-  newlyCreated?: {
-    blobObject: BlobObjectJson;
-    resourceOperation: Record<string, { encodedLength: number; epochsAhead?: number }>;
-    cost: number;
-    sharedBlobObject?: string;
-  };
-  alreadyCertified?: {
-    blobId: string;
-    event?: { txDigest: string; eventSeq: string };
-    object?: string;
-    endEpoch: number;
-  };
-  error?: { code: number; status: string; message: string; details: { reason: string }[] };
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: StoreJson;
-}
-
-async function put(query: string, body: BodyInit | Uint8Array, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(`${edge.url}/v1/blobs${query}`, {
-    method: 'PUT',
-    body: body as BodyInit,
-    ...init,
-  });
-  const json = (await response.json()) as StoreJson;
-  // Every answer, success or not, is one the official spec describes.
-  const schema = response.ok ? 'BlobStoreResult' : 'Status';
-  expect(schemaProblems(schema, json), JSON.stringify(json)).toEqual([]);
-  return { status: response.status, headers: response.headers, json };
-}
-
-async function created(query: string, data: Uint8Array) {
-  const answer = await put(query, data);
-  expect(answer.status, JSON.stringify(answer.json)).toBe(200);
-  expect(answer.json.newlyCreated, JSON.stringify(answer.json)).toBeDefined();
-  return answer.json.newlyCreated!;
-}
+/** The edge under test; restarted on the same DATA_DIR, it is the same publisher (wallet, book). */
+const setup = publishingSetup(
+  'publish-edge',
+  { nodes: 11, shards: N_SHARDS },
+  {
+    PUBLISH_MAX_BLOB_BYTES: String(MAX_BLOB_BYTES),
+    PUBLISH_UPLOAD_DEADLINE_MS: '20000',
+    // One upload at a time and one waiting: the third at once is refused (the last test).
+    PUBLISH_MAX_CONCURRENT: '1',
+    PUBLISH_MAX_QUEUED: '1',
+    // Long enough that a remembered 404 would still be served when the blob is published.
+    NEGATIVE_CACHE_TTL_MS: '60000',
+  },
+);
+const walrus = () => devnetWalrus(setup.devnet);
+const put = (query: string, body: BodyInit | Uint8Array) => putBlob(setup.edge, query, body);
+const created = (query: string, data: Uint8Array) => putNewlyCreated(setup.edge, query, data);
+type Answer = SpecAnswer<BlobStoreJson>;
 
 function refusal(answer: Answer, status: number, reason?: string) {
   expect(answer.status, JSON.stringify(answer.json)).toBe(status);
@@ -96,56 +61,12 @@ function refusal(answer: Answer, status: number, reason?: string) {
 }
 
 /** The edge's wallet (PUBLISHER_SUB_WALLETS=0: it signs every upload itself). */
-const walletAddress = () =>
-  (
-    JSON.parse(readFileSync(join(edgeDir.path, 'publisher', 'wallet.json'), 'utf8')) as {
-      address: string;
-    }
-  ).address;
+const walletAddress = () => publisherWallet(setup.dataDir).address;
 
 /** What the wallet holds, by Sui's own account: SUI (gas) and WAL (storage). */
-async function funds(): Promise<{ sui: bigint; wal: bigint }> {
-  const owner = walletAddress();
-  const client = sui();
-  const { balances } = await client.core.listBalances({ owner });
-  const of = (suffix: string) => BigInt(balances.find((b) => b.coinType.endsWith(suffix))?.balance ?? 0);
-  return { sui: of('::sui::SUI'), wal: of('::wal::WAL') };
-}
+const funds = () => walletBalances(setup.devnet, walletAddress());
 
-async function ownerOf(objectId: string): Promise<string> {
-  const [object] = (await sui().core.getObjects({ objectIds: [objectId] })).objects;
-  if (!object || object instanceof Error) throw new Error(`no object ${objectId}`);
-  return object.owner.$kind === 'AddressOwner' ? object.owner.AddressOwner : object.owner.$kind;
-}
-
-/** The edge under test; started again on the same DATA_DIR, it is the same publisher (wallet, book). */
-const startOurEdge = () =>
-  startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: edgeDir.path,
-      DEVNET_DIR: devnet.dir,
-      PUBLISHER_SUB_WALLETS: '0',
-      PUBLISH_MAX_BLOB_BYTES: String(MAX_BLOB_BYTES),
-      PUBLISH_UPLOAD_DEADLINE_MS: '20000',
-      // One upload at a time and one waiting: the third at once is refused (the last test).
-      PUBLISH_MAX_CONCURRENT: '1',
-      PUBLISH_MAX_QUEUED: '1',
-      // Long enough that a remembered 404 would still be served when the blob is published.
-      NEGATIVE_CACHE_TTL_MS: '60000',
-    }),
-  );
-
-beforeAll(async () => {
-  devnet = await startTestDevnet({ nodes: 11, shards: N_SHARDS });
-  edge = await startOurEdge();
-}, 60_000);
-afterAll(async () => {
-  await edge?.stop();
-  await devnet?.stop();
-  edgeDir.remove();
-});
+const ownerOf = (objectId: string) => objectOwner(setup.devnet, objectId);
 
 describe('PUT /v1/blobs stores blobs the official SDK reads', () => {
   it('deletable by default: the SDK reads the bytes and finds the Blob object, ours, for the epochs asked', async () => {
@@ -191,9 +112,17 @@ describe('PUT /v1/blobs stores blobs the official SDK reads', () => {
 
   it('walrus-edge put FILE --url uploads through the edge and prints blobId and objectId', async () => {
     const data = randomBytes(12_000, 1104);
-    const file = join(edgeDir.path, 'cli-put.bin');
+    const file = join(setup.dataDir, 'cli-put.bin');
     writeFileSync(file, data);
-    const { stdout } = await run(process.execPath, [CLI, 'put', file, '--url', edge.url, '--epochs', '2']);
+    const { stdout } = await run(process.execPath, [
+      CLI,
+      'put',
+      file,
+      '--url',
+      setup.edge.url,
+      '--epochs',
+      '2',
+    ]);
     const printed = JSON.parse(stdout) as { blobId: string; objectId: string };
     expect(printed.blobId).toBe(computeBlobId(data, N_SHARDS));
     const blob = await walrus().getBlobObject(printed.objectId);
@@ -204,14 +133,16 @@ describe('PUT /v1/blobs stores blobs the official SDK reads', () => {
 
 describe('the sponsored account on /status and /readyz', () => {
   it("/status shows the publisher's wallet and its balances as Sui holds them; /readyz no low-balance warning", async () => {
-    const status = (await (await fetch(`${edge.url}/status`)).json()) as {
+    const status = (await (await fetch(`${setup.edge.url}/status`)).json()) as {
       publisher: { main: { address: string; suiMist: string; walFrost: string } | null };
     };
     expect(status.publisher.main?.address).toBe(walletAddress());
     const held = await funds();
     // Balances as last read: never more than what was there before this test's uploads.
     expect(BigInt(status.publisher.main!.walFrost)).toBeGreaterThanOrEqual(held.wal);
-    const ready = (await (await fetch(`${edge.url}/readyz`)).json()) as { publisher: { lowBalance: null } };
+    const ready = (await (await fetch(`${setup.edge.url}/readyz`)).json()) as {
+      publisher: { lowBalance: null };
+    };
     expect(ready.publisher).toEqual({ lowBalance: null });
   });
 });
@@ -221,7 +152,7 @@ describe('what is certified already is not paid for again', () => {
     const data = randomBytes(20_000, 1201);
     const first = await created('?permanent=true&epochs=3', data);
     const before = await funds();
-    const { result: again, counted } = await countedDuring(devnet.committee, () =>
+    const { result: again, counted } = await countedDuring(setup.devnet.committee, () =>
       put('?permanent=true&epochs=2', data),
     );
     expect(again.status).toBe(200);
@@ -264,21 +195,9 @@ describe('what is certified already is not paid for again', () => {
 
   it('an upload that registered but could not certify (504) leaves the registration, which the next upload certifies without paying again, after a restart too', async () => {
     const data = randomBytes(9_000, 1204);
-    // Nodes holding more than a third of the shards down: no quorum of confirmations.
-    const byWeight = [...devnet.committee.nodes].sort((a, b) => b.shards.length - a.shards.length);
-    const down: typeof byWeight = [];
-    for (const node of byWeight) {
-      if (down.reduce((sum, n) => sum + n.shards.length, 0) > N_SHARDS / 3) break;
-      down.push(node);
-    }
     const before = await funds();
-    let failed: Answer;
-    try {
-      for (const node of down) await postFault(node.url, 'down');
-      failed = await put('?permanent=true', data);
-    } finally {
-      for (const node of down) await postFault(node.url, 'ok');
-    }
+    // Nodes holding more than a third of the shards down: no quorum of confirmations.
+    const failed = await withoutQuorum(setup.devnet, () => put('?permanent=true', data));
     refusal(failed, 504, 'INSUFFICIENT_CONFIRMATIONS');
     const cost = (await walrus().storageCost(data.length, 1)).totalCost;
     const afterFailure = await funds();
@@ -286,8 +205,7 @@ describe('what is certified already is not paid for again', () => {
     expect(before.wal - afterFailure.wal).toBe(cost);
 
     // The registration is remembered in the data directory, not in the process.
-    await edge.stop();
-    edge = await startOurEdge();
+    await setup.restartEdge();
     const retried = await created('?permanent=true', data);
     expect(retried.resourceOperation).toEqual({
       reuseRegistration: { encodedLength: retried.resourceOperation.reuseRegistration!.encodedLength },
@@ -303,31 +221,25 @@ describe('a certify that fails keeps the registration', () => {
   it('the wallet has no SUI for gas when it certifies: the upload fails (500) and, gas back, the same upload certifies the kept registration unpaid', async () => {
     const data = randomBytes(5_000, 1205);
     const blobId = computeBlobId(data, N_SHARDS);
-    const wallet = Ed25519Keypair.fromSecretKey(
-      (
-        JSON.parse(readFileSync(join(edgeDir.path, 'publisher', 'wallet.json'), 'utf8')) as {
-          secretKey: string;
-        }
-      ).secretKey,
-    );
+    const wallet = Ed25519Keypair.fromSecretKey(publisherWallet(setup.dataDir).secretKey);
     const parking = new Ed25519Keypair();
     // Once the blob is registered, all the wallet's SUI moves away (while the slow nodes hold the
     // upload back), so the certify transaction finds no gas.
     let drained: Promise<unknown> | undefined;
-    const stop = devnet.ledger.onEvent((event) => {
+    const stop = setup.devnet.ledger.onEvent((event) => {
       if (event.type !== 'BlobRegistered' || event.data.blobId !== blobId || drained) return;
       const tx = new Transaction();
       tx.transferObjects([tx.gas], parking.toSuiAddress());
-      drained = wallet.signAndExecuteTransaction({ transaction: tx, client: sui() });
+      drained = wallet.signAndExecuteTransaction({ transaction: tx, client: devnetSui(setup.devnet) });
     });
     const before = await funds();
     let failed: Answer;
     try {
-      for (const node of devnet.committee.nodes) await postFault(node.url, 'slow', 300);
+      for (const node of setup.devnet.committee.nodes) await postFault(node.url, 'slow', 300);
       failed = await put('?permanent=true', data);
     } finally {
       stop();
-      for (const node of devnet.committee.nodes) await postFault(node.url, 'ok');
+      for (const node of setup.devnet.committee.nodes) await postFault(node.url, 'ok');
     }
     expect(drained).toBeDefined();
     await drained;
@@ -338,7 +250,7 @@ describe('a certify that fails keeps the registration', () => {
     // The SUI comes back; the retry reuses the registration and pays no WAL.
     const back = new Transaction();
     back.transferObjects([back.gas], wallet.toSuiAddress());
-    await parking.signAndExecuteTransaction({ transaction: back, client: sui() });
+    await parking.signAndExecuteTransaction({ transaction: back, client: devnetSui(setup.devnet) });
     const kept = await funds();
     const retried = await created('?permanent=true', data);
     expect(Object.keys(retried.resourceOperation)).toEqual(['reuseRegistration']);
@@ -351,17 +263,12 @@ describe('a certify that fails keeps the registration', () => {
 describe('the upload relay is mounted', () => {
   it("the official SDK's writeBlob through the edge's relay (uploadRelay.host) stores a blob the edge serves", async () => {
     const signer = new Ed25519Keypair();
-    await requestSuiFromFaucetV2({ host: devnet.faucetUrl, recipient: signer.toSuiAddress() });
-    const sdk = new WalrusClient({
-      packageConfig: devnet.packageConfig,
-      suiClient: sui(),
-      storageNodeUrlScheme: 'http',
-      uploadRelay: { host: edge.url },
-    });
+    await requestSuiFromFaucetV2({ host: setup.devnet.faucetUrl, recipient: signer.toSuiAddress() });
+    const sdk = devnetWalrus(setup.devnet, { uploadRelay: { host: setup.edge.url } });
     const data = randomBytes(15_000, 1206);
     const { blobId, blobObject } = await sdk.writeBlob({ blob: data, deletable: true, epochs: 1, signer });
     expect(blobObject.certified_epoch).not.toBeNull();
-    const served = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    const served = await fetch(`${setup.edge.url}/v1/blobs/${blobId}`);
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(data);
   });
 });
@@ -370,8 +277,8 @@ describe('the read stack sees a published blob at once', () => {
   it('a read right after the PUT is served from the warmed cache: no sliver request reaches a node', async () => {
     const data = randomBytes(30_000, 1301);
     const answer = await created('', data);
-    const { result, counted } = await countedDuring(devnet.committee, async () => {
-      const response = await fetch(`${edge.url}/v1/blobs/${answer.blobObject.blobId}`);
+    const { result, counted } = await countedDuring(setup.devnet.committee, async () => {
+      const response = await fetch(`${setup.edge.url}/v1/blobs/${answer.blobObject.blobId}`);
       return { status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) };
     });
     expect(result.status).toBe(200);
@@ -383,16 +290,16 @@ describe('the read stack sees a published blob at once', () => {
   it('a blob first read as missing (remembered) is served once it is published', async () => {
     const data = randomBytes(11_000, 1302);
     const blobId = computeBlobId(data, N_SHARDS);
-    const missing = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    const missing = await fetch(`${setup.edge.url}/v1/blobs/${blobId}`);
     expect(missing.status).toBe(404);
     await missing.arrayBuffer();
     // Remembered: a second miss is answered from the negative cache.
-    const remembered = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    const remembered = await fetch(`${setup.edge.url}/v1/blobs/${blobId}`);
     expect(remembered.headers.get('x-cache')).toBe('HIT-NEGATIVE');
     await remembered.arrayBuffer();
 
     await created('', data);
-    const served = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    const served = await fetch(`${setup.edge.url}/v1/blobs/${blobId}`);
     expect(served.status).toBe(200);
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(data);
   });
@@ -401,7 +308,7 @@ describe('the read stack sees a published blob at once', () => {
 describe('limits: nothing read, registered or paid beyond them', () => {
   it('413 from Content-Length before the body is read, with nothing charged', async () => {
     const before = await funds();
-    const { result: answer, counted } = await countedDuring(devnet.committee, () =>
+    const { result: answer, counted } = await countedDuring(setup.devnet.committee, () =>
       put('', randomBytes(MAX_BLOB_BYTES + 1, 1401)),
     );
     refusal(answer, 413);
@@ -421,7 +328,7 @@ describe('limits: nothing read, registered or paid beyond them', () => {
         controller.enqueue(chunk);
       },
     });
-    const answer = await put('', body, { duplex: 'half' } as RequestInit);
+    const answer = await put('', body);
     refusal(answer, 413);
     expect(sent).toBeLessThan(8 * 1024 * 1024);
     expect(await funds()).toEqual(before);
@@ -457,13 +364,13 @@ describe('limits: nothing read, registered or paid beyond them', () => {
 describe('load: a bounded queue, then 429', () => {
   it('with one upload running and one waiting, the next is refused at once with Retry-After', async () => {
     const gauge = async (name: string) => {
-      const text = await (await fetch(`${edge.url}/metrics`)).text();
+      const text = await (await fetch(`${setup.edge.url}/metrics`)).text();
       return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
     };
     // Two uploads whose bodies never end: the first holds the slot, the second waits for it.
     const stalled = [new AbortController(), new AbortController()];
     const pending = stalled.map((controller, i) =>
-      fetch(`${edge.url}/v1/blobs`, {
+      fetch(`${setup.edge.url}/v1/blobs`, {
         method: 'PUT',
         body: new ReadableStream<Uint8Array>({
           start: (stream) => stream.enqueue(randomBytes(1000, 1500 + i)),
@@ -490,7 +397,7 @@ describe('load: a bounded queue, then 429', () => {
     await waitFor(async () => (await gauge('walrus_edge_publish_uploads_in_progress')) === 0, 10_000);
     expect((await put('', randomBytes(1000, 1503))).status).toBe(200);
     // Counted by outcome, with the phases of the pipeline and the distribution's nodes.
-    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
+    const metrics = await (await fetch(`${setup.edge.url}/metrics`)).text();
     expect(metrics).toMatch(/^walrus_edge_publish_uploads_total\{route="blob",outcome="busy"\} [1-9]/m);
     expect(metrics).toMatch(
       /^walrus_edge_publish_uploads_total\{route="blob",outcome="newly-created"\} [1-9]/m,
