@@ -2,18 +2,15 @@
 // A token spent at one is refused at the other (jti replay is blocked across instances), and refused
 // tokens — replayed, expired, signed with another key — cost the operator nothing: the refusing edge's
 // wallet balances (by Sui's own account) and the nodes' store counters do not move.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import type { RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../support/devnet.ts';
 import { countedDuring } from '../support/node-stats.ts';
+import { publisherWallet, putBlob, startPublishingEdge, walletBalances } from '../support/publishing.ts';
 import { aip193Problems } from './http-helpers.ts';
 
 const SECRET = 'publish-jwt-instances-secret-0123456789';
@@ -30,42 +27,20 @@ const sign = (claims: Record<string, unknown>, secret = SECRET, expires: string 
     .setExpirationTime(expires)
     .sign(new TextEncoder().encode(secret));
 
-async function put(edge: RunningEdge, jwt: string, data: Uint8Array) {
-  const response = await fetch(`${edge.url}/v1/blobs?epochs=1`, {
-    method: 'PUT',
-    body: new Uint8Array(data),
-    headers: { authorization: `Bearer ${jwt}` },
-  });
-  const body = (await response.json()) as { error?: { details: { reason: string }[] } };
-  return { status: response.status, body, reason: body.error?.details[0]?.reason };
-}
+const put = (edge: RunningEdge, jwt: string, data: Uint8Array) => putBlob(edge, '?epochs=1', data, { jwt });
 
-async function walletFunds(dataDir: string): Promise<string> {
-  const owner = (
-    JSON.parse(readFileSync(join(dataDir, 'publisher', 'wallet.json'), 'utf8')) as { address: string }
-  ).address;
-  const sui = new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
-  const { balances } = await sui.core.listBalances({ owner });
-  return JSON.stringify(balances.map((b) => [b.coinType, b.balance]).sort());
-}
+const walletFunds = (dataDir: string) => walletBalances(devnet, publisherWallet(dataDir).address);
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ nodes: 7, shards: 100 });
   for (const dir of dirs)
     edges.push(
-      await startEdge(
-        loadConfig({
-          PORT: '0',
-          LOG_LEVEL: 'silent',
-          DATA_DIR: dir.path,
-          DEVNET_DIR: devnet.dir,
-          PUBLISHER_SUB_WALLETS: '0',
-          PUBLISHER_AUTH: 'jwt',
-          JWT_SECRET: SECRET,
-          REDIS_URL,
-          REDIS_PREFIX: prefix,
-        }),
-      ),
+      await startPublishingEdge(devnet, dir.path, {
+        PUBLISHER_AUTH: 'jwt',
+        JWT_SECRET: SECRET,
+        REDIS_URL,
+        REDIS_PREFIX: prefix,
+      }),
     );
 }, 60_000);
 afterAll(async () => {
@@ -90,10 +65,10 @@ describe('JWTs at two edge instances sharing Redis', () => {
     );
     expect(result.status).toBe(429);
     expect(result.reason).toBe('TOKEN_ALREADY_USED');
-    expect(aip193Problems(result.body, result.status)).toEqual([]);
+    expect(aip193Problems(result.json, result.status)).toEqual([]);
     expect(counted.total('store-sliver')).toBe(0);
     expect(counted.total('store-metadata')).toBe(0);
-    expect(await walletFunds(dirs[1]!.path)).toBe(before);
+    expect(await walletFunds(dirs[1]!.path)).toEqual(before);
   });
 
   it('expired tokens and tokens signed with another key are refused with the official reasons', async () => {
@@ -107,7 +82,7 @@ describe('JWTs at two edge instances sharing Redis', () => {
     expect(expired.reason).toBe('EXPIRED_SIGNATURE');
     const forged = await put(a, await sign({}, 'another-secret-of-enough-length-000'), randomBytes(100, 2));
     expect([forged.status, forged.reason]).toEqual([401, 'INVALID_SIGNATURE']);
-    for (const refused of [expired, forged]) expect(aip193Problems(refused.body, refused.status)).toEqual([]);
-    expect(await walletFunds(dirs[0]!.path)).toBe(before);
+    for (const refused of [expired, forged]) expect(aip193Problems(refused.json, refused.status)).toEqual([]);
+    expect(await walletFunds(dirs[0]!.path)).toEqual(before);
   });
 });

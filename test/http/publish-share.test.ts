@@ -5,18 +5,14 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { bcs, type BcsType } from '@mysten/sui/bcs';
-import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
-import { WalrusClient, blobIdFromInt } from '@mysten/walrus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { blobIdFromInt } from '@mysten/walrus';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../protocol/oracle.ts';
-import { startTestDevnet, tempDir } from '../support/devnet.ts';
-import { schemaProblems } from './publisher-spec.ts';
+import { devnetSui, devnetWalrus, publishingSetup, putBlob, putNewlyCreated } from '../support/publishing.ts';
 
-const N_SHARDS = 100;
+const setup = publishingSetup('publish-share-edge', { nodes: 11, shards: 100 });
+const sui = () => devnetSui(setup.devnet);
 
 interface SdkBlob {
   id: string;
@@ -39,62 +35,18 @@ const SharedBlob = bcs.struct('SharedBlob', {
   funds: bcs.struct('Balance', { value: bcs.u64() }),
 });
 
-interface StoreJson {
-  newlyCreated?: {
-    blobObject: { id: string; blobId: string; deletable: boolean; certifiedEpoch: number | null };
-    sharedBlobObject?: string;
-    cost: number;
-  };
-  alreadyCertified?: { blobId: string; event?: { txDigest: string; eventSeq: string }; endEpoch: number };
-  error?: { code: number; details: { reason: string }[] };
-}
-
-let devnet: RunningDevnet;
-let edge: RunningEdge;
-const edgeDir = tempDir('publish-share-edge');
-const sui = () => new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
-const walrus = () =>
-  new WalrusClient({ packageConfig: devnet.packageConfig, suiClient: sui(), storageNodeUrlScheme: 'http' });
-
-async function put(query: string, data: Uint8Array): Promise<{ status: number; json: StoreJson }> {
-  const response = await fetch(`${edge.url}/v1/blobs${query}`, { method: 'PUT', body: data as BodyInit });
-  const json = (await response.json()) as StoreJson;
-  expect(schemaProblems(response.ok ? 'BlobStoreResult' : 'Status', json), JSON.stringify(json)).toEqual([]);
-  return { status: response.status, json };
-}
-
 /** The Walrus package, as the System object's type names it. */
 async function walrusPackage(): Promise<string> {
-  const [system] = (await sui().core.getObjects({ objectIds: [devnet.packageConfig.systemObjectId] }))
+  const [system] = (await sui().core.getObjects({ objectIds: [setup.devnet.packageConfig.systemObjectId] }))
     .objects;
   if (!system || system instanceof Error) throw new Error('no System object');
   return system.type.split('::')[0]!;
 }
 
-beforeAll(async () => {
-  devnet = await startTestDevnet({ nodes: 11, shards: N_SHARDS });
-  edge = await startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: edgeDir.path,
-      DEVNET_DIR: devnet.dir,
-      PUBLISHER_SUB_WALLETS: '0',
-    }),
-  );
-}, 60_000);
-afterAll(async () => {
-  await edge?.stop();
-  await devnet?.stop();
-  edgeDir.remove();
-});
-
 describe('PUT /v1/blobs?share=true', () => {
   it('answers newlyCreated with the SharedBlob, which Sui shows shared and holding the certified Blob; the SDK and the edge read the bytes', async () => {
     const data = randomBytes(30_000, 2101);
-    const answer = await put('?share=true', data);
-    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
-    const created = answer.json.newlyCreated!;
+    const created = await putNewlyCreated(setup.edge, '?share=true', data);
     expect(created.sharedBlobObject).toMatch(/^0x[0-9a-f]{64}$/);
     expect(created.blobObject.certifiedEpoch).not.toBeNull();
 
@@ -116,19 +68,18 @@ describe('PUT /v1/blobs?share=true', () => {
     const [wrapped] = (await sui().core.getObjects({ objectIds: [created.blobObject.id] })).objects;
     expect(wrapped).toBeInstanceOf(Error);
 
-    expect(await walrus().readBlob({ blobId: created.blobObject.blobId })).toEqual(data);
-    const served = await fetch(`${edge.url}/v1/blobs/${created.blobObject.blobId}`);
+    expect(await devnetWalrus(setup.devnet).readBlob({ blobId: created.blobObject.blobId })).toEqual(data);
+    const served = await fetch(`${setup.edge.url}/v1/blobs/${created.blobObject.blobId}`);
     expect(served.status).toBe(200);
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(data);
   });
 
   it('a permanent shared blob is answered alreadyCertified the next time, by the event of the transaction that certified and shared it', async () => {
     const data = randomBytes(9_000, 2102);
-    const first = await put('?share=true&permanent=true&epochs=2', data);
-    expect(first.status, JSON.stringify(first.json)).toBe(200);
-    const sharedId = first.json.newlyCreated!.sharedBlobObject!;
-    const again = await put('?permanent=true', data);
-    expect(again.json.alreadyCertified).toMatchObject({ blobId: first.json.newlyCreated!.blobObject.blobId });
+    const first = await putNewlyCreated(setup.edge, '?share=true&permanent=true&epochs=2', data);
+    const sharedId = first.sharedBlobObject!;
+    const again = await putBlob(setup.edge, '?permanent=true', data);
+    expect(again.json.alreadyCertified).toMatchObject({ blobId: first.blobObject.blobId });
     const event = again.json.alreadyCertified!.event!;
     expect(event.txDigest).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/);
     const transaction = await sui().core.getTransaction({
@@ -146,7 +97,8 @@ describe('PUT /v1/blobs?share=true', () => {
   });
 
   it('share together with send_object_to is a 400', async () => {
-    const answer = await put(
+    const answer = await putBlob(
+      setup.edge,
       `?share=true&send_object_to=${new Ed25519Keypair().toSuiAddress()}`,
       randomBytes(100, 2103),
     );

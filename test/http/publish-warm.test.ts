@@ -3,12 +3,12 @@
 // blob's bytes in Redis under the documented keys, and the nodes' own request counters.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
+import type { RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../support/devnet.ts';
 import { countedDuring } from '../support/node-stats.ts';
+import { putNewlyCreated, startPublishingEdge } from '../support/publishing.ts';
 import { bytesInRedis } from '../support/witnesses.ts';
 import { waitFor } from './http-helpers.ts';
 
@@ -21,30 +21,12 @@ const dirs = [tempDir('publish-warm-a'), tempDir('publish-warm-b')];
 let redis: Redis;
 
 const edgeOn = (dataDir: string, warm: 'true' | 'false') =>
-  startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      DEVNET_DIR: devnet.dir,
-      PUBLISHER_SUB_WALLETS: '0',
-      PUBLISH_WARM_CACHE: warm,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-    }),
-  );
+  startPublishingEdge(devnet, dataDir, { PUBLISH_WARM_CACHE: warm, REDIS_URL, REDIS_PREFIX: prefix });
 const redisUp = (edge: RunningEdge) => async () =>
   ((await (await fetch(`${edge.url}/readyz`)).json()) as { redis: string }).redis === 'up';
 
-async function publish(edge: RunningEdge, data: Uint8Array): Promise<string> {
-  const response = await fetch(`${edge.url}/v1/blobs?epochs=2`, {
-    method: 'PUT',
-    body: new Uint8Array(data),
-  });
-  expect(response.status).toBe(200);
-  const body = (await response.json()) as { newlyCreated: { blobObject: { blobId: string } } };
-  return body.newlyCreated.blobObject.blobId;
-}
+const publish = async (edge: RunningEdge, data: Uint8Array) =>
+  (await putNewlyCreated(edge, '?epochs=2', data)).blobObject.blobId;
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ nodes: 7, shards: 100 });
