@@ -139,9 +139,11 @@ const ConfigSchema = z.object({
   GCP_KMS_KEY_VERSION: z.string().min(1).optional(),
   /**
    * The Cloud KMS gRPC endpoint; default cloudkms.googleapis.com:443. `host[:port]` or
-   * `https://host[:port]` (port 443 by default): TLS with Google credentials (GOOGLE_APPLICATION_CREDENTIALS
-   * or the workload's identity), e.g. a Private Service Connect endpoint. `http://host:port`: plaintext
-   * and no Google credentials at all, for a local stand-in or a proxy that authenticates onward.
+   * `https://host[:port]` (port 443 by default): TLS with Google credentials
+   * (GOOGLE_APPLICATION_CREDENTIALS or the workload's identity), e.g. a Private Service Connect
+   * endpoint; a private CA is trusted through @grpc/grpc-js's GRPC_DEFAULT_SSL_ROOTS_FILE_PATH (which
+   * replaces Node's trust store). `http://host:port`: plaintext and no Google credentials at all, for
+   * a local stand-in or a proxy that authenticates onward.
    */
   GCP_KMS_ENDPOINT: z
     .string()

@@ -1,8 +1,9 @@
 // A local stand-in for Google Cloud KMS, for the operator's KMS signer (src/publish/sponsor/
-// operator-key.ts, SUI_KMS=gcp): a gRPC server (plaintext, or TLS with a given certificate) for google.cloud.kms.v1.KeyManagementService,
-// its service definition loaded from the descriptor @google-cloud/kms ships (build/protos/protos.json,
-// the one its client encodes with), for one real key version made here with @noble/curves, secp256k1
-// (EC_SIGN_SECP256K1_SHA256, the default) or P-256 (EC_SIGN_P256_SHA256).
+// operator-key.ts, SUI_KMS=gcp): a gRPC server (plaintext, or TLS with a given certificate) for
+// google.cloud.kms.v1.KeyManagementService, its service definition loaded from the descriptor
+// @google-cloud/kms ships (build/protos/protos.json, the one its client encodes with), for one real
+// key version made here with @noble/curves, secp256k1 (EC_SIGN_SECP256K1_SHA256, the default) or
+// P-256 (EC_SIGN_P256_SHA256).
 //   GetPublicKey {name} → {pem, algorithm, pemCrc32c, name, protectionLevel}
 //   AsymmetricSign {name, data | digest.sha256, dataCrc32c?, digestCrc32c?} → {signature: DER ECDSA,
 //     signatureCrc32c, verifiedDataCrc32c, verifiedDigestCrc32c, name, protectionLevel}
@@ -108,7 +109,8 @@ export async function startGcpKmsStandin(
     `projects/standin-project/locations/europe-west1/keyRings/edge/cryptoKeys/` +
     `operator-${crypto.randomUUID()}/cryptoKeyVersions/1`;
   const spki = new Uint8Array([...curve.spkiHeader, ...curve.ecdsa.getPublicKey(secretKey, false)]);
-  const pem = `-----BEGIN PUBLIC KEY-----\n${toBase64(spki).replace(/.{64}/g, '$&\n')}\n-----END PUBLIC KEY-----\n`;
+  const base64Lines = toBase64(spki).replace(/.{64}/g, '$&\n');
+  const pem = `-----BEGIN PUBLIC KEY-----\n${base64Lines}\n-----END PUBLIC KEY-----\n`;
   const counts = { GetPublicKey: 0, AsymmetricSign: 0, refused: 0 };
   const authorizations: string[] = [];
   let useOtherKey = false;

@@ -328,41 +328,40 @@ function gcpKmsEndpoint(value: string | undefined): GcpKmsEndpoint {
   };
 }
 
-// Each KMS call's deadline, retries of UNAVAILABLE / DEADLINE_EXCEEDED included: @google-cloud/kms's
-// default is 60 s (key_management_service_client_config.json), so a wrong endpoint would hold start-up,
-// and every upload's signature, for a minute before failing.
+// Each KMS call's deadline, retries of UNAVAILABLE / DEADLINE_EXCEEDED included (the back-off after
+// the last attempt may overshoot it by a few seconds): @google-cloud/kms's default is 60 s
+// (key_management_service_client_config.json), so a wrong endpoint would hold start-up, and every
+// upload's signature, for a minute or more before failing.
 const GCP_KMS_CALL_TIMEOUT_MS = 10_000;
 
 async function gcpKmsClient(endpoint: GcpKmsEndpoint) {
   const { KeyManagementServiceClient } = await import('@google-cloud/kms');
-  const options: NonNullable<ConstructorParameters<typeof KeyManagementServiceClient>[0]> = {
+  type ClientOptions = NonNullable<ConstructorParameters<typeof KeyManagementServiceClient>[0]>;
+  const callDeadline = { timeout_millis: GCP_KMS_CALL_TIMEOUT_MS };
+  const options: ClientOptions = {
     apiEndpoint: endpoint.host,
     port: endpoint.port,
     clientConfig: {
       interfaces: {
         'google.cloud.kms.v1.KeyManagementService': {
-          methods: {
-            GetPublicKey: { timeout_millis: GCP_KMS_CALL_TIMEOUT_MS },
-            AsymmetricSign: { timeout_millis: GCP_KMS_CALL_TIMEOUT_MS },
-          },
+          methods: { GetPublicKey: callDeadline, AsymmetricSign: callDeadline },
         },
       },
     },
   };
-  if (endpoint.plaintext) {
-    // With `sslCreds` google-gax uses them as the channel's credentials and attaches no Google ones
-    // (google-gax/build/src/grpc.js _getCredentials). The credentials and the gRPC module that checks
-    // them must be the same copy of @grpc/grpc-js, so the module is passed along. The universe domain
-    // is given because createStub asks the credentials for theirs otherwise (grpc.js createStub), which
-    // sends GoogleAuth looking for credentials this endpoint never uses (down to the GCE metadata server).
-    const grpc = await import('@grpc/grpc-js');
-    Object.assign(options, {
-      grpc,
-      sslCreds: grpc.credentials.createInsecure(),
-      universeDomain: 'googleapis.com',
-    });
-  }
-  return new KeyManagementServiceClient(options);
+  if (!endpoint.plaintext) return new KeyManagementServiceClient(options);
+  // With `sslCreds` google-gax uses them as the channel's credentials and attaches no Google ones
+  // (google-gax/build/src/grpc.js _getCredentials). The credentials and the gRPC module that checks
+  // them must be the same copy of @grpc/grpc-js, so the module is passed along. The universe domain
+  // is given because createStub asks the credentials for theirs otherwise (grpc.js createStub), which
+  // sends GoogleAuth looking for credentials this endpoint never uses (down to the GCE metadata server).
+  const grpc = await import('@grpc/grpc-js');
+  return new KeyManagementServiceClient({
+    ...options,
+    grpc,
+    sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
+  });
 }
 
 /** The SubjectPublicKeyInfo inside a PEM `PUBLIC KEY` block, as Cloud KMS's GetPublicKey answers it. */
@@ -383,11 +382,18 @@ async function gcpKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
   const { GcpKmsSigner } = await import('@mysten/signers/gcp');
   try {
     const client = await gcpKmsClient(endpoint);
+    // Connecting (credentials, channel) first, awaited here: every method of the generated client
+    // starts with `this.initialize().catch((err) => { throw err; })` (@google-cloud/kms 5.7.0,
+    // build/src/v1/key_management_service_client.js line 608 for getPublicKey), so a failure there,
+    // such as missing Google credentials, also surfaces as an unhandled rejection, which ends Node
+    // with the raw error. Once initialized, it is never redone.
+    await client.initialize();
     const [answer] = await client.getPublicKey({ name });
     const curve = GCP_ALGORITHMS[String(answer.algorithm)];
     if (!curve)
       throw new Error(
-        `algorithm ${String(answer.algorithm ?? 'missing')}: Sui needs EC_SIGN_SECP256K1_SHA256 or EC_SIGN_P256_SHA256`,
+        `algorithm ${String(answer.algorithm ?? 'missing')}: ` +
+          'Sui needs EC_SIGN_SECP256K1_SHA256 or EC_SIGN_P256_SHA256',
       );
     if (!answer.pem) throw new Error('GetPublicKey answered no PEM');
     const publicKey = publicKeyFromSpki(curve, spkiFromPem(answer.pem));
@@ -395,8 +401,14 @@ async function gcpKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
   } catch (error) {
     // gRPC's status line (`5 NOT_FOUND: …`, `7 PERMISSION_DENIED: …`) names the resource, never the
     // credentials; google-auth-library's "Could not load the default credentials" names none either.
+    // But it passes on JSON.parse's error for a broken credentials file, and that can quote the file,
+    // a service account's private key included.
+    const reason =
+      error instanceof SyntaxError
+        ? 'the Google credentials file (GOOGLE_APPLICATION_CREDENTIALS) is not valid JSON'
+        : oneLine(gcpErrorSummary(error));
     throw new OperatorKeyError(
-      `SUI_KMS=gcp: cannot read the public key of ${name} at ${endpoint.label}: ${oneLine(gcpErrorSummary(error))}`,
+      `SUI_KMS=gcp: cannot read the public key of ${name} at ${endpoint.label}: ${reason}`,
     );
   }
 }

@@ -211,12 +211,15 @@ describe('operator key in Google Cloud KMS (SUI_KMS=gcp, GCP_KMS_ENDPOINT)', () 
     try {
       expect(tlsKms.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
       const message = 'over TLS';
+      const configModule = import.meta.resolve('../../../src/config.ts');
+      const operatorKeyModule = import.meta.resolve('../../../src/publish/sponsor/operator-key.ts');
       const child = await runNode(
-        `const { loadConfig } = await import(${JSON.stringify(import.meta.resolve('../../../src/config.ts'))});
-         const { loadOperatorSigner } = await import(${JSON.stringify(import.meta.resolve('../../../src/publish/sponsor/operator-key.ts'))});
+        `const { loadConfig } = await import(${JSON.stringify(configModule)});
+         const { loadOperatorSigner } = await import(${JSON.stringify(operatorKeyModule)});
          const { pino } = await import('pino');
          const signer = await loadOperatorSigner(loadConfig(process.env), pino({ level: 'silent' }));
-         const { signature } = await signer.signPersonalMessage(new TextEncoder().encode(${JSON.stringify(message)}));
+         const bytes = new TextEncoder().encode(${JSON.stringify(message)});
+         const { signature } = await signer.signPersonalMessage(bytes);
          console.log(JSON.stringify({ address: signer.toSuiAddress(), signature }));
          process.exit(0);`,
         {
@@ -249,6 +252,28 @@ describe('operator key in Google Cloud KMS (SUI_KMS=gcp, GCP_KMS_ENDPOINT)', () 
       await tlsKms.close();
     }
   }, 30_000);
+
+  it('a broken Google credentials file stops start-up without quoting it', async () => {
+    const dir = tempDir('gcp-service-account');
+    dirs.push(dir);
+    const keyFile = join(dir.path, 'service-account.json');
+    // A PEM where the JSON should be: JSON.parse's own message would quote its start.
+    writeFileSync(keyFile, '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n');
+    process.env['GOOGLE_APPLICATION_CREDENTIALS'] = keyFile;
+    try {
+      // A TLS endpoint: Google credentials are looked up (before anything is sent, so none answers).
+      const failure = loadOperatorSigner(
+        kmsConfig({ ...kmsEnv(kms), GCP_KMS_ENDPOINT: '127.0.0.1:9' }),
+        silent,
+      ).catch((error: Error) => error.message);
+      expect(await failure).toBe(
+        `SUI_KMS=gcp: cannot read the public key of ${kms.versionName} at 127.0.0.1:9: ` +
+          'the Google credentials file (GOOGLE_APPLICATION_CREDENTIALS) is not valid JSON',
+      );
+    } finally {
+      delete process.env['GOOGLE_APPLICATION_CREDENTIALS'];
+    }
+  });
 
   it('GCP_KMS_ENDPOINT with a path or a foreign scheme is refused by the configuration', () => {
     for (const endpoint of ['http://127.0.0.1:1/v1', 'grpc://127.0.0.1:1', 'host:port'])
