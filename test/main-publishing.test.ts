@@ -2,7 +2,6 @@
 // gRPC endpoint): the publisher runs only with an operator key, and then only with PUBLISHER_AUTH set
 // — an open publisher spends the operator's WAL for anyone — and pays from that key's wallet.
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
-import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
@@ -10,6 +9,7 @@ import type { RunningDevnet } from '../src/devnet/devnet.ts';
 import { startEdge, type EdgeOverrides } from '../src/main.ts';
 import { randomBytes } from './protocol/oracle.ts';
 import { startTestDevnet, tempDir } from './support/devnet.ts';
+import { objectOwner, putNewlyCreated, walletBalances } from './support/publishing.ts';
 
 let devnet: RunningDevnet;
 const dirs: { remove(): void }[] = [];
@@ -55,18 +55,11 @@ describe('publishing on testnet/mainnet', () => {
   });
 
   it('with an operator key and PUBLISHER_AUTH unset, the edge refuses to start, before any funds move', async () => {
-    const balances = async () =>
-      JSON.stringify(
-        (
-          await new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }).core.listBalances({
-            owner: operator.toSuiAddress(),
-          })
-        ).balances,
-      );
+    const balances = () => walletBalances(devnet, operator.toSuiAddress());
     const before = await balances();
     // Four sub-wallets by default: starting would fund them from the operator's wallet.
     await expect(onTestnet({ SUI_PRIVATE_KEY: operator.getSecretKey() })).rejects.toThrow(/PUBLISHER_AUTH/);
-    expect(await balances()).toBe(before);
+    expect(await balances()).toEqual(before);
   });
 
   it("with PUBLISHER_AUTH=none the operator's wallet pays for what is published", async () => {
@@ -76,20 +69,8 @@ describe('publishing on testnet/mainnet', () => {
       PUBLISHER_SUB_WALLETS: '0',
     });
     try {
-      const response = await fetch(`${edge.url}/v1/blobs?permanent=true`, {
-        method: 'PUT',
-        body: randomBytes(5_000, 7001) as BodyInit,
-      });
-      const json = (await response.json()) as { newlyCreated: { blobObject: { id: string } } };
-      expect(response.status).toBe(200);
-      const [object] = (
-        await new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' }).core.getObjects({
-          objectIds: [json.newlyCreated.blobObject.id],
-        })
-      ).objects;
-      expect((object as { owner: { AddressOwner?: string } }).owner.AddressOwner).toBe(
-        operator.toSuiAddress(),
-      );
+      const created = await putNewlyCreated(edge, '?permanent=true', randomBytes(5_000, 7001));
+      expect(await objectOwner(devnet, created.blobObject.id)).toBe(operator.toSuiAddress());
     } finally {
       await edge.stop();
     }

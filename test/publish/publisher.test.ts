@@ -4,7 +4,6 @@
 // Witnesses: the signer's WAL as Sui holds it, the Blob object and the bytes as the SDK reads them.
 import { join } from 'node:path';
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
-import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { WalrusClient } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +16,14 @@ import { singleSignerSponsor } from '../../src/publish/sponsor/sponsor.ts';
 import { fetchTransport } from '../../src/network/transport/node-transport.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../support/devnet.ts';
+import { devnetSui, devnetWalrus, walletBalances } from '../support/publishing.ts';
 
 let devnet: RunningDevnet;
 const dir = tempDir('publisher');
 const signer = new Ed25519Keypair();
 
-const sui = () => new SuiGrpcClient({ baseUrl: devnet.suiUrl, network: 'localnet' });
-const walrus = () =>
-  new WalrusClient({ packageConfig: devnet.packageConfig, suiClient: sui(), storageNodeUrlScheme: 'http' });
+const sui = () => devnetSui(devnet);
+const walrus = () => devnetWalrus(devnet);
 
 /** The SDK's client, except that register transactions execute and then "lose" their answer. */
 function losingRegisterAnswers(real: WalrusClient, when: 'after' | 'before'): WalrusClient {
@@ -61,10 +60,8 @@ function publisher(client: WalrusClient | (() => WalrusClient)) {
   });
 }
 
-async function wal(): Promise<bigint> {
-  const { balances } = await sui().core.listBalances({ owner: signer.toSuiAddress() });
-  return BigInt(balances.find((b) => b.coinType.endsWith('::wal::WAL'))?.balance ?? 0);
-}
+/** The signer's WAL, by Sui's own account. */
+const wal = async () => (await walletBalances(devnet, signer.toSuiAddress())).wal;
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ nodes: 11, shards: 100 });
