@@ -68,6 +68,7 @@ import { uploadRelayMetrics } from './publish/relay/upload-relay-metrics.ts';
 import { relayBlob, type UploadRelayDeps } from './publish/relay/upload-relay.ts';
 import { createPublisher } from './publish/publisher.ts';
 import { backgroundTasks } from './publish/distribution-background.ts';
+import { sharedUploadSlots } from './publish/distribution-slots.ts';
 import { fileRegistrationBook } from './publish/registration-book.ts';
 import { publisherAuthorizer } from './publish/auth/publisher-authorizer.ts';
 import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish/auth/replay-guard.ts';
@@ -576,6 +577,8 @@ async function buildPublisher(
       requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
       observer: metrics.distribution,
       background: stragglers,
+      // Concurrent uploads share the nodes' bandwidth: the oldest without a quorum goes first.
+      shared: sharedUploadSlots(),
     },
     observer: metrics.observer,
   });

@@ -24,7 +24,8 @@ export interface NodeUpload {
   blobId: string;
   nShards: number;
   persistence: { kind: 'permanent' } | { kind: 'deletable'; objectId: string };
-  /** Limits of the metadata and sliver uploads, and of the confirmation request. */
+  /** Limits of the metadata upload, the sliver uploads and the confirmation request. */
+  metadataLimits: Omit<RequestLimits, 'onRetry'>;
   uploadLimits: Omit<RequestLimits, 'onRetry'>;
   confirmationLimits: Omit<RequestLimits, 'onRetry'>;
   /** Called before each retry, with the request's kind. */
@@ -48,7 +49,11 @@ export async function uploadToNode(job: NodeUpload): Promise<NodeUploadEnd> {
   const request: Request = (kind, signal, send) =>
     requestWithRetries(
       {
-        ...(kind === 'confirmation' ? job.confirmationLimits : job.uploadLimits),
+        ...(kind === 'confirmation'
+          ? job.confirmationLimits
+          : kind === 'metadata'
+            ? job.metadataLimits
+            : job.uploadLimits),
         onRetry: () => job.onRetry(kind),
       },
       signal,

@@ -5,14 +5,16 @@
 //
 // How a distribution goes:
 // - Every node at once (distribution-node.ts), with at most `maxRequestsPerNode` requests in flight per
-//   node and `maxRequests` uploads in all; a transient failure is retried on the same node as the shared
+//   node and `maxRequests` uploads in all, those shared slots granted quorum-first (every node's
+//   metadata, then the heaviest nodes' slivers: distribution-slots.ts), and with `shared` slots also
+//   ordered across the service's concurrent distributions (those without a quorum, older first); a transient failure is retried on the same node as the shared
 //   attempt policy says (read/attempt-policy.ts, the reads' table); each request has a timeout and the
 //   whole distribution a deadline (`deadlineMs`).
 // - Confirmations are tallied as nodes finish (distribution-confirmations.ts: grouped by message, one
 //   aggregate BLS check, one by one only when that fails). Once the valid ones cover a quorum, more are
 //   awaited only for a grace of `graceMs + graceFactor × the time the quorum took` (the official client's
-//   sliver-write extra time, 500 ms + 0.5×), then the certificate is returned: a node that is down or
-//   never confirms costs at most that grace.
+//   sliver-write extra time, 500 ms + 0.5×; none by default when a `background` carries the stragglers
+//   on), then the certificate is returned: a node that is down or never confirms costs at most that grace.
 // - As soon as the nodes still pending cannot bring a quorum, or at the deadline, the answer is
 //   `insufficient-confirmations` with the weight that did confirm.
 // - Stragglers, nodes still uploading when the certificate is returned: with a `background` hook their
@@ -30,8 +32,9 @@ import type { Committee } from '../network/committee.ts';
 import { StorageNodeClient } from '../network/storage-node-client.ts';
 import type { NodeTransport } from '../network/transport/node-transport.ts';
 import { retryingPolicy } from '../read/attempt-policy.ts';
-import { reconstructionLimiter } from '../read/limiter.ts';
+import { reconstructionLimiter, type ReconstructionLimiter } from '../read/limiter.ts';
 import type { BackgroundWork } from './distribution-background.ts';
+import { prioritySlots, quorumFirstRanks, type SharedUploadSlots } from './distribution-slots.ts';
 import {
   ConfirmationTally,
   type BlobCertificate,
@@ -41,6 +44,7 @@ import { uploadToNode, type NodeUploadEnd, type UploadRequestKind } from './dist
 
 export type { BlobCertificate, NodeConfirmation } from './distribution-confirmations.ts';
 export type { BackgroundWork } from './distribution-background.ts';
+export { sharedUploadSlots, type SharedUploadSlots } from './distribution-slots.ts';
 export type { UploadRequestKind } from './distribution-node.ts';
 
 /** Which confirmation the nodes sign: for the blob ID, or for one deletable Blob object (0x + 64 hex). */
@@ -58,7 +62,11 @@ export interface DistributeInput {
   deadlineMs?: number;
   /** Each request to a node (default 30 s), never past the deadline. */
   requestTimeoutMs?: number;
-  /** Wait after the quorum for more nodes: graceMs + graceFactor × time to quorum (default 500 ms, 0.5). */
+  /**
+   * Wait after the quorum for more nodes: graceMs + graceFactor × time to quorum. Default: the official
+   * client's 500 ms + 0.5× without a `background` (it is the stragglers' only chance to finish); none
+   * with one, where they go on anyway and the certificate needs no more signers than a quorum.
+   */
   graceMs?: number;
   graceFactor?: number;
   /** Requests in flight per node (default 8): enough to fill a link, few enough not to flood a node. */
@@ -70,6 +78,11 @@ export interface DistributeInput {
   observer?: DistributionObserver;
   /** Takes over uploads to stragglers after the return; without it they are aborted then. */
   background?: BackgroundWork;
+  /**
+   * Upload slots shared with the service's other distributions (those without a quorum, older first),
+   * in place of `maxRequests`.
+   */
+  shared?: SharedUploadSlots;
 }
 
 /** The tuning and hooks of a distribution, for callers that pass them through (storeBlob). */
@@ -156,8 +169,17 @@ export function distributeBlob(input: DistributeInput): Promise<DistributeOutcom
     backoffMs: settings.backoffMs,
     maxBackoffMs: settings.maxBackoffMs,
   });
-  // The reader's limiter as a plain semaphore (unbounded queue): slots for this distribution's uploads.
-  const allUploads = reconstructionLimiter(settings.maxRequests, Infinity);
+  // Slots for this distribution's uploads: every node's metadata first (small, and a node takes no
+  // sliver before it), then slivers by the node's rank, heaviest first (distribution-slots.ts).
+  const allUploads = prioritySlots(settings.maxRequests);
+  const shared = input.shared?.forDistribution(() => phase === 'collecting');
+  // With shared slots they alone bound the uploads (this distribution's own limit would let each
+  // concurrent one keep its requests in flight whatever its turn); without, this distribution's own.
+  const uploadSlots = (rank: number): ReconstructionLimiter => (shared ? shared(rank) : allUploads.at(rank));
+  const ranks = quorumFirstRanks(
+    committee.nodes.map((node) => node.shards.length),
+    encoded.blobId[0] ?? 0,
+  );
   const tally = new ConfirmationTally(committee);
   const ended: ({ end: NodeUploadEnd; ms: number } | undefined)[] = committee.nodes.map(() => undefined);
   let pendingShards = committee.nodes.reduce((sum, node) => sum + node.shards.length, 0);
@@ -186,7 +208,8 @@ export function distributeBlob(input: DistributeInput): Promise<DistributeOutcom
         blobId,
         nShards: n,
         persistence,
-        uploadLimits: { ...limits, slots: [perNode, allUploads] },
+        metadataLimits: { ...limits, slots: [perNode, uploadSlots(-1)] },
+        uploadLimits: { ...limits, slots: [perNode, uploadSlots(ranks[index]!)] },
         // A confirmation is tiny and may hang on a bad node: it takes no upload slot from the others.
         confirmationLimits: { ...limits, slots: [perNode] },
         onRetry: (kind) => observer.requestRetried(kind),
@@ -420,8 +443,8 @@ function withDefaults(input: DistributeInput): typeof DEFAULTS {
   return {
     deadlineMs: input.deadlineMs ?? DEFAULTS.deadlineMs,
     requestTimeoutMs: input.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
-    graceMs: input.graceMs ?? DEFAULTS.graceMs,
-    graceFactor: input.graceFactor ?? DEFAULTS.graceFactor,
+    graceMs: input.graceMs ?? (input.background ? 0 : DEFAULTS.graceMs),
+    graceFactor: input.graceFactor ?? (input.background ? 0 : DEFAULTS.graceFactor),
     maxRequestsPerNode: input.maxRequestsPerNode ?? DEFAULTS.maxRequestsPerNode,
     maxRequests: input.maxRequests ?? DEFAULTS.maxRequests,
     attemptsPerRequest: retry.attemptsPerRequest ?? DEFAULTS.attemptsPerRequest,
