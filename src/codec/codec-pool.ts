@@ -1,12 +1,13 @@
 // Node's codec: a fixed pool of worker threads, each with its own walrus-wasm instance and RS tables.
 // Jobs wait in one priority queue here (lower priority value first, FIFO among equals) and each worker
-// holds at most two at a time, so an urgent job (the next row to stream) never sits behind a long
-// backlog inside a worker. A worker that dies fails its jobs and is replaced.
+// holds at most two at a time — one only while it encodes a blob — so an urgent job (the next row to
+// stream) never sits behind a long backlog inside a worker. A worker that dies fails its jobs and is
+// replaced. The workers run at a lower OS priority than the event loop (CodecPoolOptions.niceness).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EncodedBlob } from './blob-encoder.ts';
 import type { Codec, DecodeJob, VerifySliverJob } from './codec.ts';
-import type { WorkerAnswer, WorkerJob } from './codec-worker.ts';
+import type { WorkerAnswer, WorkerJob, WorkerSetup } from './codec-worker.ts';
 
 /** A job as posted, before the pool numbers it (Omit distributed over the union). */
 type UnnumberedJob = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
@@ -27,7 +28,18 @@ interface Slot {
 
 const JOBS_PER_WORKER = 2;
 
-export function codecPool(size = Math.max(1, availableParallelism())): Codec {
+const isWholeBlob = (job: Queued) => job.message.kind === 'encode' || job.message.kind === 'blob-id';
+
+export interface CodecPoolOptions {
+  /**
+   * The workers' OS niceness (default 10): encoding a large blob must not take the CPU from the event
+   * loop serving reads on a busy machine (codec-worker.ts). 0 keeps them at the loop's priority.
+   */
+  niceness?: number;
+}
+
+export function codecPool(size = Math.max(1, availableParallelism()), options: CodecPoolOptions = {}): Codec {
+  const setup: WorkerSetup = { niceness: options.niceness ?? 10 };
   let nextId = 0;
   let nextSeq = 0;
   let closed = false;
@@ -35,7 +47,7 @@ export function codecPool(size = Math.max(1, availableParallelism())): Codec {
   const queue: Queued[] = [];
 
   const spawn = (): Slot => {
-    const worker = new Worker(new URL('./codec-worker.ts', import.meta.url));
+    const worker = new Worker(new URL('./codec-worker.ts', import.meta.url), { workerData: setup });
     const slot: Slot = { worker, running: new Map() };
     worker.on('message', (answer: WorkerAnswer) => {
       const job = slot.running.get(answer.id);
@@ -63,12 +75,20 @@ export function codecPool(size = Math.max(1, availableParallelism())): Codec {
     slot.running.clear();
   };
 
+  /**
+   * A worker running a whole blob's work (an encode or a re-encode: seconds) takes nothing more, so no
+   * job waits inside it for seconds while another worker may come free first.
+   */
+  const hasRoom = (slot: Slot) =>
+    slot.running.size < JOBS_PER_WORKER && ![...slot.running.values()].some(isWholeBlob);
+
   /** Hands queued jobs, most urgent first, to workers with room. */
   const dispatch = () => {
     for (;;) {
       if (queue.length === 0) break;
-      const slot = slots.reduce((best, s) => (s.running.size < best.running.size ? s : best));
-      if (slot.running.size >= JOBS_PER_WORKER) break;
+      const open = slots.filter(hasRoom);
+      if (open.length === 0) break;
+      const slot = open.reduce((best, s) => (s.running.size < best.running.size ? s : best));
       let bestIndex = 0;
       for (let i = 1; i < queue.length; i++) {
         const a = queue[i]!;

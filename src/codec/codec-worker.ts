@@ -1,5 +1,7 @@
 // A codec worker thread: runs jobs posted by codec-pool.ts and answers with results (transferring bytes).
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { encodeBlob } from './blob-encoder.ts';
 import { blobIdOfNow, decodeNow, verifySliverNow, type DecodeJob, type VerifySliverJob } from './codec.ts';
 
@@ -11,6 +13,30 @@ export type WorkerJob =
 
 export type WorkerAnswer =
   { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/** What the pool hands each worker at its start. */
+export interface WorkerSetup {
+  /** This thread's OS niceness (0 = as the event loop; higher yields the CPU to it). */
+  niceness: number;
+}
+
+lowerThreadPriority((workerData as WorkerSetup | undefined)?.niceness ?? 0);
+
+/**
+ * A blob's encoding holds a core for seconds: at a higher niceness than the event loop's thread, the
+ * kernel gives the loop (which serves reads, cached hits included) the CPU first whenever both want it.
+ * Linux schedules threads on their own, addressed by thread ID (/proc/thread-self); elsewhere, or
+ * without the permission, the worker simply keeps the process's priority.
+ */
+function lowerThreadPriority(niceness: number): void {
+  if (niceness <= 0) return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
+  } catch {
+    // Not Linux, or not allowed: same priority as the event loop.
+  }
+}
 
 parentPort!.on('message', (message: WorkerJob) => {
   try {

@@ -1,0 +1,49 @@
+// The codec pool's workers, as the kernel sees them: their threads run at the niceness the pool was
+// given (witness: /proc/self/task/*/stat, field 19), so encoding yields the CPU to the event loop.
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeBlob } from '../../src/codec/blob-encoder.ts';
+import { codecPool } from '../../src/codec/codec-pool.ts';
+import type { Codec } from '../../src/codec/codec.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+
+/** A thread's niceness, by the kernel's own account. */
+function niceness(tid: string | number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  // Fields after the command name (in parentheses, may hold spaces); nice is field 19 of the line.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/** The niceness of each of this process's threads. */
+function threadNiceness(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      return [niceness(tid)];
+    } catch {
+      return []; // a thread that ended meanwhile
+    }
+  });
+}
+
+let pool: Codec | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+describe('codecPool', () => {
+  it('runs its workers at the niceness given, the event loop thread untouched, and encodes as inline', async () => {
+    const before = threadNiceness().filter((nice) => nice === 7).length;
+    pool = codecPool(2, { niceness: 7 });
+    const data = randomBytes(50_000, 11);
+    // Two encodes at once: one per worker (a worker encoding takes no second job).
+    const [a, b] = await Promise.all([pool.encode(data, 100), pool.encode(data, 100)]);
+    expect(threadNiceness().filter((nice) => nice === 7).length - before).toBe(2);
+    expect(niceness(process.pid)).toBe(0);
+    const inline = encodeBlob(data, 100);
+    for (const encoded of [a, b]) {
+      expect(encoded.blobId).toEqual(inline.blobId);
+      expect(encoded.primary).toEqual(inline.primary);
+    }
+  });
+});
