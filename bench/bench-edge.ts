@@ -12,6 +12,8 @@ export interface EdgeMemory {
   peakRss: number;
   baselineBuffers: number;
   peakBuffers: number;
+  /** The event loop's delay over the span (ms): what a request arriving meanwhile waited at worst. */
+  loopDelayMs: { p50: number; p99: number; max: number };
 }
 
 export interface BenchEdge {
@@ -24,9 +26,17 @@ export interface BenchEdge {
 export async function startBenchEdge(devnetDir: string, env: Record<string, string>): Promise<BenchEdge> {
   const dataDir = mkdtempSync(join(devnetDir, 'bench-edge-'));
   const probeFile = join(dataDir, 'memory.json');
+  // BENCH_EDGE_CPU_PROF=DIR: the edge writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_EDGE_CPU_PROF;
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', join(import.meta.dirname, 'memory-probe.ts'), join(ROOT, 'src/main.ts')],
+    [
+      '--expose-gc',
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      '--import',
+      join(import.meta.dirname, 'memory-probe.ts'),
+      join(ROOT, 'src/main.ts'),
+    ],
     {
       env: {
         ...process.env,

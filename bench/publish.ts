@@ -68,10 +68,36 @@ async function put(edge: BenchEdge, file: string): Promise<string> {
   return blobId;
 }
 
+/** The edge's summed publish phase times (s) from its /metrics: encode, register, upload, certify... */
+async function phaseSeconds(edge: BenchEdge): Promise<Map<string, number>> {
+  const text = await (await fetch(`${edge.url}/metrics`)).text();
+  const sums = new Map<string, number>();
+  for (const match of text.matchAll(
+    /^walrus_edge_publish_(phase|quorum)_seconds_sum(?:\{phase="(\w+)"\})? (\S+)$/gm,
+  ))
+    sums.set(match[2] ?? 'to quorum', Number(match[3]));
+  return sums;
+}
+
+const phaseNotes: string[] = [];
+
 async function edgeWrites(edge: BenchEdge, files: string[]) {
+  const before = await phaseSeconds(edge);
   const started = performance.now();
   const { memory } = await edge.measureMemory(() => Promise.all(files.map((file) => put(edge, file))));
-  return { ms: performance.now() - started, extraRss: memory.peakRss - memory.baselineRss };
+  const after = await phaseSeconds(edge);
+  phaseNotes.push(
+    `${files.length} upload(s): ` +
+      [...after]
+        .map(([phase, sum]) => `${phase} ${((sum - (before.get(phase) ?? 0)) / files.length).toFixed(2)} s`)
+        .join(', ') +
+      ' (mean per upload)',
+  );
+  return {
+    ms: performance.now() - started,
+    extraRss: memory.peakRss - memory.baselineRss,
+    loop: `${memory.loopDelayMs.p99.toFixed(0)} / ${memory.loopDelayMs.max.toFixed(0)} ms`,
+  };
 }
 
 async function sdkWrites(files: string[]) {
@@ -130,7 +156,7 @@ try {
   const compare = (
     name: string,
     bytes: number,
-    ours: { ms: number; extraRss: number },
+    ours: { ms: number; extraRss: number; loop: string },
     sdk: { ms: number; extraRss: number },
   ) => {
     const speedup = sdk.ms / ours.ms;
@@ -140,6 +166,7 @@ try {
       fmtS(ours.ms),
       `${(bytes / MiB / (ours.ms / 1000)).toFixed(2)} MiB/s`,
       fmtMiB(ours.extraRss),
+      ours.loop,
     ]);
     rows.push([
       '',
@@ -147,6 +174,7 @@ try {
       fmtS(sdk.ms),
       `${(bytes / MiB / (sdk.ms / 1000)).toFixed(2)} MiB/s`,
       fmtMiB(sdk.extraRss),
+      '',
     ]);
     rows.push([
       '',
@@ -154,6 +182,7 @@ try {
       `${speedup.toFixed(2)}× throughput`,
       '',
       `${(ours.extraRss / sdk.extraRss).toFixed(2)}× memory`,
+      '',
     ]);
     verdicts.push(
       `${name}: throughput ${speedup.toFixed(2)}× the SDK's (target ≥ 1.5${speedup >= 1.5 ? ', met' : ', NOT met'}), ` +
@@ -192,12 +221,13 @@ try {
   console.log(
     `\npublishing, devnet of ${values.shards} shards and ${values.nodes} nodes; the edge and the SDK each in a process of their own, ${EPOCHS} epochs, permanent\n`,
   );
-  const header = ['blob', 'writer', 'time', 'throughput', 'peak extra RSS'];
+  const header = ['blob', 'writer', 'time', 'throughput', 'peak extra RSS', 'edge loop delay p99 / max'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
+  console.log(`\nedge phases: ${phaseNotes.join('; ')}`);
   console.log(`\n${verdicts.join('\n')}`);
   console.log(
     `\ncached 64 KiB hits, ${values.connections} connections, ${seconds} s: idle p50 ${idle.p50} ms p99 ${idle.p99} ms (${idle.rps.toFixed(0)} req/s); ` +
