@@ -292,24 +292,18 @@ async function awsKmsSigner(config: OperatorKeyConfig): Promise<Signer> {
 const GCP_VERSION_NAME =
   /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[^/]+$/;
 
-/** Where Cloud KMS is reached, from GCP_KMS_ENDPOINT (validated in config.ts) or Google's default. */
+/** Where Cloud KMS is reached: GCP_KMS_ENDPOINT (validated in config.ts), or Google's. */
 interface GcpKmsEndpoint {
-  host: string;
-  port: number;
+  /** Unset: @google-cloud/kms's own default (cloudkms.googleapis.com:443, its mTLS variant included). */
+  address?: { host: string; port: number };
   /** `http://…`: plaintext, and no Google credentials are looked up or sent. */
   plaintext: boolean;
-  /** For messages: what the operator configured, normalised. */
+  /** For messages: the endpoint, normalised. */
   label: string;
 }
 
 function gcpKmsEndpoint(value: string | undefined): GcpKmsEndpoint {
-  if (value === undefined)
-    return {
-      host: 'cloudkms.googleapis.com',
-      port: 443,
-      plaintext: false,
-      label: 'cloudkms.googleapis.com:443',
-    };
+  if (value === undefined) return { plaintext: false, label: 'cloudkms.googleapis.com:443' };
   let url: URL;
   try {
     url = new URL(/^https?:\/\//.test(value) ? value : `https://${value}`);
@@ -321,8 +315,7 @@ function gcpKmsEndpoint(value: string | undefined): GcpKmsEndpoint {
   const plaintext = url.protocol === 'http:';
   const port = Number(url.port || (plaintext ? 80 : 443));
   return {
-    host: url.hostname,
-    port,
+    address: { host: url.hostname, port },
     plaintext,
     label: `${plaintext ? 'http://' : ''}${url.hostname}:${port}`,
   };
@@ -339,8 +332,7 @@ async function gcpKmsClient(endpoint: GcpKmsEndpoint) {
   type ClientOptions = NonNullable<ConstructorParameters<typeof KeyManagementServiceClient>[0]>;
   const callDeadline = { timeout_millis: GCP_KMS_CALL_TIMEOUT_MS };
   const options: ClientOptions = {
-    apiEndpoint: endpoint.host,
-    port: endpoint.port,
+    ...(endpoint.address && { apiEndpoint: endpoint.address.host, port: endpoint.address.port }),
     clientConfig: {
       interfaces: {
         'google.cloud.kms.v1.KeyManagementService': {
