@@ -23,6 +23,7 @@ import {
   publishingSetup,
   putBlob,
   putNewlyCreated,
+  readCounted,
   walletBalances,
   withoutQuorum,
   type BlobStoreJson,
@@ -277,14 +278,11 @@ describe('the read stack sees a published blob at once', () => {
   it('a read right after the PUT is served from the warmed cache: no sliver request reaches a node', async () => {
     const data = randomBytes(30_000, 1301);
     const answer = await created('', data);
-    const { result, counted } = await countedDuring(setup.devnet.committee, async () => {
-      const response = await fetch(`${setup.edge.url}/v1/blobs/${answer.blobObject.blobId}`);
-      return { status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) };
-    });
-    expect(result.status).toBe(200);
-    expect(result.bytes).toEqual(data);
-    expect(counted.total('sliver')).toBe(0);
-    expect(counted.total('metadata')).toBe(0);
+    const read = await readCounted(setup.edge, setup.devnet, answer.blobObject.blobId);
+    expect(read.status).toBe(200);
+    expect(read.bytes).toEqual(data);
+    expect(read.counted.total('sliver')).toBe(0);
+    expect(read.counted.total('metadata')).toBe(0);
   });
 
   it('a blob first read as missing (remembered) is served once it is published', async () => {

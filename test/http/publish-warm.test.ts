@@ -7,8 +7,7 @@ import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import type { RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../support/devnet.ts';
-import { countedDuring } from '../support/node-stats.ts';
-import { putNewlyCreated, startPublishingEdge } from '../support/publishing.ts';
+import { putNewlyCreated, readCounted, startPublishingEdge } from '../support/publishing.ts';
 import { bytesInRedis } from '../support/witnesses.ts';
 import { waitFor } from './http-helpers.ts';
 
@@ -54,14 +53,11 @@ describe('a published blob warms the shared cache', () => {
     );
     expect(await bytesInRedis(redis, prefix, blobId)).toEqual(data);
 
-    const { result, counted } = await countedDuring(devnet.committee, async () => {
-      const response = await fetch(`${reader.url}/v1/blobs/${blobId}`);
-      return { status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) };
-    });
-    expect(result.status).toBe(200);
-    expect(result.bytes).toEqual(data);
-    expect(counted.total('sliver')).toBe(0);
-    expect(counted.total('metadata')).toBe(0);
+    const read = await readCounted(reader, devnet, blobId);
+    expect(read.status).toBe(200);
+    expect(read.bytes).toEqual(data);
+    expect(read.counted.total('sliver')).toBe(0);
+    expect(read.counted.total('metadata')).toBe(0);
   });
 
   it('with PUBLISH_WARM_CACHE=false nothing is cached by publishing: the first read reconstructs', async () => {
@@ -70,11 +66,8 @@ describe('a published blob warms the shared cache', () => {
     const blobId = await publish(reader, data);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await bytesInRedis(redis, prefix, blobId)).toBeUndefined();
-    const { result, counted } = await countedDuring(devnet.committee, async () => {
-      const response = await fetch(`${publisher.url}/v1/blobs/${blobId}`);
-      return { status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) };
-    });
-    expect(result.bytes).toEqual(data);
-    expect(counted.total('sliver')).toBeGreaterThan(0);
+    const read = await readCounted(publisher, devnet, blobId);
+    expect(read.bytes).toEqual(data);
+    expect(read.counted.total('sliver')).toBeGreaterThan(0);
   });
 });

@@ -13,6 +13,7 @@ import type { DevnetOptions, RunningDevnet } from '../../src/devnet/devnet.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { schemaProblems, type PublisherSchema } from '../http/publisher-spec.ts';
 import { postFault, startTestDevnet, tempDir } from './devnet.ts';
+import { countedDuring, type CountsDelta } from './node-stats.ts';
 
 // ── The edge under test ────────────────────────────────────────────────────────────────────────────
 
@@ -246,6 +247,19 @@ export async function objectOwner(devnet: Pick<RunningDevnet, 'suiUrl'>, objectI
   const [object] = (await devnetSui(devnet).core.getObjects({ objectIds: [objectId] })).objects;
   if (!object || object instanceof Error) throw new Error(`Sui has no object ${objectId}`);
   return object.owner.$kind === 'AddressOwner' ? object.owner.AddressOwner : object.owner.$kind;
+}
+
+/** GET /v1/blobs/ID from an edge, with what the devnet's storage nodes counted while it was read. */
+export async function readCounted(
+  edge: { url: string },
+  devnet: Pick<RunningDevnet, 'committee'>,
+  blobId: string,
+): Promise<{ status: number; bytes: Uint8Array; counted: CountsDelta }> {
+  const { result, counted } = await countedDuring(devnet.committee, async () => {
+    const response = await fetch(`${edge.url}/v1/blobs/${blobId}`);
+    return { status: response.status, bytes: new Uint8Array(await response.arrayBuffer()) };
+  });
+  return { ...result, counted };
 }
 
 /**
