@@ -2,7 +2,7 @@
 // clients of the official publisher call it. Witnesses never take the edge's word: the official SDK
 // reads the bytes and the Blob objects over the devnet's Sui endpoint, SuiGrpcClient reads owners and
 // balances, the storage nodes' own counters say what they were asked. Every answer is validated
-// against the official spec's schemas (publisher-spec.ts says how the file maps to the service).
+// against the official spec's schemas (test/support/publisher-spec.ts says how the file maps to the service).
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

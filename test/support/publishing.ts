@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { DevnetOptions, RunningDevnet } from '../../src/devnet/devnet.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
-import { schemaProblems, type PublisherSchema } from '../http/publisher-spec.ts';
+import { schemaProblems, type PublisherSchema } from './publisher-spec.ts';
 import { postFault, startTestDevnet, tempDir } from './devnet.ts';
 import { countedDuring, type CountsDelta } from './node-stats.ts';
 
