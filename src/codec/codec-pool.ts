@@ -32,14 +32,14 @@ const isWholeBlob = (job: Queued) => job.message.kind === 'encode' || job.messag
 
 export interface CodecPoolOptions {
   /**
-   * The workers' OS niceness (default 10): encoding a large blob must not take the CPU from the event
+   * The workers' OS niceness (default 5): encoding a large blob must not take the CPU from the event
    * loop serving reads on a busy machine (codec-worker.ts). 0 keeps them at the loop's priority.
    */
   niceness?: number;
 }
 
 export function codecPool(size = Math.max(1, availableParallelism()), options: CodecPoolOptions = {}): Codec {
-  const setup: WorkerSetup = { niceness: options.niceness ?? 10 };
+  const setup: WorkerSetup = { niceness: options.niceness ?? 5 };
   let nextId = 0;
   let nextSeq = 0;
   let closed = false;
