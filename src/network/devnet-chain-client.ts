@@ -147,11 +147,18 @@ export class DevnetChainClient {
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(this.url + path, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+    const send = () =>
+      fetch(this.url + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    // A kept-alive connection the chain closed just as it was reused (timers run late on a busy
+    // machine) is reset before the request is read: the one case worth sending it again.
+    const response = await send().catch((error: Error) => {
+      if ((error.cause as { code?: string } | undefined)?.code !== 'ECONNRESET') throw error;
+      return send();
     });
     const text = await response.text();
     if (!response.ok) {
