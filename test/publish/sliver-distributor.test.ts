@@ -170,6 +170,26 @@ describe('distributeBlob on a 13-node devnet', () => {
     expect((await chain.certifyBlob(blob.objectId, outcome.certificate)).certifiedEpoch).not.toBeNull();
   });
 
+  it('waits no grace after the quorum by default when a background carries the stragglers on', async () => {
+    const blob = await registeredBlob();
+    const silent = 6;
+    await postFault(node(silent).url, 'no-confirm');
+    const background = backgroundTasks();
+    const { observer, events } = recorder();
+
+    const started = performance.now();
+    const outcome = await distribute(blob, { observer, background, deadlineMs: 30_000 });
+    const tookMs = performance.now() - started;
+    expectCertified(outcome);
+
+    // The official grace would be at least 500 ms past the quorum; here only the last check's time.
+    expect(tookMs).toBeLessThan(events.quorumMs! + 400);
+    // The silent node is left to the background, which ends its confirmation wait on shutdown.
+    expect(outcome.certificate.signers).not.toContain(silent);
+    await background.close();
+    expect((await chain.certifyBlob(blob.objectId, outcome.certificate)).certifiedEpoch).not.toBeNull();
+  });
+
   it('retries a flaky node (transient 503s) on the same node until it stores everything and signs', async () => {
     const blob = await registeredBlob();
     const flaky = 2;
