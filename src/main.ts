@@ -67,8 +67,8 @@ import { parseRelayTip } from './publish/relay/relay-tip.ts';
 import { uploadRelayMetrics } from './publish/relay/upload-relay-metrics.ts';
 import { relayBlob, type UploadRelayDeps } from './publish/relay/upload-relay.ts';
 import { createPublisher } from './publish/publisher.ts';
-import { backgroundTasks } from './publish/distribution-background.ts';
-import { sharedUploadSlots } from './publish/distribution-slots.ts';
+import { backgroundTasks, type BackgroundTasks } from './publish/distribution-background.ts';
+import { sharedUploadSlots, type SharedUploadSlots } from './publish/distribution-slots.ts';
 import { fileRegistrationBook } from './publish/registration-book.ts';
 import { publisherAuthorizer } from './publish/auth/publisher-authorizer.ts';
 import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish/auth/replay-guard.ts';
@@ -454,10 +454,16 @@ async function buildPublishing(
       storageNodeUrlScheme: chain.urlScheme,
     });
   const walrus = newWalrus();
+  // Uploads to nodes still going when a certificate is in hand finish in the background (closing
+  // stops them); concurrent uploads — the publisher's and the relay's — share the nodes' bandwidth,
+  // the oldest without a quorum first.
+  const stragglers = backgroundTasks();
+  disposer.add(() => stragglers.close());
+  const uploadSlots = sharedUploadSlots();
   const publish = await buildPublisher(
     config,
     network,
-    { sui, walrus, newWalrus },
+    { sui, walrus, newWalrus, stragglers, uploadSlots },
     cache,
     codec,
     registry,
@@ -475,6 +481,12 @@ async function buildPublishing(
     transport: network.transport,
     sui,
     tip,
+    distribution: {
+      deadlineMs: config.PUBLISH_UPLOAD_DEADLINE_MS,
+      requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
+      background: stragglers,
+      shared: uploadSlots,
+    },
   };
   const uploadRelay: UploadRelayRouteDeps = {
     tip,
@@ -494,7 +506,19 @@ async function buildPublishing(
 async function buildPublisher(
   config: EdgeConfig,
   network: EdgeNetwork,
-  { sui, walrus, newWalrus }: { sui: SuiGrpcClient; walrus: WalrusClient; newWalrus: () => WalrusClient },
+  {
+    sui,
+    walrus,
+    newWalrus,
+    stragglers,
+    uploadSlots,
+  }: {
+    sui: SuiGrpcClient;
+    walrus: WalrusClient;
+    newWalrus: () => WalrusClient;
+    stragglers: BackgroundTasks;
+    uploadSlots: SharedUploadSlots;
+  },
   cache: BlobCache,
   codec: Codec,
   registry: Registry,
@@ -555,9 +579,6 @@ async function buildPublisher(
   registerSponsorMetrics(registry, sponsor);
 
   const uploads = reconstructionLimiter(config.PUBLISH_MAX_CONCURRENT, config.PUBLISH_MAX_QUEUED);
-  // Uploads to nodes still going when a certificate is in hand finish here; closing stops them.
-  const stragglers = backgroundTasks();
-  disposer.add(() => stragglers.close());
   const metrics = publishMetrics(registry, uploads);
   const publisher = createPublisher({
     committee: (signal) => network.source.current(signal),
@@ -577,8 +598,7 @@ async function buildPublisher(
       requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
       observer: metrics.distribution,
       background: stragglers,
-      // Concurrent uploads share the nodes' bandwidth: the oldest without a quorum goes first.
-      shared: sharedUploadSlots(),
+      shared: uploadSlots,
     },
     observer: metrics.observer,
   });
