@@ -284,6 +284,9 @@ describe('an edge whose Redis hangs or dies under load', () => {
       // Nothing fits in memory: every answer comes from Redis or from the storage nodes.
       CACHE_MEMORY_BYTES: '1',
       READ_DEADLINE_MS: String(DEADLINE_MS),
+      // Well under the deadline, but more than the default 250 ms: on a loaded 2-core CI machine a
+      // healthy Redis answered a chunk slower than that once, and the hit went to the nodes.
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
     });
     await usingRedis(testEdge.edge);
     for (let i = 0; i < 3; i++) {
