@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { startBenchDevnet } from './bench-devnet.ts';
+import { autocannonRun } from './autocannon-run.ts';
 import { startBenchEdge, type BenchEdge } from './bench-edge.ts';
 
 const run = promisify(execFile);
@@ -161,29 +162,8 @@ async function sdkWritesOnce(files: string[]) {
 }
 
 /** Cached 64 KiB hits for `seconds`, autocannon in its own process: p50/p99 in ms. */
-async function hits(url: string, seconds: number) {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      join(root, 'node_modules/autocannon/autocannon.js'),
-      '--json',
-      '-c',
-      values.connections,
-      '-d',
-      String(seconds),
-      url,
-    ],
-    { maxBuffer: 64 << 20 },
-  );
-  const r = JSON.parse(stdout) as {
-    latency: { p50: number; p99: number };
-    requests: { average: number };
-    non2xx: number;
-    errors: number;
-  };
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`hits: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average };
-}
+const hits = (url: string, seconds: number) =>
+  autocannonRun(url, { name: 'hits', connections: values.connections, seconds });
 
 const rows: string[][] = [];
 const verdicts: string[] = [];
@@ -205,21 +185,6 @@ try {
     ours: { ms: number; extraRss: number; loop: string },
     sdkResult: { ms: number; extraRss: number } | { failed: string },
   ) => {
-    if ('failed' in sdkResult) {
-      rows.push([
-        name,
-        'walrus-edge PUT',
-        fmtS(ours.ms),
-        `${(bytes / MiB / (ours.ms / 1000)).toFixed(2)} MiB/s`,
-        fmtMiB(ours.extraRss),
-        ours.loop,
-      ]);
-      rows.push(['', '@mysten/walrus', 'failed twice', '', '', '']);
-      verdicts.push(`${name}: the SDK's writes failed twice (${sdkResult.failed}); no ratio`);
-      return;
-    }
-    const sdk = sdkResult;
-    const speedup = sdk.ms / ours.ms;
     rows.push([
       name,
       'walrus-edge PUT',
@@ -228,6 +193,13 @@ try {
       fmtMiB(ours.extraRss),
       ours.loop,
     ]);
+    if ('failed' in sdkResult) {
+      rows.push(['', '@mysten/walrus', 'failed twice', '', '', '']);
+      verdicts.push(`${name}: the SDK's writes failed twice (${sdkResult.failed}); no ratio`);
+      return;
+    }
+    const sdk = sdkResult;
+    const speedup = sdk.ms / ours.ms;
     rows.push([
       '',
       '@mysten/walrus',

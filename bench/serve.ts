@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { autocannonRun } from './autocannon-run.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -229,33 +230,7 @@ async function load(
       mbps: Number(bytes[1]) * { KB: 1 / 1024, MB: 1, GB: 1024 }[bytes[2] as 'KB' | 'MB' | 'GB'],
     };
   }
-  const { stdout } = await run(
-    process.execPath,
-    [
-      join(root, 'node_modules/autocannon/autocannon.js'),
-      '--json',
-      '-c',
-      values.connections,
-      '-d',
-      String(seconds),
-      url,
-    ],
-    { maxBuffer: 64 << 20 },
-  );
-  const r = JSON.parse(stdout) as {
-    requests: { average: number };
-    latency: { p50: number; p99: number };
-    throughput: { average: number };
-    non2xx: number;
-    errors: number;
-  };
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    mbps: r.throughput.average / 1e6,
-  };
+  return autocannonRun(url, { name, connections: values.connections, seconds });
 }
 
 function randomFile(size: number): Uint8Array {

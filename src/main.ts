@@ -76,7 +76,7 @@ import { connectRedis } from './cache/redis-connection.ts';
 import { devnetWallet } from './publish/sponsor/devnet-wallet.ts';
 import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
 import { registerSponsorMetrics, sponsorObserver } from './publish/sponsor/sponsor-metrics.ts';
-import { createSponsor } from './publish/sponsor/sub-wallets.ts';
+import { createSponsor, sponsorSettings } from './publish/sponsor/sub-wallets.ts';
 import type { Sponsor } from './publish/sponsor/sponsor.ts';
 
 const VERSION = (
@@ -565,13 +565,7 @@ async function buildPublisher(
     sui,
     walrus,
     dataDir: publisherDir,
-    subWallets: config.PUBLISHER_SUB_WALLETS,
-    subWalletMin: { sui: config.PUBLISHER_SUB_WALLET_MIN_SUI, wal: config.PUBLISHER_SUB_WALLET_MIN_WAL },
-    subWalletTopUp: {
-      sui: config.PUBLISHER_SUB_WALLET_TOP_UP_SUI,
-      wal: config.PUBLISHER_SUB_WALLET_TOP_UP_WAL,
-    },
-    lowBalance: { sui: config.PUBLISHER_LOW_BALANCE_SUI, wal: config.PUBLISHER_LOW_BALANCE_WAL },
+    ...sponsorSettings(config),
     log,
     observer: sponsorObserver(registry),
   });

@@ -48,11 +48,10 @@ export interface SponsorObserver {
   leaseWaited?(ms: number): void;
 }
 
-/** The part of SponsorOptions the configuration gives (DATA_DIR and PUBLISHER_SUB_WALLET*, _LOW_BALANCE_*). */
+/** The sub-wallets and thresholds of SponsorOptions, as the configuration gives them (PUBLISHER_SUB_WALLET*, _LOW_BALANCE_*). */
 export function sponsorSettings(
   config: Pick<
     EdgeConfig,
-    | 'DATA_DIR'
     | 'PUBLISHER_SUB_WALLETS'
     | 'PUBLISHER_SUB_WALLET_MIN_SUI'
     | 'PUBLISHER_SUB_WALLET_MIN_WAL'
@@ -61,9 +60,8 @@ export function sponsorSettings(
     | 'PUBLISHER_LOW_BALANCE_SUI'
     | 'PUBLISHER_LOW_BALANCE_WAL'
   >,
-): Pick<SponsorOptions, 'dataDir' | 'subWallets' | 'subWalletMin' | 'subWalletTopUp' | 'lowBalance'> {
+): Pick<SponsorOptions, 'subWallets' | 'subWalletMin' | 'subWalletTopUp' | 'lowBalance'> {
   return {
-    dataDir: config.DATA_DIR,
     subWallets: config.PUBLISHER_SUB_WALLETS,
     subWalletMin: { sui: config.PUBLISHER_SUB_WALLET_MIN_SUI, wal: config.PUBLISHER_SUB_WALLET_MIN_WAL },
     subWalletTopUp: {
