@@ -4,12 +4,15 @@
 import { requestSuiFromFaucetV2 } from '@mysten/sui/faucet';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
 import type { RunningDevnet } from '../src/devnet/devnet.ts';
-import { startEdge, type EdgeOverrides } from '../src/main.ts';
 import { randomBytes } from './protocol/oracle.ts';
 import { startTestDevnet, tempDir } from './support/devnet.ts';
-import { objectOwner, putNewlyCreated, walletBalances } from './support/publishing.ts';
+import {
+  objectOwner,
+  putNewlyCreated,
+  startTestnetEdgeOnDevnet,
+  walletBalances,
+} from './support/publishing.ts';
 
 let devnet: RunningDevnet;
 const dirs: { remove(): void }[] = [];
@@ -18,19 +21,7 @@ const operator = new Ed25519Keypair();
 const onTestnet = (env: Record<string, string>) => {
   const dir = tempDir('main-publishing');
   dirs.push(dir);
-  const overrides: EdgeOverrides = {
-    sui: {
-      url: devnet.suiUrl,
-      systemObjectId: devnet.packageConfig.systemObjectId,
-      stakingObjectId: devnet.packageConfig.stakingPoolId,
-      urlScheme: 'http',
-      allowPrivateNodeAddresses: true,
-    },
-  };
-  return startEdge(
-    loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dir.path, NETWORK: 'testnet', ...env }),
-    overrides,
-  );
+  return startTestnetEdgeOnDevnet(devnet, dir.path, env);
 };
 
 beforeAll(async () => {

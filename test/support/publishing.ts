@@ -39,6 +39,30 @@ export function startPublishingEdge(
   );
 }
 
+/**
+ * An edge with NETWORK=testnet whose Sui is the devnet's endpoint (its nodes on loopback allowed), from
+ * DATA_DIR `dataDir`: the path an operator with a real key takes (no devnet wallet; `env` names the
+ * key, PUBLISHER_AUTH and the rest).
+ */
+export function startTestnetEdgeOnDevnet(
+  devnet: RunningDevnet,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RunningEdge> {
+  return startEdge(
+    loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DATA_DIR: dataDir, NETWORK: 'testnet', ...env }),
+    {
+      sui: {
+        url: devnet.suiUrl,
+        systemObjectId: devnet.packageConfig.systemObjectId,
+        stakingObjectId: devnet.packageConfig.stakingPoolId,
+        urlScheme: 'http',
+        allowPrivateNodeAddresses: true,
+      },
+    },
+  );
+}
+
 export interface PublishingSetup {
   /** The test file's devnet (once its beforeAll has run). */
   readonly devnet: RunningDevnet;
@@ -237,6 +261,12 @@ export async function walletBalances(
     .sort((a, b) => a.coinType.localeCompare(b.coinType));
   const of = (suffix: string) => BigInt(all.find((b) => b.coinType.endsWith(suffix))?.balance ?? 0);
   return { sui: of('::sui::SUI'), wal: of('::wal::WAL'), all };
+}
+
+/** How many Blob objects `owner` holds, by Sui's own account. */
+export async function blobsOwnedBy(devnet: Pick<RunningDevnet, 'suiUrl'>, owner: string): Promise<number> {
+  const { objects } = await devnetSui(devnet).core.listOwnedObjects({ owner });
+  return objects.filter((object) => object.type.endsWith('::blob::Blob')).length;
 }
 
 /**

@@ -20,10 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.ts';
 import type { RunningDevnet } from '../../../src/devnet/devnet.ts';
 import { createNodeTls } from '../../../src/devnet/node-tls.ts';
-import { startEdge } from '../../../src/main.ts';
 import { loadOperatorSigner } from '../../../src/publish/sponsor/operator-key.ts';
 import { randomBytes } from '../../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../../support/devnet.ts';
+import { blobsOwnedBy as blobsOwned, startTestnetEdgeOnDevnet } from '../../support/publishing.ts';
 import { crc32c, startGcpKmsStandin, type GcpKmsStandin } from '../../support/gcp-kms-standin.ts';
 
 let devnet: RunningDevnet;
@@ -44,34 +44,16 @@ const kmsConfig = (env: Record<string, string>) => loadConfig({ LOG_LEVEL: 'sile
 function edgeWithKms(kms: GcpKmsStandin, env: Record<string, string> = {}) {
   const dir = tempDir('gcp-kms-signer');
   dirs.push(dir);
-  return startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dir.path,
-      NETWORK: 'testnet',
-      PUBLISHER_AUTH: 'none',
-      // The main wallet signs every upload itself, so each upload is a KMS signature.
-      PUBLISHER_SUB_WALLETS: '0',
-      ...kmsEnv(kms),
-      ...env,
-    }),
-    {
-      sui: {
-        url: devnet.suiUrl,
-        systemObjectId: devnet.packageConfig.systemObjectId,
-        stakingObjectId: devnet.packageConfig.stakingPoolId,
-        urlScheme: 'http',
-        allowPrivateNodeAddresses: true,
-      },
-    },
-  );
+  return startTestnetEdgeOnDevnet(devnet, dir.path, {
+    PUBLISHER_AUTH: 'none',
+    // The main wallet signs every upload itself, so each upload is a KMS signature.
+    PUBLISHER_SUB_WALLETS: '0',
+    ...kmsEnv(kms),
+    ...env,
+  });
 }
 
-const blobsOwnedBy = async (owner: string) =>
-  (await sui.core.listOwnedObjects({ owner })).objects.filter((object) =>
-    object.type.endsWith('::blob::Blob'),
-  ).length;
+const blobsOwnedBy = (owner: string) => blobsOwned(devnet, owner);
 
 beforeAll(async () => {
   [devnet, kms] = await Promise.all([startTestDevnet({ nodes: 11, shards: 100 }), startGcpKmsStandin()]);

@@ -11,12 +11,11 @@ import { SuiGrpcClient } from '@mysten/sui/grpc';
 import { verifyTransactionSignature } from '@mysten/sui/verify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.ts';
 import type { RunningDevnet } from '../../../src/devnet/devnet.ts';
-import { startEdge } from '../../../src/main.ts';
 import { loadOperatorSigner } from '../../../src/publish/sponsor/operator-key.ts';
 import { randomBytes } from '../../protocol/oracle.ts';
 import { startTestDevnet, tempDir } from '../../support/devnet.ts';
+import { blobsOwnedBy as blobsOwned, startTestnetEdgeOnDevnet } from '../../support/publishing.ts';
 import { startKmsStandin, type KmsStandin } from '../../support/kms-standin.ts';
 
 let devnet: RunningDevnet;
@@ -37,33 +36,15 @@ const kmsEnv = (kms: KmsStandin) => ({
 function edgeWithKms(kms: KmsStandin) {
   const dir = tempDir('kms-signer');
   dirs.push(dir);
-  return startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dir.path,
-      NETWORK: 'testnet',
-      PUBLISHER_AUTH: 'none',
-      // The main wallet signs every upload itself, so each upload is a KMS signature.
-      PUBLISHER_SUB_WALLETS: '0',
-      ...kmsEnv(kms),
-    }),
-    {
-      sui: {
-        url: devnet.suiUrl,
-        systemObjectId: devnet.packageConfig.systemObjectId,
-        stakingObjectId: devnet.packageConfig.stakingPoolId,
-        urlScheme: 'http',
-        allowPrivateNodeAddresses: true,
-      },
-    },
-  );
+  return startTestnetEdgeOnDevnet(devnet, dir.path, {
+    PUBLISHER_AUTH: 'none',
+    // The main wallet signs every upload itself, so each upload is a KMS signature.
+    PUBLISHER_SUB_WALLETS: '0',
+    ...kmsEnv(kms),
+  });
 }
 
-const blobsOwnedBy = async (owner: string) =>
-  (await sui.core.listOwnedObjects({ owner })).objects.filter((object) =>
-    object.type.endsWith('::blob::Blob'),
-  ).length;
+const blobsOwnedBy = (owner: string) => blobsOwned(devnet, owner);
 
 beforeAll(async () => {
   [devnet, kms] = await Promise.all([startTestDevnet({ nodes: 11, shards: 100 }), startKmsStandin()]);
