@@ -4,13 +4,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processCpuSeconds } from './process-cpu.ts';
 
 export const CLI = join(import.meta.dirname, '..', 'src/cli.ts');
 
 export async function startBenchDevnet(
   name: string,
   options: { nodes: string; shards: string },
-): Promise<{ dir: string; committeePath: string; stop(): void }> {
+): Promise<{ dir: string; committeePath: string; pid: number; cpuSeconds(): number; stop(): void }> {
   const dir = mkdtempSync(join(tmpdir(), `walrus-edge-bench-${name}-`));
   const devnet = spawn(
     process.execPath,
@@ -29,6 +30,8 @@ export async function startBenchDevnet(
   return {
     dir,
     committeePath: info.committee,
+    pid: devnet.pid!,
+    cpuSeconds: () => processCpuSeconds(devnet.pid!),
     stop: () => {
       devnet.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { processCpuSeconds } from './process-cpu.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -20,6 +21,8 @@ export interface BenchEdge {
   url: string;
   /** Runs `work` between a baseline (after a GC) and a peak reading of the edge process's memory. */
   measureMemory<T>(work: () => Promise<T>): Promise<{ value: T; memory: EdgeMemory }>;
+  /** CPU seconds the edge process has used so far. */
+  cpuSeconds(): number;
   stop(): void;
 }
 
@@ -84,6 +87,7 @@ export async function startBenchEdge(devnetDir: string, env: Record<string, stri
       const value = await work();
       return { value, memory: await probe('SIGUSR2', 'done') };
     },
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     stop() {
       process.off('exit', kill);
       child.kill('SIGTERM');

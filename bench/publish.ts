@@ -82,10 +82,28 @@ async function phaseSeconds(edge: BenchEdge): Promise<Map<string, number>> {
 
 const phaseNotes: string[] = [];
 
+/**
+ * One writer's measured span. `cpu`: CPU seconds the devnet's process and the writer's process used
+ * meanwhile — a devnet near one busy core for the whole span means its nodes (which check every sliver
+ * against the metadata, as real nodes do) set the pace, not the writer.
+ */
+interface Written {
+  ms: number;
+  extraRss: number;
+  cpu: { devnet: number; writer: number };
+}
+const fmtCpu = (w: Written) =>
+  `devnet ${w.cpu.devnet.toFixed(1)} s / writer ${w.cpu.writer.toFixed(1)} s CPU`;
+
 async function edgeWrites(edge: BenchEdge, files: string[]) {
   const before = await phaseSeconds(edge);
   const started = performance.now();
+  const cpuBefore = { devnet: devnet.cpuSeconds(), writer: edge.cpuSeconds() };
   const { memory } = await edge.measureMemory(() => Promise.all(files.map((file) => put(edge, file))));
+  const cpu = {
+    devnet: devnet.cpuSeconds() - cpuBefore.devnet,
+    writer: edge.cpuSeconds() - cpuBefore.writer,
+  };
   const after = await phaseSeconds(edge);
   phaseNotes.push(
     `${files.length} upload(s): ` +
@@ -98,6 +116,7 @@ async function edgeWrites(edge: BenchEdge, files: string[]) {
     ms: performance.now() - started,
     extraRss: memory.peakRss - memory.baselineRss,
     loop: `${memory.loopDelayMs.p99.toFixed(0)} / ${memory.loopDelayMs.max.toFixed(0)} ms`,
+    cpu,
   };
 }
 
@@ -132,7 +151,7 @@ async function devnetQuiet(): Promise<void> {
  * The SDK's writes; on this loaded 2-core machine its 8 concurrent writes sometimes fail (its own
  * NotEnoughBlobConfirmationsError: fetches to the nodes fail): tried once more, then reported as failed.
  */
-async function sdkWrites(files: string[]): Promise<{ ms: number; extraRss: number } | { failed: string }> {
+async function sdkWrites(files: string[]): Promise<Written | { failed: string }> {
   try {
     return await sdkWritesOnce(files);
   } catch {
@@ -149,16 +168,29 @@ async function sdkWritesOnce(files: string[]) {
   await devnetQuiet();
   const { stdout } = await run(
     process.execPath,
-    ['--expose-gc', join(root, 'bench/publish-sdk.ts'), devnet.committeePath, EPOCHS, ...files],
+    [
+      '--expose-gc',
+      join(root, 'bench/publish-sdk.ts'),
+      devnet.committeePath,
+      String(devnet.pid),
+      EPOCHS,
+      ...files,
+    ],
     { maxBuffer: 1 << 20 },
   );
   const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
     ms: number;
     baselineRss: number;
     peakRss: number;
+    cpuSeconds: number;
+    devnetCpuSeconds: number;
   };
   await devnetQuiet();
-  return { ms: r.ms, extraRss: r.peakRss - r.baselineRss };
+  return {
+    ms: r.ms,
+    extraRss: r.peakRss - r.baselineRss,
+    cpu: { devnet: r.devnetCpuSeconds, writer: r.cpuSeconds },
+  };
 }
 
 /** Cached 64 KiB hits for `seconds`, autocannon in its own process: p50/p99 in ms. */
@@ -182,8 +214,8 @@ try {
   const compare = (
     name: string,
     bytes: number,
-    ours: { ms: number; extraRss: number; loop: string },
-    sdkResult: { ms: number; extraRss: number } | { failed: string },
+    ours: Written & { loop: string },
+    sdkResult: Written | { failed: string },
   ) => {
     rows.push([
       name,
@@ -192,9 +224,10 @@ try {
       `${(bytes / MiB / (ours.ms / 1000)).toFixed(2)} MiB/s`,
       fmtMiB(ours.extraRss),
       ours.loop,
+      fmtCpu(ours),
     ]);
     if ('failed' in sdkResult) {
-      rows.push(['', '@mysten/walrus', 'failed twice', '', '', '']);
+      rows.push(['', '@mysten/walrus', 'failed twice', '', '', '', '']);
       verdicts.push(`${name}: the SDK's writes failed twice (${sdkResult.failed}); no ratio`);
       return;
     }
@@ -207,6 +240,7 @@ try {
       `${(bytes / MiB / (sdk.ms / 1000)).toFixed(2)} MiB/s`,
       fmtMiB(sdk.extraRss),
       '',
+      fmtCpu(sdk),
     ]);
     rows.push([
       '',
@@ -214,6 +248,7 @@ try {
       `${speedup.toFixed(2)}× throughput`,
       '',
       `${(ours.extraRss / sdk.extraRss).toFixed(2)}× memory`,
+      '',
       '',
     ]);
     verdicts.push(
@@ -254,7 +289,15 @@ try {
   console.log(
     `\npublishing, devnet of ${values.shards} shards and ${values.nodes} nodes; the edge and the SDK each in a process of their own, ${EPOCHS} epochs, permanent\n`,
   );
-  const header = ['blob', 'writer', 'time', 'throughput', 'peak extra RSS', 'edge loop delay p99 / max'];
+  const header = [
+    'blob',
+    'writer',
+    'time',
+    'throughput',
+    'peak extra RSS',
+    'edge loop delay p99 / max',
+    'CPU used meanwhile',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(header));
