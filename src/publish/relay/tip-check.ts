@@ -8,15 +8,16 @@
 // then the tip (the first SUI balance change of the relay's address decides: 402 if short or absent),
 // then the payload (nonce, then length, then digest: 401), in that order. The official relay answers
 // plain text; we answer AIP-193 JSON with these statuses and a reason per check.
-import { TransactionError, type CoreClient } from '@mysten/sui/client';
-import { normalizeStructTag, normalizeSuiAddress } from '@mysten/sui/utils';
+import {
+  balanceChangeOf,
+  lookUpTransaction,
+  type TransactionSource,
+} from '../../network/sui/transaction-lookup.ts';
 import { base64ToBytes } from '../../protocol/base64.ts';
 import { tipFor, type RelayTip } from './relay-tip.ts';
 
 /** What the tip check reads from Sui: one transaction, with its inputs and balance changes. */
-export interface TipTransactionSource {
-  core: Pick<CoreClient, 'getTransaction'>;
-}
+export type TipTransactionSource = TransactionSource;
 
 export interface TipFailure {
   status: 400 | 401 | 402 | 503;
@@ -41,11 +42,9 @@ export interface TipCheckInput {
 /** The official relay's example configuration: tx_freshness_threshold_secs 36000, tx_max_future_threshold 30 s. */
 export const DEFAULT_TIP_MAX_AGE_MS = 10 * 3600 * 1000;
 export const DEFAULT_TIP_MAX_FUTURE_MS = 30 * 1000;
-const SUI_TYPE = normalizeStructTag('0x2::sui::SUI');
+const SUI_TYPE = '0x2::sui::SUI';
 /** blob digest [32] ‖ nonce digest [32] ‖ unencoded length u64 LE: walrus-sdk `HashedAuthPackage` in BCS. */
 const AUTH_PAYLOAD_LENGTH = 72;
-/** A just-executed transaction may not have reached the full node we ask yet. */
-const NOT_FOUND_RETRIES_MS = [300, 1000];
 
 const fail = (status: TipFailure['status'], reason: string, message: string): TipFailure => ({
   status,
@@ -54,9 +53,24 @@ const fail = (status: TipFailure['status'], reason: string, message: string): Ti
 });
 
 export async function checkTip(input: TipCheckInput): Promise<TipFailure | undefined> {
-  const found = await fetchTransaction(input);
-  if ('reason' in found) return found;
-  const tx = found.$kind === 'Transaction' ? found.Transaction : found.FailedTransaction;
+  const found = await lookUpTransaction({
+    sui: input.sui,
+    digest: input.txDigest,
+    include: { transaction: true, balanceChanges: true },
+    signal: input.signal,
+  });
+  if (!found.ok) {
+    if (found.problem === 'invalid-digest') return fail(400, 'INVALID_TX_ID', found.message);
+    if (found.problem === 'not-found') {
+      return fail(
+        400,
+        'TIP_TRANSACTION_NOT_FOUND',
+        `the tip transaction ${input.txDigest} is not known to Sui`,
+      );
+    }
+    return fail(503, 'SUI_UNAVAILABLE', `the tip transaction could not be read from Sui: ${found.message}`);
+  }
+  const tx = found.transaction;
 
   const now = (input.now ?? Date.now)();
   if (tx.timestampMs === null) {
@@ -79,16 +93,15 @@ export async function checkTip(input: TipCheckInput): Promise<TipFailure | undef
 
   const expected = tipFor(input.tip.tip, input.blob.length, input.nShards);
   // A failed transaction moved no tip (only gas), so it falls through to NO_TIP_SENT.
-  const change = (found.$kind === 'Transaction' ? (tx.balanceChanges ?? []) : []).find(
-    (c) =>
-      normalizeSuiAddress(c.address) === input.tip.address && normalizeStructTag(c.coinType) === SUI_TYPE,
-  );
-  if (!change) return fail(402, 'NO_TIP_SENT', 'no tip was transferred to the relay account');
-  if (BigInt(change.amount) < expected) {
+  const change = found.succeeded
+    ? balanceChangeOf(tx.balanceChanges, input.tip.address, SUI_TYPE)
+    : undefined;
+  if (change === undefined) return fail(402, 'NO_TIP_SENT', 'no tip was transferred to the relay account');
+  if (change < expected) {
     return fail(
       402,
       'INSUFFICIENT_TIP',
-      `the tip is insufficient: balance change ${change.amount}; expected ${expected}`,
+      `the tip is insufficient: balance change ${change}; expected ${expected}`,
     );
   }
 
@@ -105,36 +118,6 @@ export async function checkTip(input: TipCheckInput): Promise<TipFailure | undef
     );
   }
   return checkAuthPayload(base64ToBytes(pure.bytes), input.blob, input.nonce);
-}
-
-async function fetchTransaction(input: TipCheckInput) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await input.sui.core.getTransaction({
-        digest: input.txDigest,
-        include: { transaction: true, balanceChanges: true },
-        signal: input.signal,
-      });
-    } catch (error) {
-      if (error instanceof TransactionError && error.reason === 'notFound') {
-        const wait = NOT_FOUND_RETRIES_MS[attempt];
-        if (wait === undefined) {
-          return fail(
-            400,
-            'TIP_TRANSACTION_NOT_FOUND',
-            `the tip transaction ${input.txDigest} is not known to Sui`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        continue;
-      }
-      return fail(
-        503,
-        'SUI_UNAVAILABLE',
-        `the tip transaction could not be read from Sui: ${(error as Error).message}`,
-      );
-    }
-  }
 }
 
 /** The official order: the nonce first (cheap, and it stops whoever merely saw the transaction), then the length, then the digest. */
