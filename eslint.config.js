@@ -42,6 +42,7 @@ export const nodeOnlyAdapters = [
   'src/http/read-metrics.ts',
   'src/http/cache-metrics.ts',
   'src/http/publish-metrics.ts',
+  'src/http/paid-upload-metrics.ts',
 ];
 
 /** Packages that need Node (sockets, files, threads, process-wide state, native or Node-only WASM). */

@@ -110,6 +110,33 @@ const ConfigSchema = z.object({
   PUBLISH_MAX_QUEUED: z.coerce.number().int().nonnegative().default(32),
   /** How long an upload may take to collect a quorum of confirmations before it is answered 504. */
   PUBLISH_UPLOAD_DEADLINE_MS: z.coerce.number().int().positive().default(120_000),
+  // ── paid publishing (PUBLISHER_AUTH=api-key; issue 12) ─────────────────────────────────────────
+  /**
+   * PostgreSQL for the ledger of accounts and balances, shared by several edge instances
+   * (postgres://…); unset = node:sqlite in DATA_DIR/ledger.sqlite (one instance).
+   */
+  DATABASE_URL: z.string().min(1).optional(),
+  /**
+   * The secret API keys are hashed with (HMAC-SHA256): a leaked database alone reveals no key. At
+   * least 32 characters; unset = one generated in DATA_DIR/publisher/api-key-pepper. Instances that
+   * share DATABASE_URL must share it, so there it must be set.
+   */
+  API_KEY_PEPPER: z.string().min(32).optional(),
+  /** This instance's name in the ledger (it reconciles its own holds at start-up); default a UUID kept in DATA_DIR. */
+  EDGE_INSTANCE_ID: z.string().min(1).max(100).optional(),
+  /** The operator's margin on the network cost, in basis points (100 = 1 %). */
+  PRICE_MARGIN_BPS: z.coerce.number().int().nonnegative().max(1_000_000).default(0),
+  /** A flat fee per paid upload, FROST. */
+  PRICE_FLAT_FEE_FROST: z.string().regex(/^\d+$/).default('0').transform(BigInt),
+  /** Uploads of at most this many bytes are free (0 = no free tier). */
+  PRICE_FREE_TIER_BYTES: z.coerce.number().int().nonnegative().default(0),
+  /** What an upload's gas is quoted at before it runs (MIST; settled at what it actually used). */
+  PRICE_GAS_ESTIMATE_MIST: z.string().regex(/^\d+$/).default('10000000').transform(BigInt),
+  /** FROST charged per MIST of gas (the operator's SUI→WAL rate), a decimal like 1 or 0.25. */
+  PRICE_FROST_PER_MIST: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .default('1'),
   /** Put a certified blob straight into the read cache (it is likely to be read soon). */
   PUBLISH_WARM_CACHE: z
     .enum(['true', 'false'])

@@ -78,6 +78,22 @@ import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
 import { registerSponsorMetrics, sponsorObserver } from './publish/sponsor/sponsor-metrics.ts';
 import { createSponsor, sponsorSettings } from './publish/sponsor/sub-wallets.ts';
 import type { Sponsor } from './publish/sponsor/sponsor.ts';
+import { sponsorShortfall } from './publish/sponsor/sponsor-shortfall.ts';
+import { openLedger } from './publish/ledger/open-ledger.ts';
+import type { Ledger } from './publish/ledger/ledger.ts';
+import { instanceId } from './publish/ledger/instance-id.ts';
+import { apiKeyHasher, loadPepper } from './publish/accounts/api-key-hashing.ts';
+import { keyRateLimit } from './publish/accounts/key-rate-limit.ts';
+import { paidUploads, type PaidUploads } from './publish/payments/paid-uploads.ts';
+import { parseRate, paymentTerms } from './publish/payments/payment-terms.ts';
+import { chainPriceCache } from './publish/payments/chain-prices.ts';
+import { reconcileHolds } from './publish/payments/reconcile-holds.ts';
+import { chainCertification } from './publish/payments/chain-certification.ts';
+import { checkTopUp } from './publish/payments/top-up-check.ts';
+import { walCoinType } from './publish/sponsor/wallet-funds.ts';
+import type { PriceSettings } from './publish/payments/quote.ts';
+import type { AccountRouteDeps } from './http/routes/account-routes.ts';
+import { paidUploadMetrics } from './http/paid-upload-metrics.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -420,7 +436,7 @@ function buildReadStack(
 }
 
 interface Publishing {
-  publish?: PublishDeps & { sponsor: Sponsor };
+  publish?: PublishDeps & { sponsor: Sponsor; accounts?: AccountRouteDeps };
   uploadRelay?: UploadRelayRouteDeps;
 }
 
@@ -524,7 +540,7 @@ async function buildPublisher(
   registry: Registry,
   log: Logger,
   disposer: Disposer,
-): Promise<(PublishDeps & { sponsor: Sponsor }) | undefined> {
+): Promise<(PublishDeps & { sponsor: Sponsor; accounts?: AccountRouteDeps }) | undefined> {
   const chain = network.chain;
   const dataDir = resolve(config.DATA_DIR);
 
@@ -550,12 +566,17 @@ async function buildPublisher(
   // PUBLISHER_AUTH → the authorizer (src/publish/auth/publisher-authorizer.ts): open only by default
   // on the devnet; on testnet/mainnet the edge refuses to start with it unset — decided before the
   // sponsor moves any funds (it tops sub-wallets up as it starts).
+  // With API keys, accounts pay from prepaid balances kept in the ledger (PostgreSQL or SQLite).
+  const accounts = config.PUBLISHER_AUTH?.includes('api-key')
+    ? await openAccounts(config, publisherDir, log, disposer)
+    : undefined;
   const auth = await publisherAuthorizer({
     mode: config.PUBLISHER_AUTH,
     network: config.NETWORK,
     jwtSecret: config.JWT_SECRET,
     jwtPublicKey: config.JWT_PUBLIC_KEY,
     replayGuard: config.PUBLISHER_AUTH?.includes('jwt') ? replayGuard(config, log, disposer) : undefined,
+    apiKeys: accounts && { ledger: accounts.ledger, hashKey: accounts.hashKey, rateLimit: keyRateLimit() },
   });
   if (!auth.ok) throw new Error(auth.error);
   for (const warning of auth.warnings) log.warn(warning);
@@ -597,6 +618,17 @@ async function buildPublisher(
     observer: metrics.observer,
   });
   log.info({ address: publisher.address, auth: auth.mode }, 'publisher enabled');
+  const paid =
+    accounts &&
+    (await buildPayments(
+      config,
+      network,
+      { sui, newWalrus, walrus, signer, sponsor },
+      accounts,
+      registry,
+      log,
+      disposer,
+    ));
   return {
     publisher,
     authorize: auth.authorizer,
@@ -605,6 +637,121 @@ async function buildPublisher(
     uploads,
     recorder: metrics.recorder,
     sponsor,
+    payments: paid?.payments,
+    accounts: paid?.routes,
+  };
+}
+
+interface Accounts {
+  ledger: Ledger;
+  hashKey: (key: string) => string;
+  /** This instance's name in the ledger. */
+  owner: string;
+}
+
+/** The ledger and how API keys are hashed. Instances sharing a database must share the pepper. */
+async function openAccounts(
+  config: EdgeConfig,
+  publisherDir: string,
+  log: Logger,
+  disposer: Disposer,
+): Promise<Accounts> {
+  if (config.DATABASE_URL && !config.API_KEY_PEPPER)
+    throw new Error(
+      'DATABASE_URL is set but API_KEY_PEPPER is not: instances that share accounts must hash API keys alike',
+    );
+  const ledger = await openLedger({ databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR) });
+  disposer.add(() => ledger.close());
+  log.info({ ledger: ledger.kind }, 'ledger of paid publishing open');
+  return {
+    ledger,
+    hashKey: apiKeyHasher(loadPepper(config.API_KEY_PEPPER, publisherDir)),
+    owner: instanceId(config.EDGE_INSTANCE_ID, resolve(config.DATA_DIR)),
+  };
+}
+
+/** How often this instance looks for holds of its own left open (a lost database write). */
+const RECONCILE_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * Paid publishing: quotes at the chain's prices, holds and settlements in the ledger, receipts signed
+ * by the sponsor's main key, top-ups read from Sui; and, first, the holds this instance left open when
+ * it last stopped, reconciled against the chain.
+ */
+async function buildPayments(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  chainDeps: {
+    sui: SuiGrpcClient;
+    walrus: WalrusClient;
+    newWalrus: () => WalrusClient;
+    signer: Signer;
+    sponsor: Sponsor;
+  },
+  accounts: Accounts,
+  registry: Registry,
+  log: Logger,
+  disposer: Disposer,
+): Promise<{ payments: PaidUploads; routes: AccountRouteDeps }> {
+  const { sui, signer, sponsor } = chainDeps;
+  const { ledger, owner } = accounts;
+  const settings: PriceSettings = {
+    marginBps: config.PRICE_MARGIN_BPS,
+    flatFeeFrost: config.PRICE_FLAT_FEE_FROST,
+    freeTierBytes: config.PRICE_FREE_TIER_BYTES,
+    frostPerMist: parseRate(config.PRICE_FROST_PER_MIST),
+    gasEstimateMist: config.PRICE_GAS_ESTIMATE_MIST,
+  };
+  const terms = paymentTerms({
+    prices: chainPriceCache({ newWalrus: chainDeps.newWalrus }),
+    settings,
+    sui,
+    signer,
+  });
+  const inFlight = new Set<string>();
+  const payments = paidUploads({
+    ledger,
+    owner,
+    ...terms,
+    sponsorShortfall: (quote) =>
+      sponsorShortfall(sponsor.status(), {
+        walFrost: quote.storageFrost + quote.writeFrost,
+        gasMist: settings.gasEstimateMist,
+      }),
+    idempotencyWaitMs: config.PUBLISH_UPLOAD_DEADLINE_MS,
+    observer: paidUploadMetrics(registry),
+    inFlight,
+  });
+  const reconcile = async () => {
+    const result = await reconcileHolds({
+      ledger,
+      owner,
+      inFlight,
+      certified: chainCertification({
+        sui,
+        committee: async () => (await network.source.current()).committee,
+        transport: network.transport,
+      }),
+    });
+    if (result.settled + result.released + result.undecided + result.abandonedClaims > 0)
+      log.warn(result, 'reconciled holds left open (an earlier run of this instance stopped mid-upload)');
+  };
+  await reconcile();
+  const timer = setInterval(() => void reconcile().catch(() => undefined), RECONCILE_INTERVAL_MS);
+  timer.unref();
+  disposer.add(() => clearInterval(timer));
+  const walType = await walCoinType(chainDeps.walrus, sui);
+  return {
+    payments,
+    routes: {
+      adminToken: config.ADMIN_TOKEN,
+      ledger,
+      hashKey: accounts.hashKey,
+      payments,
+      checkTopUp: (digest, signal) =>
+        checkTopUp({ sui, digest, sponsorAddress: sponsor.address, walCoinType: walType, signal }),
+      maxUploadBytes: Math.max(config.PUBLISH_MAX_BLOB_BYTES, config.PUBLISH_MAX_QUILT_BYTES),
+    },
   };
 }
 
@@ -663,6 +810,7 @@ async function buildHttp(
       sniffedTypes,
     },
     publish: publishing.publish,
+    accounts: publishing.publish?.accounts,
     sponsor: sponsor ? () => sponsor.status() : undefined,
     uploadRelay,
   });

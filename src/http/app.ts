@@ -15,6 +15,7 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { blobRoutes } from './routes/blob-routes.ts';
 import { concatRoute } from './routes/concat-route.ts';
 import { publishRoutes, type PublishDeps } from './routes/publish-routes.ts';
+import { accountRoutes, type AccountRouteDeps } from './routes/account-routes.ts';
 import { uploadRelayRoutes, type UploadRelayRouteDeps } from './routes/upload-relay-routes.ts';
 import { quiltRoutes } from './routes/quilt-routes.ts';
 
@@ -38,6 +39,8 @@ export interface EdgeAppDeps {
   aggregator?: AggregatorDeps;
   /** The official publisher API (PUT /v1/blobs, /v1/quilts); absent = the edge does not publish. */
   publish?: PublishDeps;
+  /** Paid publishing's accounts, quotes and top-ups (PUBLISHER_AUTH=api-key); absent = none. */
+  accounts?: AccountRouteDeps;
   /** The publisher's sponsored account as last read (/status, /readyz); absent when not publishing. */
   sponsor?: () => SponsorStatus;
   /**
@@ -92,6 +95,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     const committee = await deps.committee();
     const redis = deps.cache?.stats().redis;
     const sui = deps.sui?.();
+    const lowBalance = deps.sponsor?.().lowBalance;
     const failing =
       sui?.lastError && (sui.lastSuccessAt === null || sui.lastError.at >= sui.lastSuccessAt)
         ? sui.lastError
@@ -102,7 +106,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       redis: redis ? (redis.available ? 'up' : 'down') : 'not configured',
       ...(sui ? { sui } : {}),
       // A low main wallet does not make the edge unready (reads work), but it is said here.
-      ...(deps.sponsor ? { publisher: { lowBalance: deps.sponsor().lowBalance } } : {}),
+      ...(deps.sponsor ? { publisher: { lowBalance: lowBalance ?? null } } : {}),
+      ...(lowBalance && !failing ? { degraded: `publishing: ${lowBalance}` } : {}),
       ...(failing
         ? {
             degraded: committee
@@ -136,6 +141,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       });
   }
   if (deps.publish) publishRoutes(app, deps.publish);
+  if (deps.accounts) accountRoutes(app, deps.accounts);
   if (deps.uploadRelay) uploadRelayRoutes(app, deps.uploadRelay);
   return app;
 }

@@ -16,6 +16,16 @@ export interface PublishGrant {
   maxEpochs?: number;
   /** `send_object_to` must be this address (a JWT's `send_object_to`). */
   sendObjectTo?: string;
+  /** The body may be at most this many bytes, else 413 (an account's own size cap). */
+  capBytes?: number;
+  /** The account that pays for this upload from its prepaid balance (an API key's). */
+  payer?: Payer;
+}
+
+/** Who pays the operator for an upload: an account, through one of its API keys. */
+export interface Payer {
+  accountId: string;
+  keyPrefix: string;
 }
 
 /**
@@ -26,12 +36,20 @@ export interface PublishRefusal {
   status: 400 | 401 | 403 | 413 | 429 | 503 | 504;
   reason: string;
   message: string;
+  /** For a 429 or 503: when to try again. */
+  retryAfterSeconds?: number;
 }
 
 export type AuthDecision = { ok: true; grant: PublishGrant } | ({ ok: false } & PublishRefusal);
 
 /** Decides from the request's headers and query alone (the body is not read yet). */
 export type PublishAuthorizer = (request: Request) => Promise<AuthDecision>;
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(header: string | null): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
 
 /** PUBLISHER_AUTH=none: everyone may publish, within the edge's own limits. */
 export const openPublishing: PublishAuthorizer = async () => ({ ok: true, grant: {} });

@@ -16,6 +16,8 @@ export type StoreOutcome =
       /** Storage + write cost in FROST (no gas), as the official publisher reports it. */
       cost: bigint;
       sharedBlobObject?: string;
+      /** The Sui transactions this upload executed (register when it registered, certify), in order. */
+      transactions: string[];
     }
   | {
       kind: 'already-certified';

@@ -40,6 +40,18 @@ export interface StoreOptions {
   /** Store even when the blob is certified already (a new Blob object). */
   force?: boolean;
   signal?: AbortSignal;
+  /**
+   * Told how far the upload got, and awaited before it goes further: paid uploads write it down so
+   * that after a crash their hold can be settled or released against the chain.
+   */
+  progress?: UploadProgress;
+}
+
+export interface UploadProgress {
+  /** The blob is encoded: its ID is known (nothing paid yet). */
+  encoded?(blobId: string): Promise<void>;
+  /** The Blob object the certificate will be for (registered now, or an earlier registration reused). */
+  registered?(blobId: string, objectId: string): Promise<void>;
 }
 
 export interface QuiltFile {
@@ -166,6 +178,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     options: StoreOptions,
   ): Promise<StoreOutcome> {
     const blobId = formatBlobId(encoded.blobId);
+    await options.progress?.encoded?.(blobId);
     const minEndEpoch = view.epoch + options.epochs;
     const length = encodedLength(data.length, view.committee.nShards);
     if (!options.force) {
@@ -188,6 +201,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       let objectId: string | undefined;
       let operation: ResourceOperation | undefined;
       let cost = 0n;
+      const transactions: string[] = [];
       // Checked again now that its owner is ours: a concurrent upload of these bytes may have
       // certified it meanwhile.
       const stillOpen =
@@ -197,9 +211,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         operation = { reuseRegistration: { encodedLength: length } };
       }
       if (objectId === undefined) {
-        let registered: PublishStepError | { objectId: string; record: { endEpoch: number } } = await timed(
-          'register',
-          async () => {
+        let registered:
+          PublishStepError | { objectId: string; record: { endEpoch: number; digest?: string } } =
+          await timed('register', async () => {
             try {
               return await registrar.register({
                 blobId,
@@ -211,8 +225,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
             } catch (error) {
               return new PublishStepError('register', error);
             }
-          },
-        );
+          });
         if (registered instanceof PublishStepError) {
           // Sui may have executed it all the same (its answer was lost): then it is ours, and paid.
           const found = await findOwnedRegistration(deps.sui, walrus, lease.address, blobId).catch(
@@ -223,6 +236,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           registered = { objectId: found.objectId, record: { endEpoch: found.endEpoch } };
         }
         objectId = registered.objectId;
+        if (registered.record.digest) transactions.push(registered.record.digest);
         // Written down first: whatever fails from here on, what was paid for can be certified later.
         deps.registrations.record({
           blobId,
@@ -237,6 +251,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         cost = (await walrus.storageCost(data.length, options.epochs)).totalCost;
       }
 
+      await options.progress?.registered?.(blobId, objectId);
       // The client going away aborts the distribution (it rejects; the lease is given back below).
       const distributed = await timed('upload', () =>
         distributeBlob({
@@ -299,6 +314,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         resourceOperation: operation!,
         cost,
         sharedBlobObject: certified.sharedObjectId,
+        transactions: [...transactions, certified.blob.digest],
       };
     } finally {
       lease.release();

@@ -1,6 +1,6 @@
-// The operator's API (Bearer ADMIN_TOKEN): the blocklist for now; cache and accounts join later.
+// The operator's API (Bearer ADMIN_TOKEN): the blocklist and the cache (accounts: account-routes.ts).
 import type { Context, Hono } from 'hono';
-import { timingSafeEqual } from '../timing-safe.ts';
+import { adminRefusal } from '../admin-auth.ts';
 import type { Blocklist } from '../../read/blocklist.ts';
 import { errorResponse } from '../errors.ts';
 import { z } from 'zod';
@@ -17,18 +17,7 @@ export function adminRoutes(
   app: Hono,
   deps: { adminToken?: string; blocklist: Blocklist; cache?: BlobCache; blobs: BlobSource },
 ): void {
-  const authorized = (c: Context): Response | undefined => {
-    if (!deps.adminToken)
-      return errorResponse(c, 403, 'ADMIN_DISABLED', 'set ADMIN_TOKEN to enable the admin API');
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!timingSafeEqual(token, deps.adminToken)) {
-      return errorResponse(c, 401, 'UNAUTHENTICATED', 'a valid admin bearer token is required', {
-        'www-authenticate': 'Bearer',
-      });
-    }
-    return undefined;
-  };
+  const authorized = (c: Context) => adminRefusal(c, deps.adminToken);
 
   app.get('/v1/admin/blocklist', (c) => authorized(c) ?? c.json({ ids: deps.blocklist.list() }));
   app.put('/v1/admin/blocklist/:id', async (c) => {

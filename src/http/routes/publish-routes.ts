@@ -10,6 +10,10 @@ import { grantBodyRefusal, type PublishAuthorizer } from '../../publish/publish-
 import type { QuiltOutcome, StoreOutcome } from '../../publish/publish-outcome.ts';
 import type { Publisher, QuiltFile, StoreOptions } from '../../publish/publisher.ts';
 import type { ReconstructionLimiter } from '../../read/limiter.ts';
+import { apiError } from '../../protocol/status.ts';
+import { bytesToHex } from '../../protocol/base64.ts';
+import type { PaidUploads, Rendered } from '../../publish/payments/paid-uploads.ts';
+import type { SignedReceipt } from '../../publish/payments/receipt.ts';
 import { errorResponse } from '../errors.ts';
 import { declaredLength, declaredTooLarge, readBodyWithin } from '../limited-body.ts';
 import { grantRefusal, publishParams } from '../publish-params.ts';
@@ -29,6 +33,8 @@ export interface PublishDeps {
   /** PUBLISH_MAX_CONCURRENT uploads at once, PUBLISH_MAX_QUEUED waiting (read/limiter.ts). */
   uploads: ReconstructionLimiter;
   recorder?: PublishRecorder;
+  /** Paid publishing: uploads whose grant names a payer go through it (PUBLISHER_AUTH=api-key). */
+  payments?: PaidUploads;
 }
 
 /** Seconds a client refused for load should wait: an upload takes a few seconds at least. */
@@ -40,22 +46,30 @@ const QuiltMetadata = z.array(
 
 export function publishRoutes(app: Hono, deps: PublishDeps): void {
   app.put('/v1/blobs', (c) =>
-    upload(c, deps, 'blob', deps.maxBlobBytes, async (bytes, options) => {
-      const outcome = await deps.publisher.storeBlob(bytes, options);
-      return { outcome, body: outcomeBody(outcome) };
-    }),
+    upload(c, deps, 'blob', deps.maxBlobBytes, (bytes, options) => deps.publisher.storeBlob(bytes, options)),
   );
   app.put('/v1/quilts', (c) =>
     upload(c, deps, 'quilt', deps.maxQuiltBytes, async (bytes: Uint8Array<ArrayBuffer>, options) => {
       const files = await quiltFiles(c.req.header('content-type'), bytes);
-      if (typeof files === 'string') return { outcome: { kind: 'invalid', message: files } };
-      const outcome = await deps.publisher.storeQuilt(files, options);
-      return { outcome, body: quiltBody(outcome) };
+      if (typeof files === 'string') return { kind: 'invalid', message: files };
+      return deps.publisher.storeQuilt(files, options);
     }),
   );
 }
 
-type Stored = { outcome: QuiltOutcome | StoreOutcome; body?: unknown };
+type Stored = QuiltOutcome | StoreOutcome;
+
+/** The official JSON of a success (with the receipt of a paid one beside it), or the AIP-193 error. */
+function rendered(route: UploadRoute, outcome: Stored, receipt?: SignedReceipt): Rendered {
+  const body = route === 'quilt' ? quiltBody(outcome as QuiltOutcome) : outcomeBody(outcome as StoreOutcome);
+  if (body !== undefined) return { status: 200, body: receipt ? { ...(body as object), receipt } : body };
+  const failure = uploadFailure(outcome);
+  return {
+    status: failure.status,
+    body: apiError(failure.status, failure.reason, failure.message),
+    headers: failure.headers,
+  };
+}
 
 async function upload(
   c: Context,
@@ -64,6 +78,11 @@ async function upload(
   edgeLimit: number,
   store: (bytes: Uint8Array<ArrayBuffer>, options: StoreOptions) => Promise<Stored>,
 ): Promise<Response> {
+  const send = (answer: Rendered) =>
+    c.json(answer.body as object, answer.status as 200, {
+      ...(answer.status >= 400 ? { 'cache-control': answer.status >= 500 ? 'no-store' : 'no-cache' } : {}),
+      ...answer.headers,
+    });
   const started = performance.now();
   let bytesRead = 0;
   const finish = (outcome: string, response: Response) => {
@@ -91,9 +110,35 @@ async function upload(
   if (!decision.ok)
     return finish(
       'refused-by-authorizer',
-      errorResponse(c, decision.status, decision.reason, decision.message),
+      errorResponse(
+        c,
+        decision.status,
+        decision.reason,
+        decision.message,
+        decision.retryAfterSeconds ? { 'retry-after': String(decision.retryAfterSeconds) } : {},
+      ),
     );
   const grant = decision.grant;
+  // An account's own size cap is a 413, as the edge's limit.
+  if (grant.capBytes !== undefined && grant.capBytes < edgeLimit) edgeLimit = grant.capBytes;
+  if (declaredTooLarge(request, edgeLimit)) return tooLarge();
+  const payer = grant.payer;
+  if (payer && !deps.payments)
+    return finish(
+      'refused-by-authorizer',
+      errorResponse(c, 503, 'PAYMENTS_UNAVAILABLE', 'paid publishing is not set up'),
+    );
+  const idempotencyKey = c.req.header('idempotency-key');
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
+    return finish(
+      'bad-request',
+      errorResponse(
+        c,
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'Idempotency-Key must be 1 to 255 visible ASCII characters',
+      ),
+    );
   const refusal = grantRefusal(grant, params);
   if (refusal) return finish('outside-grant', errorResponse(c, 400, refusal.reason, refusal.message));
   // The edge's own limit is a 413; the grant's (a token's size / max_size) the official 400 INVALID_SIZE.
@@ -128,15 +173,36 @@ async function upload(
     bytesRead = body.bytes.length;
     const short = grantRefused(bytesRead, true);
     if (short) return short;
-    const { outcome, body: json } = await store(body.bytes, {
+    const options: StoreOptions = {
       epochs: params.epochs,
       deletable: params.deletable,
       sendObjectTo: params.sendObjectTo,
       share: params.share,
       force: params.force,
       signal: request.signal,
-    });
-    return finish(outcome.kind, json === undefined ? failureResponse(c, outcome) : c.json(json));
+    };
+    if (!payer) {
+      const outcome = await store(body.bytes, options);
+      return finish(outcome.kind, send(rendered(route, outcome)));
+    }
+    let kind = 'refused-payment';
+    const answer = await deps.payments!.pay(
+      {
+        payer,
+        size: bytesRead,
+        epochs: params.epochs,
+        idempotencyKey,
+        fingerprint:
+          idempotencyKey === undefined ? '' : await uploadFingerprint(route, request.url, body.bytes),
+        signal: request.signal,
+      },
+      (progress) => store(body.bytes, { ...options, progress }),
+      (outcome, receipt) => {
+        kind = outcome.kind;
+        return rendered(route, outcome, receipt);
+      },
+    );
+    return finish(kind, send(answer));
   } finally {
     release();
   }
@@ -185,35 +251,68 @@ function quiltBody(outcome: QuiltOutcome): unknown {
 }
 
 /** Every failure of an upload, mapped once (DESIGN §5). */
-function failureResponse(c: Context, outcome: Stored['outcome']): Response {
+function uploadFailure(outcome: Stored): {
+  status: number;
+  reason: string;
+  message: string;
+  headers?: Record<string, string>;
+} {
   switch (outcome.kind) {
     case 'invalid':
-      return errorResponse(c, 400, 'INVALID_ARGUMENT', outcome.message);
+      return { status: 400, reason: 'INVALID_ARGUMENT', message: outcome.message };
     case 'too-large':
-      return errorResponse(
-        c,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `${outcome.size} bytes are more than a blob on this network can hold (${outcome.max})`,
-      );
+      return {
+        status: 413,
+        reason: 'PAYLOAD_TOO_LARGE',
+        message: `${outcome.size} bytes are more than a blob on this network can hold (${outcome.max})`,
+      };
     case 'insufficient-confirmations':
-      return errorResponse(
-        c,
-        504,
-        'INSUFFICIENT_CONFIRMATIONS',
-        `${outcome.message}; the blob stays registered and the next upload of it is not charged again`,
-      );
+      return {
+        status: 504,
+        reason: 'INSUFFICIENT_CONFIRMATIONS',
+        message: `${outcome.message}; the blob stays registered and the next upload of it is not charged again`,
+      };
     case 'chain-failed':
-      return errorResponse(c, 500, 'INTERNAL', `the ${outcome.phase} transaction failed: ${outcome.message}`);
+      // The sponsor's wallet ran dry: the operator must top it up; the client is not at fault.
+      if (SPONSOR_SHORT.test(outcome.message))
+        return {
+          status: 503,
+          reason: 'SPONSOR_INSUFFICIENT_FUNDS',
+          message: `the operator's Sui account cannot pay for the ${outcome.phase} transaction: ${outcome.message}`,
+          headers: { 'retry-after': '60' },
+        };
+      return {
+        status: 500,
+        reason: 'INTERNAL',
+        message: `the ${outcome.phase} transaction failed: ${outcome.message}`,
+      };
     case 'unavailable':
-      return errorResponse(c, 503, 'PUBLISHER_UNAVAILABLE', outcome.message, { 'retry-after': '2' });
+      return {
+        status: 503,
+        reason: 'PUBLISHER_UNAVAILABLE',
+        message: outcome.message,
+        headers: { 'retry-after': '2' },
+      };
     case 'aborted':
-      return errorResponse(c, 499, 'CANCELLED', 'the request was cancelled');
+      return { status: 499, reason: 'CANCELLED', message: 'the request was cancelled' };
     case 'newly-created':
     case 'already-certified':
       // Successes have a body; reaching here would be a bug in this file.
-      return errorResponse(c, 500, 'INTERNAL', 'internal error');
+      return { status: 500, reason: 'INTERNAL', message: 'internal error' };
   }
+}
+
+/** What Sui and the SDK say when a wallet lacks the WAL or the SUI (gas) a transaction needs. */
+const SPONSOR_SHORT = /insufficient|not enough|balance.*(low|short)|InsufficientGas|InsufficientCoinBalance/i;
+
+/** Tells copies of one upload from other requests: the route, its parameters, the body (SHA-256). */
+async function uploadFingerprint(route: UploadRoute, url: string, body: Uint8Array): Promise<string> {
+  const query = [...new URL(url).searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const head = new TextEncoder().encode(`${route}\n${JSON.stringify(query)}\n`);
+  const whole = new Uint8Array(head.length + body.length);
+  whole.set(head);
+  whole.set(body, head.length);
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', whole)));
 }
 
 /**

@@ -21,7 +21,13 @@
 // instances (replay-guard.ts).
 import { errors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { normalizeSuiAddress, isValidSuiAddress } from '@mysten/sui/utils';
-import type { AuthDecision, PublishAuthorizer, PublishGrant, PublishRefusal } from '../publish-auth.ts';
+import {
+  bearerToken,
+  type AuthDecision,
+  type PublishAuthorizer,
+  type PublishGrant,
+  type PublishRefusal,
+} from '../publish-auth.ts';
 import type { JwtVerificationKey } from './jwt-keys.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 
@@ -123,11 +129,6 @@ export function jwtAuthorizer(options: JwtAuthorizerOptions): PublishAuthorizer 
     options.onDecision?.(decision.ok ? 'ok' : decision.reason);
     return decision;
   };
-}
-
-function bearerToken(header: string | null): string | undefined {
-  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
 }
 
 /** jose's failures as the official publisher's reasons (its jsonwebtoken ErrorKind mapping). */

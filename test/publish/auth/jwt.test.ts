@@ -294,7 +294,7 @@ describe('PUBLISHER_AUTH at start-up', () => {
     }
   });
 
-  it('builds the JWT authorizer from the configuration; API keys are refused as not built yet', async () => {
+  it('builds the JWT authorizer from the configuration; API-key modes refuse to start without a ledger', async () => {
     const setup = await publisherAuthorizer({
       mode: 'jwt',
       network: 'mainnet',
@@ -309,7 +309,7 @@ describe('PUBLISHER_AUTH at start-up', () => {
     for (const mode of ['api-key', 'jwt,api-key', 'api-key,jwt'] as const) {
       expect(await publisherAuthorizer({ mode, network: 'devnet', jwtSecret: SECRET })).toEqual({
         ok: false,
-        error: expect.stringContaining('not built yet'),
+        error: expect.stringContaining('needs the ledger of accounts'),
       });
     }
     expect(await publisherAuthorizer({ mode: 'none', network: 'devnet', jwtSecret: SECRET })).toMatchObject({

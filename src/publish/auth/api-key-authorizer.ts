@@ -1,0 +1,56 @@
+// PUBLISHER_AUTH=api-key: `Authorization: Bearer wek_…` keys of prepaid accounts. The key is looked up
+// by its keyed hash in the ledger; its account pays (the grant's payer), within the account's own size
+// cap (413) and per-key rate (429). Whether the balance covers the upload is decided once the body's
+// size is known (payments/paid-uploads.ts), not here.
+import type { Ledger } from '../ledger/ledger.ts';
+import { apiKeyPrefix } from '../accounts/api-keys.ts';
+import type { KeyRateLimit } from '../accounts/key-rate-limit.ts';
+import { bearerToken, type AuthDecision, type PublishAuthorizer } from '../publish-auth.ts';
+
+export interface ApiKeyAuthorizerOptions {
+  ledger: Pick<Ledger, 'findApiKey' | 'getAccount'>;
+  hashKey: (key: string) => string;
+  rateLimit: KeyRateLimit;
+  onDecision?: (outcome: string) => void;
+}
+
+export function apiKeyAuthorizer(options: ApiKeyAuthorizerOptions): PublishAuthorizer {
+  const refuse = (status: 401 | 429 | 503, reason: string, message: string, retryAfterSeconds?: number) => {
+    options.onDecision?.(reason);
+    return { ok: false, status, reason, message, retryAfterSeconds } as const;
+  };
+  return async (request): Promise<AuthDecision> => {
+    const token = bearerToken(request.headers.get('authorization'));
+    if (!token)
+      return refuse(401, 'MISSING_API_KEY', 'an `Authorization: Bearer <API key>` header is required');
+    if (!apiKeyPrefix(token)) return refuse(401, 'INVALID_API_KEY', 'that is not an API key of this edge');
+    let found;
+    try {
+      const key = await options.ledger.findApiKey(options.hashKey(token));
+      found = key && { key, account: await options.ledger.getAccount(key.accountId) };
+    } catch {
+      return refuse(503, 'LEDGER_UNAVAILABLE', 'accounts cannot be read right now; try again shortly', 2);
+    }
+    if (!found?.account) return refuse(401, 'INVALID_API_KEY', 'the API key is unknown or revoked');
+    const { key, account } = found;
+    if (account.uploadsPerMinute !== undefined) {
+      const wait = options.rateLimit.take(key.prefix, account.uploadsPerMinute);
+      if (wait !== undefined)
+        return refuse(
+          429,
+          'RATE_LIMITED',
+          `this key may make ${account.uploadsPerMinute} uploads a minute; try again in ${wait} s`,
+          wait,
+        );
+    }
+    options.onDecision?.('ok');
+    return {
+      ok: true,
+      grant: {
+        subject: `account:${account.id}`,
+        payer: { accountId: account.id, keyPrefix: key.prefix },
+        capBytes: account.maxUploadBytes,
+      },
+    };
+  };
+}
