@@ -749,7 +749,14 @@ async function buildPayments(
       hashKey: accounts.hashKey,
       payments,
       checkTopUp: (digest, signal) =>
-        checkTopUp({ sui, digest, sponsorAddress: sponsor.address, walCoinType: walType, signal }),
+        checkTopUp({
+          sui,
+          digest,
+          sponsorAddress: sponsor.address,
+          walCoinType: walType,
+          ownWallets: [sponsor.address, ...sponsor.status().subWallets.map((wallet) => wallet.address)],
+          signal,
+        }),
       maxUploadBytes: Math.max(config.PUBLISH_MAX_BLOB_BYTES, config.PUBLISH_MAX_QUILT_BYTES),
     },
   };

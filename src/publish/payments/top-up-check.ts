@@ -15,6 +15,8 @@ export interface TopUpInput {
   sponsorAddress: string;
   /** The WAL coin type of the network (`walCoinType` in src/publish/sponsor/wallet-funds.ts finds it). */
   walCoinType: string;
+  /** The sponsor's wallets (main and sub-wallets): WAL they send is no client's top-up. */
+  ownWallets?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -37,6 +39,7 @@ export type TopUpRefusal =
   | 'TOP_UP_FAILED_TRANSACTION'
   | 'TOP_UP_WRONG_RECIPIENT'
   | 'TOP_UP_WRONG_COIN'
+  | 'TOP_UP_FROM_SPONSOR'
   | 'SUI_UNAVAILABLE';
 
 export async function checkTopUp(input: TopUpInput): Promise<TopUpCheck> {
@@ -88,6 +91,14 @@ export async function checkTopUp(input: TopUpInput): Promise<TopUpCheck> {
   }
   const sender = tx.transaction.sender;
   if (!sender) return refuse(503, 'SUI_UNAVAILABLE', `Sui named no sender of ${input.digest}`);
+  // The sponsor's own wallets moving WAL among themselves (a sub-wallet's funds coming home) pay
+  // nobody's balance.
+  if (input.ownWallets?.some((address) => normalizeSuiAddress(address) === normalizeSuiAddress(sender)))
+    return refuse(
+      422,
+      'TOP_UP_FROM_SPONSOR',
+      `the transaction was sent by the sponsor's own wallet ${sender}`,
+    );
   return {
     ok: true,
     amountFrost: wal,

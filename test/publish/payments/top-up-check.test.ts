@@ -34,8 +34,10 @@ afterAll(async () => {
   await devnet?.stop();
 });
 
-const check = (digest: string, overrides: { sponsorAddress?: string; walCoinType?: string } = {}) =>
-  checkTopUp({ sui, digest, sponsorAddress: sponsor, walCoinType: walType, ...overrides });
+const check = (
+  digest: string,
+  overrides: { sponsorAddress?: string; walCoinType?: string; ownWallets?: string[] } = {},
+) => checkTopUp({ sui, digest, sponsorAddress: sponsor, walCoinType: walType, ...overrides });
 
 const refusal = (result: TopUpCheck) =>
   result.ok ? ['ok'] : [result.status, result.reason, typeof result.message];
@@ -85,6 +87,20 @@ describe('checkTopUp on the devnet', () => {
     expect(refusal(await check(digest))).toEqual([422, 'TOP_UP_WRONG_RECIPIENT', 'string']);
     // Named as the sponsor, the same transaction is a top-up of that address.
     expect(await check(digest, { sponsorAddress: other })).toMatchObject({ ok: true, amountFrost: 9_000n });
+  });
+
+  it("WAL from one of the sponsor's own wallets (a sub-wallet's funds coming home): TOP_UP_FROM_SPONSOR", async () => {
+    const subWallet = await fundedSigner(devnet.faucetUrl);
+    const digest = await transfer(sui, subWallet, { coinType: walType, amount: 5_000n, to: sponsor });
+    expect(refusal(await check(digest, { ownWallets: [subWallet.toSuiAddress()] }))).toEqual([
+      422,
+      'TOP_UP_FROM_SPONSOR',
+      'string',
+    ]);
+    // From anyone else the same transfer is a top-up.
+    expect(await check(digest, { ownWallets: [new Ed25519Keypair().toSuiAddress()] })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('the sponsor paying a client is no top-up of the sponsor: TOP_UP_WRONG_RECIPIENT', async () => {
