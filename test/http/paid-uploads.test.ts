@@ -18,6 +18,7 @@ import {
   publisherWallet,
   publishingSetup,
   putBlob,
+  putToSpec,
   walletBalances,
   withoutQuorum,
 } from '../support/publishing.ts';
@@ -234,6 +235,30 @@ describe('paid publishing with API keys', () => {
     expect(again.json.alreadyCertified).toBeDefined();
     expect((again.json as unknown as { receipt: Receipt }).receipt.chargedFrost).toBe('0');
     expect((await accountOf(account.apiKey)).balanceFrost).toBe(after.balanceFrost);
+  });
+
+  it('charges a quilt upload too, its official answer intact beside the receipt', async () => {
+    const account = await openAccount(10n ** 12n);
+    const form = new FormData();
+    form.append('a.txt', new Blob([randomBytes(3_000, 31) as BlobPart]));
+    form.append('b.txt', new Blob([randomBytes(4_000, 32) as BlobPart]));
+    const answer = await putToSpec<{
+      blobStoreResult: { newlyCreated?: { blobObject: { blobId: string } } };
+      storedQuiltBlobs: { identifier: string; quiltPatchId: string }[];
+      receipt: Receipt;
+    }>(setup.edge, '/v1/quilts?epochs=1', 'QuiltStoreResult', form, {
+      headers: { authorization: `Bearer ${account.apiKey}` },
+    });
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(answer.json.storedQuiltBlobs.map((patch) => patch.identifier).sort()).toEqual(['a.txt', 'b.txt']);
+    expect(answer.json.receipt.blobId).toBe(answer.json.blobStoreResult.newlyCreated!.blobObject.blobId);
+    const charged = BigInt(answer.json.receipt.chargedFrost);
+    expect(charged).toBeGreaterThan(0n);
+    expect(BigInt((await accountOf(account.apiKey)).balanceFrost)).toBe(10n ** 12n - charged);
+    const patch = await fetch(
+      `${setup.edge.url}/v1/blobs/by-quilt-patch-id/${answer.json.storedQuiltBlobs[0]!.quiltPatchId}`,
+    );
+    expect(patch.status).toBe(200);
   });
 
   it('refuses with 402 and the quote when the balance is short, and nothing happens on chain', async () => {
