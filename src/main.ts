@@ -737,6 +737,12 @@ async function buildPayments(
       log.warn(result, 'reconciled holds left open (an earlier run of this instance stopped mid-upload)');
   };
   await reconcile();
+  const mismatches = await ledger.audit();
+  if (mismatches.length > 0)
+    log.error(
+      { accounts: mismatches.map((mismatch) => mismatch.accountId) },
+      "the ledger's stored balances disagree with its entries (GET /v1/admin/ledger/audit)",
+    );
   const timer = setInterval(() => void reconcile().catch(() => undefined), RECONCILE_INTERVAL_MS);
   timer.unref();
   disposer.add(() => clearInterval(timer));

@@ -336,6 +336,22 @@ describe('paid publishing with API keys', () => {
     expect(history.filter((entry) => entry.kind === 'hold')).toHaveLength(1);
   });
 
+  it("finds every account's balance equal to what its entries add up to, after all of the above", async () => {
+    const audit = (await (await admin('/v1/admin/ledger/audit')).json()) as {
+      consistent: boolean;
+      mismatches: unknown[];
+    };
+    expect(audit).toEqual({ consistent: true, mismatches: [] });
+    const { accounts } = (await (await admin('/v1/admin/accounts')).json()) as {
+      accounts: { heldFrost: string; availableFrost: string }[];
+    };
+    expect(accounts.length).toBeGreaterThan(5);
+    for (const account of accounts) {
+      expect(account.heldFrost).toBe('0');
+      expect(BigInt(account.availableFrost)).toBeGreaterThanOrEqual(0n);
+    }
+  });
+
   it('credits a WAL transfer to the sponsor once, and refuses other coins and recipients', async () => {
     const account = await openAccount(0n);
     const sui = devnetSui(setup.devnet);

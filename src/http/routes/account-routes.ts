@@ -185,6 +185,22 @@ export function accountRoutes(app: Hono, deps: AccountRouteDeps): void {
     }),
   );
 
+  // Every account's stored balance and held amount against what its entries alone add up to.
+  app.get(
+    '/v1/admin/ledger/audit',
+    admin(async (c) => {
+      const mismatches = await ledger.audit();
+      return c.json({
+        consistent: mismatches.length === 0,
+        mismatches: mismatches.map(({ accountId, stored, derived }) => ({
+          accountId,
+          stored: balanceJson(stored),
+          derived: balanceJson(derived),
+        })),
+      });
+    }),
+  );
+
   // ── the client's ──────────────────────────────────────────────────────────────────────────────
   /** The account of the request's API key, or the 401 to answer. */
   const caller = async (c: Context): Promise<Account | Response> => {
