@@ -156,9 +156,10 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         return { kind: 'already-certified', blobId, endEpoch: status.endEpoch, event: status.event };
       return undefined;
     }
-    // Deletable blobs: the nodes' status has no end epoch for them; a certified one of ours counts.
+    // Deletable blobs: the nodes' status has no end epoch for them; a certified one of ours counts —
+    // as Sui holds it, also one the book never marked certified (the edge died right after certifying).
     for (const registration of deps.registrations.find(blobId)) {
-      if (!registration.certified || !registration.deletable) continue;
+      if (!registration.deletable) continue;
       const blob = await checked(registration, minEndEpoch);
       if (blob?.certified_epoch != null)
         return {

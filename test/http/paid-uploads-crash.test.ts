@@ -301,26 +301,18 @@ describe('paid uploads across a kill -9 of the edge', () => {
     expect(onChain.map((blob) => blob.blobId).sort()).toEqual(blobIds.sort());
   });
 
-  // KNOWN BUG (expected to fail until fixed): the publisher answers a deletable blob as already
-  // certified only from registrations its book (DATA_DIR/publisher/registrations.jsonl) marked
-  // certified (src/publish/publisher.ts, alreadyCertified: `if (!registration.certified || ...)
-  // continue`). An edge killed between its certify transaction and that note finds the Blob certified
-  // on chain, so not reusable either, and registers and charges the bytes again: the account pays
-  // twice (the reconciled hold, then the new upload) and Sui holds two Blob objects for one upload.
-  // The fix (checked with it): drop `!registration.certified ||` there, since checked() reads the
-  // Blob's certified epoch on chain anyway. Once fixed, this fails as "expected to fail": make it `it`.
-  it.fails(
-    'answers a retry of the upload that certified while the edge was dead as certified, for nothing',
-    async () => {
-      const answer = await put(uploadOf(landed));
-      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
-      expect(answer.json.alreadyCertified?.object, JSON.stringify(answer.json)).toBe(landed.objectId);
-      expect(answer.json.receipt?.chargedFrost).toBe('0');
-      const rows = ledgerRows(account.id);
-      expect(chargedByKey(rows).get(landed.key!)).toEqual([landed.amount]);
-      expect((await sponsorBlobs()).map((blob) => blob.objectId)).toHaveLength(uploads.length);
-    },
-  );
+  // An edge killed between its certify transaction and noting it in DATA_DIR/publisher/registrations.jsonl
+  // must still answer the retry from the chain: certified, for nothing (it once registered and charged
+  // the bytes again: two Blob objects and two charges for one upload).
+  it('answers a retry of the upload that certified while the edge was dead as certified, for nothing', async () => {
+    const answer = await put(uploadOf(landed));
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    expect(answer.json.alreadyCertified?.object, JSON.stringify(answer.json)).toBe(landed.objectId);
+    expect(answer.json.receipt?.chargedFrost).toBe('0');
+    const rows = ledgerRows(account.id);
+    expect(chargedByKey(rows).get(landed.key!)).toEqual([landed.amount]);
+    expect((await sponsorBlobs()).map((blob) => blob.objectId)).toHaveLength(uploads.length);
+  });
 });
 
 /** Every charge in the ledger belongs to a hold whose Blob object Sui holds as certified. */
