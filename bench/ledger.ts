@@ -4,26 +4,45 @@
 //     (a file in a temp dir, WAL, durable commits) and on PostgreSQL (a temp schema, dropped after),
 //     sequentially and with --workers concurrent workers; for PostgreSQL also those workers spread
 //     over two Ledger instances (two pools, as two edge instances would be).
+//  2. What paying adds to an upload (target, issue 12: ≤ 5 ms at the median): edges in processes of
+//     their own on one devnet, one unpaid (PUBLISHER_AUTH=none) and one paid (PUBLISHER_AUTH=api-key,
+//     a funded account; first its SQLite ledger, then PostgreSQL in a temp schema), sequential uploads
+//     of fresh random blobs taking turns (unpaid, paid, paid with an Idempotency-Key), each timed by
+//     the client from request to last byte of the answer; a GET /v1/quote; and, alone, the one step of
+//     paying that asks Sui (the upload's transactions read back for their gas).
 // Usage: node bench/ledger.ts [--ops 2000] [--workers 16] [--database-url postgres://postgres@127.0.0.1:5432/test]
-import { mkdtempSync, rmSync } from 'node:fs';
+//        [--uploads 30] [--upload-bytes 1024] [--nodes 4] [--shards 10]
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SuiGrpcClient } from '@mysten/sui/grpc';
 import pg from 'pg';
+import { gasUsedMist } from '../src/network/sui/transaction-lookup.ts';
 import type { Account, Ledger } from '../src/publish/ledger/ledger.ts';
 import { openPostgresLedger } from '../src/publish/ledger/postgres-ledger.ts';
 import { openSqliteLedger } from '../src/publish/ledger/sqlite-ledger.ts';
+import { startBenchDevnet } from './bench-devnet.ts';
+import { startBenchEdge, type BenchEdge } from './bench-edge.ts';
 
 const { values } = parseArgs({
   options: {
     ops: { type: 'string', default: '2000' },
     workers: { type: 'string', default: '16' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    uploads: { type: 'string', default: '30' },
+    'upload-bytes': { type: 'string', default: '1024' },
+    // A small devnet: the upload itself stays short, so a few milliseconds of paying show.
+    nodes: { type: 'string', default: '4' },
+    shards: { type: 'string', default: '10' },
   },
 });
 const ops = Number(values.ops);
 const workers = Number(values.workers);
 const databaseUrl = values['database-url'];
+const uploads = Number(values.uploads);
+const uploadBytes = Number(values['upload-bytes']);
 
 /** Prints rows under a header, columns padded to their widest cell (as the other benches do). */
 function printTable(title: string, header: string[], rows: string[][]): void {
@@ -37,6 +56,17 @@ function printTable(title: string, header: string[], rows: string[][]): void {
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+const sortedCopy = (values: number[]) => [...values].sort((a, b) => a - b);
+
+/** A fresh temp schema name: the bench never touches the database's own tables. */
+const tempSchema = () => `bench_ledger_${crypto.randomUUID().replaceAll('-', '')}`;
+
+async function dropSchema(schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+}
 
 // ── 1. holds + settles per second ────────────────────────────────────────────────────────────────
 
@@ -117,7 +147,7 @@ async function throughputSection(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const schema = `bench_ledger_${crypto.randomUUID().replaceAll('-', '')}`;
+  const schema = tempSchema();
   try {
     const first = await openPostgresLedger(databaseUrl, { schema });
     const second = await openPostgresLedger(databaseUrl, { schema });
@@ -135,10 +165,7 @@ async function throughputSection(): Promise<void> {
       await second.close();
     }
   } finally {
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
+    await dropSchema(schema);
   }
 
   printTable(
@@ -148,4 +175,226 @@ async function throughputSection(): Promise<void> {
   );
 }
 
+// ── 2. a paid upload's overhead over an unpaid one ───────────────────────────────────────────────
+
+const ADMIN_TOKEN = 'bench-ledger-admin-token';
+/** Uploads per mode before measuring: JIT, connections, the sub-wallets' first funding. */
+const WARM_UPS = 5;
+const TARGET_MS = 5;
+
+async function json<T>(response: Promise<Response>, expected = 200): Promise<T> {
+  const answer = await response;
+  const text = await answer.text();
+  if (answer.status !== expected) throw new Error(`${answer.url} answered ${answer.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * One PUT /v1/blobs of bytes never uploaded before, timed from the client: from sending the request
+ * to the answer's last byte. A fresh blob must come back newly created, and with a receipt exactly
+ * when it was paid (an answer that skipped the work would be a fast wrong result).
+ */
+async function timedUpload(
+  edge: BenchEdge,
+  headers: Record<string, string>,
+  paid: boolean,
+): Promise<{ ms: number; chargedFrost: bigint; transactions: string[] }> {
+  const body = randomBytes(uploadBytes);
+  const began = performance.now();
+  const answer = await json<{
+    newlyCreated?: unknown;
+    receipt?: { chargedFrost: string; transactions: string[] };
+  }>(fetch(`${edge.url}/v1/blobs?epochs=1`, { method: 'PUT', body, headers }));
+  const ms = performance.now() - began;
+  if (!answer.newlyCreated) throw new Error(`a fresh blob was not newly created: ${JSON.stringify(answer)}`);
+  if (paid !== (answer.receipt !== undefined))
+    throw new Error(
+      `a${paid ? ' paid' : 'n unpaid'} upload came back ${paid ? 'without' : 'with'} a receipt`,
+    );
+  const chargedFrost = BigInt(answer.receipt?.chargedFrost ?? '0');
+  if (paid && chargedFrost <= 0n) throw new Error('a paid upload of a fresh blob was charged nothing');
+  return { ms, chargedFrost, transactions: answer.receipt?.transactions ?? [] };
+}
+
+/** An account on the paid edge with enough for `count` uploads (twice their quote), and its key. */
+async function fundedAccount(
+  edge: BenchEdge,
+  count: number,
+): Promise<{ apiKey: string; creditFrost: bigint }> {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const quote = await json<{ totalFrost: string }>(
+    fetch(`${edge.url}/v1/quote?size=${uploadBytes}&epochs=1`),
+  );
+  const account = await json<{ id: string; apiKey: string }>(
+    fetch(`${edge.url}/v1/admin/accounts`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'bench:ledger' }),
+    }),
+    201,
+  );
+  const creditFrost = BigInt(quote.totalFrost) * BigInt(count) * 2n;
+  await json(
+    fetch(`${edge.url}/v1/admin/accounts/${account.id}/credit`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ amountFrost: creditFrost.toString() }),
+    }),
+  );
+  return { apiKey: account.apiKey, creditFrost };
+}
+
+interface OverheadRun {
+  rows: string[][];
+  verdicts: string[];
+}
+
+/**
+ * Uploads taking turns between the unpaid edge and the paid one (with and without an
+ * Idempotency-Key), so that whatever slows the machine meanwhile slows every mode alike. Ends by
+ * checking that the account paid exactly what the receipts say and holds nothing.
+ */
+async function overheadRun(
+  ledgerKind: string,
+  unpaid: BenchEdge,
+  paid: BenchEdge,
+  sui: SuiGrpcClient,
+): Promise<OverheadRun> {
+  const account = await fundedAccount(paid, 2 * (uploads + WARM_UPS));
+  const auth = { authorization: `Bearer ${account.apiKey}` };
+  const modes = [
+    { name: 'unpaid', edge: unpaid, paid: false, headers: () => ({}) },
+    { name: `paid, ${ledgerKind}`, edge: paid, paid: true, headers: () => auth },
+    {
+      name: `paid, ${ledgerKind}, Idempotency-Key`,
+      edge: paid,
+      paid: true,
+      headers: () => ({ ...auth, 'idempotency-key': crypto.randomUUID() }),
+    },
+  ];
+  const times = modes.map(() => [] as number[]);
+  const paidTransactions: string[][] = [];
+  let chargedFrost = 0n;
+  for (let round = 0; round < WARM_UPS + uploads; round++) {
+    for (const [i, mode] of modes.entries()) {
+      const upload = await timedUpload(mode.edge, mode.headers(), mode.paid);
+      chargedFrost += upload.chargedFrost;
+      if (round < WARM_UPS) continue;
+      times[i]!.push(upload.ms);
+      if (mode.paid) paidTransactions.push(upload.transactions);
+    }
+  }
+  const balance = await json<{ balanceFrost: string; heldFrost: string }>(
+    fetch(`${paid.url}/v1/account`, { headers: auth }),
+  );
+  if (balance.heldFrost !== '0' || BigInt(balance.balanceFrost) !== account.creditFrost - chargedFrost)
+    throw new Error(`the account holds ${JSON.stringify(balance)} after paying ${chargedFrost} FROST`);
+
+  const quoteTimes: number[] = [];
+  for (let i = 0; i < uploads; i++) {
+    const began = performance.now();
+    await json(fetch(`${paid.url}/v1/quote?size=${uploadBytes}&epochs=1`));
+    quoteTimes.push(performance.now() - began);
+  }
+  // One step of paying, alone: after certifying, the paid edge reads the upload's transactions back
+  // from Sui for the gas they used (its charge); the same call here, on the same receipts.
+  const gasReadTimes: number[] = [];
+  for (const transactions of paidTransactions.slice(0, uploads)) {
+    const began = performance.now();
+    await gasUsedMist(sui, transactions);
+    gasReadTimes.push(performance.now() - began);
+  }
+
+  const unpaidTimes = times[0]!;
+  const unpaidMedian = percentile(sortedCopy(unpaidTimes), 0.5);
+  const rows = modes.map((mode, i) => {
+    const sorted = sortedCopy(times[i]!);
+    return [
+      mode.name,
+      String(sorted.length),
+      percentile(sorted, 0.5).toFixed(1),
+      percentile(sorted, 0.9).toFixed(1),
+    ];
+  });
+  const step = (name: string, samples: number[]) => {
+    const sorted = sortedCopy(samples);
+    rows.push([
+      name,
+      String(sorted.length),
+      percentile(sorted, 0.5).toFixed(1),
+      percentile(sorted, 0.9).toFixed(1),
+    ]);
+  };
+  step(`GET /v1/quote, ${ledgerKind} edge`, quoteTimes);
+  step('  of a paid upload: its gas read from Sui', gasReadTimes);
+  const signed = (ms: number) => `${ms >= 0 ? '+' : ''}${ms.toFixed(1)}`;
+  const verdicts = modes.slice(1).map((mode, j) => {
+    const paidTimes = times[j + 1]!;
+    const overhead = percentile(sortedCopy(paidTimes), 0.5) - unpaidMedian;
+    // Uploads of one round met the same moment of the (shared) machine: their differences are
+    // less noisy than the medians', and the interval says how far this run can tell at all.
+    const paired = paidTimes.map((ms, k) => ms - unpaidTimes[k]!);
+    const [low, high] = medianInterval(paired);
+    return (
+      `${mode.name} − unpaid, medians: ${signed(overhead)} ms ` +
+      `(target ≤ ${TARGET_MS} ms, ${overhead <= TARGET_MS ? 'met' : 'NOT met'}); ` +
+      `paired: median ${signed(percentile(sortedCopy(paired), 0.5))} ms, 95 % interval [${signed(low)}, ${signed(high)}] ms`
+    );
+  });
+  return { rows, verdicts };
+}
+
+/** A 95 % bootstrap interval of the median of `samples` (resampled with replacement). */
+function medianInterval(samples: number[], resamples = 2000): [number, number] {
+  const medians = Array.from({ length: resamples }, () =>
+    percentile(sortedCopy(samples.map(() => samples[Math.floor(Math.random() * samples.length)]!)), 0.5),
+  ).sort((a, b) => a - b);
+  return [percentile(medians, 0.025), percentile(medians, 0.975)];
+}
+
+async function overheadSection(): Promise<void> {
+  const devnet = await startBenchDevnet('ledger', { nodes: values.nodes, shards: values.shards });
+  const { suiUrl } = JSON.parse(readFileSync(devnet.committeePath, 'utf8')) as { suiUrl: string };
+  const sui = new SuiGrpcClient({ baseUrl: suiUrl, network: 'localnet' });
+  const edges: BenchEdge[] = [];
+  const start = async (env: Record<string, string>) => {
+    const edge = await startBenchEdge(devnet.dir, env);
+    edges.push(edge);
+    return edge;
+  };
+  const schema = tempSchema();
+  const runs: OverheadRun[] = [];
+  try {
+    const unpaid = await start({ PUBLISHER_AUTH: 'none' });
+    const paidEnv = { PUBLISHER_AUTH: 'api-key', ADMIN_TOKEN };
+    const sqliteEdge = await start(paidEnv);
+    runs.push(await overheadRun('sqlite', unpaid, sqliteEdge, sui));
+    sqliteEdge.stop();
+
+    // The edge opens DATABASE_URL in the schema its search_path names; the schema is made (and
+    // migrated) here first, as an operator's would be.
+    await (await openPostgresLedger(databaseUrl, { schema })).close();
+    const separator = databaseUrl.includes('?') ? '&' : '?';
+    const postgresEdge = await start({
+      ...paidEnv,
+      DATABASE_URL: `${databaseUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
+    });
+    runs.push(await overheadRun('postgres', unpaid, postgresEdge, sui));
+  } finally {
+    for (const edge of edges) edge.stop();
+    devnet.stop();
+    await dropSchema(schema);
+  }
+  printTable(
+    `paid upload overhead: PUT /v1/blobs of ${uploadBytes} fresh random bytes, epochs=1, ${uploads} per mode ` +
+      `taking turns, sequential, timed by the client (devnet ${values.nodes} nodes / ${values.shards} shards)`,
+    ['mode', 'n', 'median ms', 'p90 ms'],
+    runs.flatMap((run) => run.rows),
+  );
+  console.log('');
+  for (const verdict of runs.flatMap((run) => run.verdicts)) console.log(verdict);
+}
+
 await throughputSection();
+await overheadSection();

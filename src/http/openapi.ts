@@ -1,7 +1,8 @@
 // GET /v1/api: our OpenAPI document, a superset of the official aggregator's, publisher's and upload
 // relay's (same paths, same parameters) plus what we add: HEAD, Range, conditional requests, hints,
-// status, metrics, admin. The publisher's answers are described as the service sends them (camelCase,
-// as the Walrus docs show), not with the snake_case names of the official file's schemas.
+// status, metrics, admin, and paid publishing (accounts, quotes, top-ups, Idempotency-Key, receipts).
+// The publisher's answers are described as the service sends them (camelCase, as the Walrus docs
+// show), not with the snake_case names of the official file's schemas.
 
 const status = { $ref: '#/components/schemas/Status' };
 /** Error responses with the AIP-193 body, described from a table of the reasons behind each code. */
@@ -31,6 +32,39 @@ const PUBLISH_ERROR_TEXT: Record<number, string> = {
   429: 'Too many uploads in progress and queued; see Retry-After. Also: a JWT already used (TOKEN_ALREADY_USED).',
   503: 'Sui or the storage committee cannot be reached right now; nothing was charged.',
   504: 'Too few storage nodes confirmed in time (INSUFFICIENT_CONFIRMATIONS); the registration is kept and reused on retry.',
+};
+/** PUT /v1/blobs and /v1/quilts: the publisher's reasons, and those of paid publishing (api-key). */
+const PAID_PUBLISH_ERROR_TEXT: Record<number, string> = {
+  ...PUBLISH_ERROR_TEXT,
+  401:
+    'Missing or invalid authorization (PUBLISHER_AUTH): a JWT, or an API key that is unknown or revoked ' +
+    '(MISSING_API_KEY, INVALID_API_KEY).',
+  402:
+    "The account's available balance is short of the upload's price (INSUFFICIENT_BALANCE); the body " +
+    'adds `quote` (as GET /v1/quote) and `availableFrost`. Nothing was held or paid.',
+  409:
+    'A request with this Idempotency-Key is still being processed (IDEMPOTENCY_KEY_IN_USE); retry ' +
+    'after Retry-After for its answer.',
+  413: "The body is larger than this publisher takes (PUBLISH_MAX_BLOB_BYTES / PUBLISH_MAX_QUILT_BYTES) or than the account's maxUploadBytes.",
+  422: 'This Idempotency-Key was used for a different request: other bytes or parameters (IDEMPOTENCY_KEY_REUSED).',
+  429:
+    'Too many uploads in progress and queued, or the API key is over its uploadsPerMinute (RATE_LIMITED); ' +
+    'see Retry-After. Also: a JWT already used (TOKEN_ALREADY_USED).',
+  503:
+    'Sui or the storage committee cannot be reached, the ledger cannot be read (LEDGER_UNAVAILABLE), ' +
+    'or the sponsor is short of WAL or SUI (SPONSOR_INSUFFICIENT_FUNDS); nothing was charged.',
+};
+const ACCOUNT_ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed JSON or parameters (INVALID_JSON, INVALID_ARGUMENT), or a malformed digest (INVALID_DIGEST).',
+  401: 'Missing or wrong bearer token: ADMIN_TOKEN for /v1/admin, an API key for /v1/account (MISSING_API_KEY, INVALID_API_KEY).',
+  403: 'The admin API is off: ADMIN_TOKEN is not set (ADMIN_DISABLED).',
+  404: 'No such account or key (ACCOUNT_NOT_FOUND, API_KEY_NOT_FOUND), or a top-up transaction Sui does not know (TOP_UP_NOT_FOUND).',
+  409: 'The top-up transaction was credited already, to this account or another (TOP_UP_ALREADY_CREDITED).',
+  413: 'The size is larger than this publisher takes (PAYLOAD_TOO_LARGE).',
+  422:
+    'The transaction did not pay the sponsor in WAL: it failed, or sent to another address or another coin ' +
+    "(TOP_UP_FAILED_TRANSACTION, TOP_UP_WRONG_RECIPIENT, TOP_UP_WRONG_COIN), or it was sent by one of the sponsor's own wallets (TOP_UP_FROM_SPONSOR).",
+  503: 'The ledger or Sui cannot be read right now (LEDGER_UNAVAILABLE, SUI_UNAVAILABLE); see Retry-After.',
 };
 const publishQuery = [
   {
@@ -75,13 +109,41 @@ const publishQuery = [
   {
     name: 'Authorization',
     in: 'header',
-    description: 'Bearer JWT when PUBLISHER_AUTH includes jwt.',
+    description:
+      'Bearer JWT when PUBLISHER_AUTH includes jwt; Bearer API key (wek_…) when it includes api-key: ' +
+      "the upload is paid from the key's account.",
     schema: { type: 'string' },
+  },
+];
+/** Paid uploads: the publisher's parameters, and the key that makes a retry safe. */
+const paidPublishParameters = [
+  ...publishQuery,
+  {
+    name: 'Idempotency-Key',
+    in: 'header',
+    description:
+      'Paid uploads: copies of a request with the same key (1 to 255 visible ASCII characters), also ' +
+      'at once or at another instance, are done and paid once and get the same answer ' +
+      '(Idempotent-Replayed: true on the copies).',
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
   },
 ];
 const json = (schema: Record<string, unknown>) => ({ 'application/json': { schema } });
 const errors = errorsFrom(ERROR_TEXT);
 const publishErrors = errorsFrom(PUBLISH_ERROR_TEXT);
+const paidPublishErrors = errorsFrom(PAID_PUBLISH_ERROR_TEXT);
+const accountErrors = errorsFrom(ACCOUNT_ERROR_TEXT);
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** A paid upload's answer: the official JSON intact, with the receipt beside it. */
+const withReceipt = (official: Record<string, unknown>) => ({
+  allOf: [official, { type: 'object', properties: { receipt: ref('Receipt') } }],
+});
+const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const adminAuth = 'Bearer ADMIN_TOKEN.';
+/** Operations of a paid account's own: `Authorization: Bearer <API key>` (components.securitySchemes). */
+const apiKeySecurity = [{ apiKey: [] }];
+const adminSecurity = [{ adminToken: [] }];
+const accountJsonBody = (schema: Record<string, unknown>) => ({ required: true, content: json(schema) });
 const bytes = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
 const readQuery = [
   { name: 'strict_consistency_check', in: 'query', schema: { type: 'boolean' } },
@@ -209,43 +271,46 @@ export function openApiDocument(version: string) {
       },
       '/v1/blobs': {
         put: {
-          summary: 'Store a blob (the official publisher API), paid by the operator.',
-          parameters: publishQuery,
+          summary:
+            'Store a blob (the official publisher API), paid by the operator, or with an API key from its prepaid account.',
+          parameters: paidPublishParameters,
           requestBody: { required: true, content: bytes },
           responses: {
             '200': {
-              description: 'newlyCreated or alreadyCertified.',
-              content: json({ $ref: '#/components/schemas/BlobStoreResult' }),
+              description: 'newlyCreated or alreadyCertified; a paid upload adds `receipt`.',
+              content: json(withReceipt(ref('BlobStoreResult'))),
             },
-            ...publishErrors(400, 401, 413, 429, 503, 504),
+            ...paidPublishErrors(400, 401, 402, 409, 413, 422, 429, 503, 504),
           },
         },
       },
       '/v1/quilts': {
         put: {
           summary: 'Store files as one quilt (multipart/form-data: one part per file, optional _metadata).',
-          parameters: publishQuery,
+          parameters: paidPublishParameters,
           requestBody: { required: true, content: { 'multipart/form-data': {} } },
           responses: {
             '200': {
-              description: 'The quilt blob and its patches.',
-              content: json({
-                type: 'object',
-                required: ['blobStoreResult', 'storedQuiltBlobs'],
-                properties: {
-                  blobStoreResult: { $ref: '#/components/schemas/BlobStoreResult' },
-                  storedQuiltBlobs: {
-                    type: 'array',
-                    items: {
-                      type: 'object',
-                      required: ['identifier', 'quiltPatchId'],
-                      properties: { identifier: { type: 'string' }, quiltPatchId: { type: 'string' } },
+              description: 'The quilt blob and its patches; a paid upload adds `receipt`.',
+              content: json(
+                withReceipt({
+                  type: 'object',
+                  required: ['blobStoreResult', 'storedQuiltBlobs'],
+                  properties: {
+                    blobStoreResult: { $ref: '#/components/schemas/BlobStoreResult' },
+                    storedQuiltBlobs: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['identifier', 'quiltPatchId'],
+                        properties: { identifier: { type: 'string' }, quiltPatchId: { type: 'string' } },
+                      },
                     },
                   },
-                },
-              }),
+                }),
+              ),
             },
-            ...publishErrors(400, 401, 413, 429, 503, 504),
+            ...paidPublishErrors(400, 401, 402, 409, 413, 422, 429, 503, 504),
           },
         },
       },
@@ -286,6 +351,228 @@ export function openApiDocument(version: string) {
           },
         },
       },
+      '/v1/quote': {
+        get: {
+          summary:
+            "The price of an upload at the chain's current prices: storage + write for the encoded size, gas, the operator's margin and fee (paid publishing).",
+          parameters: [
+            {
+              name: 'size',
+              in: 'query',
+              required: true,
+              description: 'Bytes of the body.',
+              schema: { type: 'integer', minimum: 0 },
+            },
+            {
+              name: 'epochs',
+              in: 'query',
+              description: 'Default 1.',
+              schema: { type: 'integer', minimum: 1 },
+            },
+          ],
+          responses: {
+            '200': { description: 'The quote.', content: json(ref('Quote')) },
+            ...accountErrors(400, 413, 503),
+          },
+        },
+      },
+      '/v1/account': {
+        get: {
+          summary:
+            "The calling API key's account: balance, held and available amounts, and its latest history.",
+          security: apiKeySecurity,
+          responses: {
+            '200': {
+              description: 'The account (newest entries first, at most 100).',
+              content: json({
+                allOf: [
+                  ref('Account'),
+                  ref('Balance'),
+                  { type: 'object', properties: { history: { type: 'array', items: ref('LedgerEntry') } } },
+                ],
+              }),
+            },
+            ...accountErrors(401, 503),
+          },
+        },
+      },
+      '/v1/account/top-ups': {
+        post: {
+          summary:
+            'Credit a WAL transfer to the sponsor address: the transaction is read from Sui (succeeded, recipient, coin type, amount) and credited once, to the account that submits it first.',
+          security: apiKeySecurity,
+          requestBody: accountJsonBody({
+            type: 'object',
+            required: ['digest'],
+            properties: { digest: { type: 'string', description: 'The Sui transaction digest (base58).' } },
+            additionalProperties: false,
+          }),
+          responses: {
+            '200': {
+              description: 'Credited.',
+              content: json({
+                allOf: [
+                  ref('Balance'),
+                  {
+                    type: 'object',
+                    required: ['digest', 'creditedFrost', 'sender'],
+                    properties: {
+                      digest: { type: 'string' },
+                      creditedFrost: ref('Frost'),
+                      sender: { type: 'string' },
+                    },
+                  },
+                ],
+              }),
+            },
+            ...accountErrors(400, 401, 404, 409, 422, 503),
+          },
+        },
+      },
+      '/v1/admin/accounts': {
+        get: {
+          summary: `List the accounts with their balances. ${adminAuth}`,
+          security: adminSecurity,
+          responses: {
+            '200': {
+              description: 'The accounts.',
+              content: json({
+                type: 'object',
+                required: ['accounts'],
+                properties: {
+                  accounts: { type: 'array', items: { allOf: [ref('Account'), ref('Balance')] } },
+                },
+              }),
+            },
+            ...accountErrors(401, 403, 503),
+          },
+        },
+        post: {
+          summary: `Open an account and issue its first API key (shown this once; only its keyed hash is kept). ${adminAuth}`,
+          security: adminSecurity,
+          requestBody: accountJsonBody({
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+              maxUploadBytes: { type: 'integer', minimum: 1 },
+              uploadsPerMinute: { type: 'integer', minimum: 1, description: 'Per API key.' },
+            },
+            additionalProperties: false,
+          }),
+          responses: {
+            '201': {
+              description: 'The account and its API key.',
+              content: json({ allOf: [ref('Account'), ref('NewApiKey')] }),
+            },
+            ...accountErrors(400, 401, 403, 503),
+          },
+        },
+      },
+      '/v1/admin/accounts/{id}': {
+        get: {
+          summary: `An account: balance, API keys (by prefix) and its latest history. ${adminAuth}`,
+          security: adminSecurity,
+          parameters: [pathParam('id')],
+          responses: {
+            '200': {
+              description: 'The account (newest entries first, at most 100).',
+              content: json({
+                allOf: [
+                  ref('Account'),
+                  ref('Balance'),
+                  {
+                    type: 'object',
+                    properties: {
+                      keys: { type: 'array', items: ref('ApiKey') },
+                      history: { type: 'array', items: ref('LedgerEntry') },
+                    },
+                  },
+                ],
+              }),
+            },
+            ...accountErrors(401, 403, 404, 503),
+          },
+        },
+      },
+      '/v1/admin/accounts/{id}/keys': {
+        post: {
+          summary: `Issue another API key for the account (shown this once). ${adminAuth}`,
+          security: adminSecurity,
+          parameters: [pathParam('id')],
+          responses: {
+            '201': { description: 'The key.', content: json(ref('NewApiKey')) },
+            ...accountErrors(401, 403, 404, 503),
+          },
+        },
+      },
+      '/v1/admin/accounts/{id}/keys/{prefix}': {
+        delete: {
+          summary: `Revoke one of the account's API keys, named by its prefix. ${adminAuth}`,
+          security: adminSecurity,
+          parameters: [pathParam('id'), pathParam('prefix')],
+          responses: { '204': { description: 'Revoked.' }, ...accountErrors(401, 403, 404, 503) },
+        },
+      },
+      '/v1/admin/accounts/{id}/credit': {
+        post: {
+          summary: `Credit the account (money received off chain). ${adminAuth}`,
+          security: adminSecurity,
+          parameters: [pathParam('id')],
+          requestBody: accountJsonBody({
+            type: 'object',
+            required: ['amountFrost'],
+            properties: {
+              amountFrost: { ...ref('Frost'), description: 'Positive, at most 2^63 − 1.' },
+              note: { type: 'string', maxLength: 500 },
+            },
+            additionalProperties: false,
+          }),
+          responses: {
+            '200': {
+              description: 'The new balance.',
+              content: json({
+                allOf: [
+                  { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+                  ref('Balance'),
+                ],
+              }),
+            },
+            ...accountErrors(400, 401, 403, 404, 503),
+          },
+        },
+      },
+      '/v1/admin/ledger/audit': {
+        get: {
+          summary: `Every account's stored balance and held amount against what its ledger entries add up to. ${adminAuth}`,
+          security: adminSecurity,
+          responses: {
+            '200': {
+              description: 'consistent, and the accounts that disagree (none in a healthy ledger).',
+              content: json({
+                type: 'object',
+                required: ['consistent', 'mismatches'],
+                properties: {
+                  consistent: { type: 'boolean' },
+                  mismatches: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['accountId', 'stored', 'derived'],
+                      properties: {
+                        accountId: { type: 'string' },
+                        stored: ref('Balance'),
+                        derived: ref('Balance'),
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            ...accountErrors(401, 403, 503),
+          },
+        },
+      },
       '/status': { get: { summary: 'Service status.', responses: { '200': { description: 'Status.' } } } },
       '/metrics': {
         get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'Text format.' } } },
@@ -310,6 +597,14 @@ export function openApiDocument(version: string) {
       },
     },
     components: {
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: "The operator's ADMIN_TOKEN." },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key of a paid account (wek_<prefix>_<secret>), PUBLISHER_AUTH=api-key.',
+        },
+      },
       schemas: {
         Status: {
           type: 'object',
@@ -332,6 +627,121 @@ export function openApiDocument(version: string) {
             'One of {newlyCreated: {blobObject, resourceOperation, cost, sharedBlobObject?}} or ' +
             '{alreadyCertified: {blobId, event: {txDigest, eventSeq} | object, endEpoch}}.',
           type: 'object',
+        },
+        Frost: {
+          description:
+            'An amount of FROST (1 WAL = 10^9 FROST) as a decimal string: JSON numbers lose u64 precision.',
+          type: 'string',
+          pattern: '^(0|[1-9][0-9]*)$',
+        },
+        Account: {
+          type: 'object',
+          required: ['id', 'name', 'createdAt'],
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            maxUploadBytes: { type: 'integer' },
+            uploadsPerMinute: { type: 'integer' },
+          },
+        },
+        Balance: {
+          type: 'object',
+          required: ['balanceFrost', 'heldFrost', 'availableFrost'],
+          properties: {
+            balanceFrost: { ...ref('Frost'), description: 'Credits minus settled charges.' },
+            heldFrost: { ...ref('Frost'), description: 'Held by uploads in progress.' },
+            availableFrost: { ...ref('Frost'), description: 'balance − held: what a new upload may take.' },
+          },
+        },
+        NewApiKey: {
+          type: 'object',
+          required: ['apiKey', 'keyPrefix'],
+          properties: {
+            apiKey: { type: 'string', description: 'wek_<prefix>_<secret>: shown once, never again.' },
+            keyPrefix: { type: 'string' },
+          },
+        },
+        ApiKey: {
+          type: 'object',
+          required: ['prefix', 'createdAt'],
+          properties: {
+            prefix: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            revokedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        LedgerEntry: {
+          description:
+            "One entry of the account's append-only record, with its memo's fields (a note, a top-up's digest and sender, a quote, a receipt, a release's reason).",
+          type: 'object',
+          required: ['seq', 'kind', 'amountFrost', 'at'],
+          properties: {
+            seq: { type: 'string' },
+            kind: { type: 'string', enum: ['credit', 'hold', 'settle', 'release'] },
+            amountFrost: ref('Frost'),
+            holdId: { type: 'string' },
+            at: { type: 'string', format: 'date-time' },
+            receipt: ref('Receipt'),
+          },
+        },
+        Quote: {
+          type: 'object',
+          required: ['size', 'epochs', 'encodedSize', 'storageUnits', 'totalFrost', 'free', 'epoch'],
+          properties: {
+            size: { type: 'integer' },
+            epochs: { type: 'integer' },
+            encodedSize: { type: 'integer', description: 'Bytes the network bills for.' },
+            storageUnits: { type: 'integer', description: 'MiB of encoded size, rounded up.' },
+            storageFrost: ref('Frost'),
+            writeFrost: ref('Frost'),
+            gasFrost: ref('Frost'),
+            networkFrost: { ...ref('Frost'), description: 'storage + write + gas.' },
+            marginFrost: ref('Frost'),
+            feeFrost: ref('Frost'),
+            totalFrost: {
+              ...ref('Frost'),
+              description: 'What the upload is held for; charged at most this.',
+            },
+            free: { type: 'boolean', description: 'Within PRICE_FREE_TIER_BYTES.' },
+            epoch: { type: 'integer', description: 'The epoch the prices are from.' },
+          },
+        },
+        Receipt: {
+          description:
+            'Signed by the sponsor key as a Sui personal message: verify `message` (base64 of the canonical JSON of ' +
+            "the other fields) and `signature` with @mysten/sui/verify's verifyPersonalMessageSignature against `sponsor`.",
+          type: 'object',
+          required: [
+            'version',
+            'accountId',
+            'blobId',
+            'transactions',
+            'networkCostFrost',
+            'chargedFrost',
+            'size',
+            'epochs',
+            'issuedAt',
+            'sponsor',
+            'message',
+            'signature',
+          ],
+          properties: {
+            version: { const: 1 },
+            accountId: { type: 'string' },
+            blobId: { type: 'string' },
+            objectId: { type: 'string' },
+            transactions: { type: 'array', items: { type: 'string' } },
+            networkCostFrost: ref('Frost'),
+            chargedFrost: ref('Frost'),
+            size: { type: 'integer' },
+            epochs: { type: 'integer' },
+            idempotencyKey: { type: 'string' },
+            issuedAt: { type: 'string', format: 'date-time' },
+            sponsor: { type: 'string' },
+            message: { type: 'string', contentEncoding: 'base64' },
+            signature: { type: 'string' },
+          },
         },
         QuiltPatchItem: {
           type: 'object',
