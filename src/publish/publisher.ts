@@ -50,8 +50,11 @@ export interface StoreOptions {
 export interface UploadProgress {
   /** The blob is encoded: its ID is known (nothing paid yet). */
   encoded?(blobId: string): Promise<void>;
-  /** The Blob object the certificate will be for (registered now, or an earlier registration reused). */
-  registered?(blobId: string, objectId: string): Promise<void>;
+  /**
+   * The Blob object the certificate will be for (registered now, or an earlier registration reused),
+   * and the digest of the transaction that registered it when it was registered now.
+   */
+  registered?(blobId: string, objectId: string, digest?: string): Promise<void>;
 }
 
 export interface QuiltFile {
@@ -252,7 +255,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         cost = (await walrus.storageCost(data.length, options.epochs)).totalCost;
       }
 
-      await options.progress?.registered?.(blobId, objectId);
+      await options.progress?.registered?.(blobId, objectId, transactions[0]);
       // The client going away aborts the distribution (it rejects; the lease is given back below).
       const distributed = await timed('upload', () =>
         distributeBlob({

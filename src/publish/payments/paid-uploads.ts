@@ -38,14 +38,13 @@ export interface PaidUploadsDeps {
   /** This instance's name in the ledger: the owner of its holds and idempotency claims. */
   owner: string;
   quote(size: number, epochs: number, signal?: AbortSignal): Promise<Quote>;
+  /** The gas (MIST) a transaction cost its payer, read from its effects on Sui. */
+  gasOf(digest: string): Promise<bigint>;
   /** What a certified upload is charged (≤ the quote), from what it cost the sponsor on chain. */
   charge(
     quote: Quote,
-    spent: { walFrost: bigint; transactions: string[] },
-  ): Promise<{
-    chargedFrost: bigint;
-    networkCostFrost: bigint;
-  }>;
+    spent: { walFrost: bigint; gasMist: bigint },
+  ): { chargedFrost: bigint; networkCostFrost: bigint };
   signReceipt(fields: Omit<ReceiptFields, 'version' | 'sponsor' | 'issuedAt'>): Promise<SignedReceipt>;
   /** Why the sponsor cannot pay the network for this upload now (short of WAL or SUI), if so. */
   sponsorShortfall(quote: Quote): string | undefined;
@@ -173,13 +172,26 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
   ): Promise<{ rendered: Rendered; keep: boolean }> {
     const { accountId } = request.payer;
-    const progress: UploadProgress | undefined = hold && {
-      encoded: (blobId) => ledger.noteHoldProgress(hold.id, { blobId }),
-      registered: (blobId, objectId) => ledger.noteHoldProgress(hold.id, { blobId, objectId }),
+    // The register transaction's gas is read while the slivers go out, not after the certificate.
+    const gasReads = new Map<string, Promise<bigint>>();
+    const readGas = (digest: string) => {
+      const read = gasReads.get(digest) ?? deps.gasOf(digest);
+      read.catch(() => undefined); // awaited (and its failure met) when the charge is made
+      gasReads.set(digest, read);
+      return read;
+    };
+    const progress: UploadProgress = {
+      encoded: async (blobId) => {
+        if (hold) await ledger.noteHoldProgress(hold.id, { blobId });
+      },
+      registered: async (blobId, objectId, digest) => {
+        if (digest) readGas(digest);
+        if (hold) await ledger.noteHoldProgress(hold.id, { blobId, objectId });
+      },
     };
     let outcome: StoreOutcome | QuiltOutcome;
     try {
-      outcome = await work(progress ?? {});
+      outcome = await work(progress);
     } catch (error) {
       // A release that fails too is left to reconciliation: the hold is open, nothing is charged.
       if (hold) await ledger.release(hold.id, { reason: 'failed' }).catch(() => undefined);
@@ -193,7 +205,10 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     // Certified: what it cost the sponsor is charged (a blob certified before costs nothing).
     const spent =
       outcome.kind === 'newly-created'
-        ? await deps.charge(quote, { walFrost: outcome.cost, transactions: outcome.transactions })
+        ? deps.charge(quote, {
+            walFrost: outcome.cost,
+            gasMist: (await Promise.all(outcome.transactions.map(readGas))).reduce((a, b) => a + b, 0n),
+          })
         : { chargedFrost: 0n, networkCostFrost: 0n };
     const chargedFrost = quote.free ? 0n : spent.chargedFrost;
     const receipt = await deps.signReceipt({

@@ -14,18 +14,18 @@ export function paymentTerms(input: {
   sui: TransactionSource;
   /** The sponsor's main key: receipts verify against its address. */
   signer: Signer;
-}): Pick<PaidUploadsDeps, 'quote' | 'charge' | 'signReceipt'> {
+}): Pick<PaidUploadsDeps, 'quote' | 'gasOf' | 'charge' | 'signReceipt'> {
   const { settings } = input;
   const sponsor = input.signer.toSuiAddress();
   return {
     async quote(size, epochs, signal) {
       return quoteUpload({ size, epochs }, await input.prices.current(signal), settings);
     },
-    async charge(quote: Quote, spent) {
-      const gasMist = await gasUsedMist(input.sui, spent.transactions);
+    gasOf: (digest) => gasUsedMist(input.sui, [digest]),
+    charge(quote: Quote, { walFrost, gasMist }) {
       return {
-        chargedFrost: settleAmount(quote, { networkWalFrost: spent.walFrost, gasMist }, settings),
-        networkCostFrost: spent.walFrost + mistToFrost(gasMist, settings),
+        chargedFrost: settleAmount(quote, { networkWalFrost: walFrost, gasMist }, settings),
+        networkCostFrost: walFrost + mistToFrost(gasMist, settings),
       };
     },
     signReceipt(fields: Omit<ReceiptFields, 'version' | 'sponsor' | 'issuedAt'>): Promise<SignedReceipt> {
