@@ -1,6 +1,7 @@
 // Paid publishing's metrics: how paid uploads ended (charged, already certified, refused for the
-// balance or the sponsor's funds, failed and released) and the FROST charged. No account IDs.
-import { Counter, type Registry } from 'prom-client';
+// balance or the sponsor's funds, failed and released), the FROST charged, and the time paying added
+// to a certified upload (the issue's ≤ 5 ms target, read by bench:ledger). No account IDs.
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { PaidUploadsObserver } from '../publish/payments/paid-uploads.ts';
 
 export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
@@ -15,7 +16,14 @@ export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
     help: 'FROST charged to accounts for certified uploads',
     registers: [registry],
   });
+  const overhead = new Histogram({
+    name: 'walrus_edge_paid_overhead_seconds',
+    help: 'What paying added to a certified upload: quote, hold, progress notes, gas, receipt, settle',
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1],
+    registers: [registry],
+  });
   return {
+    overhead: (ms) => overhead.observe(ms / 1000),
     ended(outcome, chargedFrost) {
       uploads.inc({ outcome });
       // A counter is a float: exact to 2^53 FROST (9 million WAL) per process lifetime.

@@ -18,6 +18,8 @@ export type StoreOutcome =
       sharedBlobObject?: string;
       /** The Sui transactions this upload executed (register when it registered, certify), in order. */
       transactions: string[];
+      /** The certify transaction's gas (MIST), from its effects. */
+      certifyGasMist: bigint;
     }
   | {
       kind: 'already-certified';

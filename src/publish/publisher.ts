@@ -319,6 +319,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         cost,
         sharedBlobObject: certified.sharedObjectId,
         transactions: [...transactions, certified.blob.digest],
+        certifyGasMist: certified.gasMist,
       };
     } finally {
       lease.release();

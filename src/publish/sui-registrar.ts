@@ -74,8 +74,13 @@ export interface CertifyInput {
 }
 
 export interface SuiRegistrar extends BlobRegistrar<SuiBlobRecord> {
-  /** Certifies and places the object in one transaction; `sharedObjectId` is the SharedBlob's. */
-  certifyAndPlace(input: CertifyInput): Promise<{ blob: SuiBlobRecord; sharedObjectId?: string }>;
+  /**
+   * Certifies and places the object in one transaction; `sharedObjectId` is the SharedBlob's,
+   * `gasMist` what the transaction cost its payer (from its effects: no read back needed).
+   */
+  certifyAndPlace(
+    input: CertifyInput,
+  ): Promise<{ blob: SuiBlobRecord; sharedObjectId?: string; gasMist: bigint }>;
 }
 
 export function suiRegistrar(walrus: WalrusClient, signer: Signer, sui?: ClientWithCoreApi): SuiRegistrar {
@@ -114,8 +119,7 @@ export function suiRegistrar(walrus: WalrusClient, signer: Signer, sui?: ClientW
     certify: certifyOnly,
     async certifyAndPlace(input) {
       const { destination } = input;
-      if (destination.kind === 'keep') return { blob: await certifyOnly(input) };
-      if (!sui) throw new Error('placing a certified blob needs the Sui client');
+      if (!sui) throw new Error('certifying through the publisher needs the Sui client');
       const transaction = walrus.certifyBlobTransaction({
         transaction: new Transaction(),
         blobId: input.blobId,
@@ -125,7 +129,7 @@ export function suiRegistrar(walrus: WalrusClient, signer: Signer, sui?: ClientW
       });
       if (destination.kind === 'send') {
         transaction.transferObjects([transaction.object(input.objectId)], destination.to);
-      } else {
+      } else if (destination.kind === 'share') {
         // `<walrus package>::blob::Blob` names the package that defines shared_blob too.
         const walrusPackage = (await walrus.getBlobType()).split('::')[0]!;
         transaction.moveCall({
@@ -140,9 +144,12 @@ export function suiRegistrar(walrus: WalrusClient, signer: Signer, sui?: ClientW
           `certify blob failed (${result.FailedTransaction.digest}): ${result.FailedTransaction.status.error?.message}`,
         );
       const { digest, effects } = result.Transaction;
+      const gas = effects.gasUsed;
+      const net = BigInt(gas.computationCost) + BigInt(gas.storageCost) - BigInt(gas.storageRebate);
+      const gasMist = net > 0n ? net : 0n;
       await sui.core.waitForTransaction({ digest });
       if (destination.kind !== 'share')
-        return { blob: blobRecord(await walrus.getBlobObject(input.objectId), digest) };
+        return { blob: blobRecord(await walrus.getBlobObject(input.objectId), digest), gasMist };
       // A shared blob wraps the Blob object (it is no longer an object of its own): read it inside.
       const created = effects.changedObjects
         .filter((object) => object.idOperation === 'Created')
@@ -154,7 +161,7 @@ export function suiRegistrar(walrus: WalrusClient, signer: Signer, sui?: ClientW
       if (!shared || shared instanceof Error)
         throw new Error(`certify blob (${digest}) created no SharedBlob`);
       const inner = SharedBlob.parse(shared.content).blob;
-      return { blob: blobRecord(inner, digest), sharedObjectId: shared.objectId };
+      return { blob: blobRecord(inner, digest), sharedObjectId: shared.objectId, gasMist };
     },
   };
 }

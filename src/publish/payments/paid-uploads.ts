@@ -58,6 +58,11 @@ export interface PaidUploadsDeps {
 /** Metrics hooks: how paid uploads ended, and the FROST charged (no account IDs). */
 export interface PaidUploadsObserver {
   ended(outcome: string, chargedFrost: bigint): void;
+  /**
+   * What paying added to a certified upload (ms): the whole request's time in pay() minus the
+   * publisher's own work, with the ledger writes it waited for during that work counted in.
+   */
+  overhead?(ms: number): void;
 }
 
 export interface PaidUploads {
@@ -125,6 +130,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     request: PaidRequest,
     work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
+    clock: Clock,
   ): Promise<{ rendered: Rendered; keep: boolean }> {
     const { accountId } = request.payer;
     const quote = await deps.quote(request.size, request.epochs, request.signal);
@@ -158,7 +164,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       deps.inFlight?.add(hold.id);
     }
     try {
-      return await publishHeld(request, quote, hold, work, render);
+      return await publishHeld(request, quote, hold, work, render, clock);
     } finally {
       if (hold) deps.inFlight?.delete(hold.id);
     }
@@ -170,6 +176,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     hold: Hold | undefined,
     work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
+    clock: Clock,
   ): Promise<{ rendered: Rendered; keep: boolean }> {
     const { accountId } = request.payer;
     // The register transaction's gas is read while the slivers go out, not after the certificate.
@@ -180,18 +187,27 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       gasReads.set(digest, read);
       return read;
     };
+    const timedNote = async (note: () => Promise<void>) => {
+      const started = performance.now();
+      try {
+        await note();
+      } finally {
+        clock.notesMs += performance.now() - started;
+      }
+    };
     const progress: UploadProgress = {
-      encoded: async (blobId) => {
-        if (hold) await ledger.noteHoldProgress(hold.id, { blobId });
-      },
-      registered: async (blobId, objectId, digest) => {
-        if (digest) readGas(digest);
-        if (hold) await ledger.noteHoldProgress(hold.id, { blobId, objectId });
-      },
+      encoded: (blobId) =>
+        timedNote(async () => void (hold && (await ledger.noteHoldProgress(hold.id, { blobId })))),
+      registered: (blobId, objectId, digest) =>
+        timedNote(async () => {
+          if (digest) readGas(digest);
+          if (hold) await ledger.noteHoldProgress(hold.id, { blobId, objectId });
+        }),
     };
     let outcome: StoreOutcome | QuiltOutcome;
+    const workStarted = performance.now();
     try {
-      outcome = await work(progress);
+      outcome = await work(progress).finally(() => (clock.workMs += performance.now() - workStarted));
     } catch (error) {
       // A release that fails too is left to reconciliation: the hold is open, nothing is charged.
       if (hold) await ledger.release(hold.id, { reason: 'failed' }).catch(() => undefined);
@@ -203,11 +219,15 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       return { rendered: render(outcome), keep: false };
     }
     // Certified: what it cost the sponsor is charged (a blob certified before costs nothing).
+    // Gas: the certify's from its effects, the register's as read meanwhile (a reused registration
+    // was paid for by an earlier upload: no register transaction now).
     const spent =
       outcome.kind === 'newly-created'
         ? deps.charge(quote, {
             walFrost: outcome.cost,
-            gasMist: (await Promise.all(outcome.transactions.map(readGas))).reduce((a, b) => a + b, 0n),
+            gasMist:
+              outcome.certifyGasMist +
+              (await Promise.all(outcome.transactions.slice(0, -1).map(readGas))).reduce((a, b) => a + b, 0n),
           })
         : { chargedFrost: 0n, networkCostFrost: 0n };
     const chargedFrost = quote.free ? 0n : spent.chargedFrost;
@@ -239,25 +259,45 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
   return {
     quote: deps.quote,
     async pay(request, work, render) {
-      const key = request.idempotencyKey;
-      if (key === undefined) return (await paid(request, work, render)).rendered;
-      const claimed = await claim(request, key);
-      if (claimed !== 'claimed') {
-        ended('idempotent-replay');
-        return claimed;
-      }
-      const { accountId } = request.payer;
-      try {
-        const { rendered, keep } = await paid(request, work, render);
-        // A success is the answer for good; a failure cost nothing, and a retry may do better.
-        if (keep)
-          await ledger.finishIdempotency(accountId, key, { status: rendered.status, body: rendered.body });
-        else await ledger.abandonIdempotency(accountId, key);
-        return rendered;
-      } catch (error) {
-        await ledger.abandonIdempotency(accountId, key).catch(() => undefined);
-        throw error;
-      }
+      const started = performance.now();
+      const clock: Clock = { workMs: 0, notesMs: 0 };
+      const answer = await payTimed(request, work, render, clock);
+      if (clock.workMs > 0 && answer.status === 200)
+        deps.observer?.overhead?.(performance.now() - started - clock.workMs + clock.notesMs);
+      return answer;
     },
   };
+
+  async function payTimed(
+    request: PaidRequest,
+    work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
+    render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
+    clock: Clock,
+  ): Promise<Rendered> {
+    const key = request.idempotencyKey;
+    if (key === undefined) return (await paid(request, work, render, clock)).rendered;
+    const claimed = await claim(request, key);
+    if (claimed !== 'claimed') {
+      ended('idempotent-replay');
+      return claimed;
+    }
+    const { accountId } = request.payer;
+    try {
+      const { rendered, keep } = await paid(request, work, render, clock);
+      // A success is the answer for good; a failure cost nothing, and a retry may do better.
+      if (keep)
+        await ledger.finishIdempotency(accountId, key, { status: rendered.status, body: rendered.body });
+      else await ledger.abandonIdempotency(accountId, key);
+      return rendered;
+    } catch (error) {
+      await ledger.abandonIdempotency(accountId, key).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** Where one paid request's time went: in the publisher, and in ledger writes it awaited meanwhile. */
+interface Clock {
+  workMs: number;
+  notesMs: number;
 }
