@@ -48,8 +48,6 @@ export interface StoreOptions {
 }
 
 export interface UploadProgress {
-  /** The blob is encoded: its ID is known (nothing paid yet). */
-  encoded?(blobId: string): Promise<void>;
   /**
    * The Blob object the certificate will be for (registered now, or an earlier registration reused),
    * and the digest of the transaction that registered it when it was registered now.
@@ -182,7 +180,6 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     options: StoreOptions,
   ): Promise<StoreOutcome> {
     const blobId = formatBlobId(encoded.blobId);
-    await options.progress?.encoded?.(blobId);
     const minEndEpoch = view.epoch + options.epochs;
     const length = encodedLength(data.length, view.committee.nShards);
     if (!options.force) {

@@ -195,9 +195,9 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
         clock.notesMs += performance.now() - started;
       }
     };
+    // Written down before any sliver goes out (one ledger write per upload): after a crash, the
+    // Blob object says whether the upload certified.
     const progress: UploadProgress = {
-      encoded: (blobId) =>
-        timedNote(async () => void (hold && (await ledger.noteHoldProgress(hold.id, { blobId })))),
       registered: (blobId, objectId, digest) =>
         timedNote(async () => {
           if (digest) readGas(digest);

@@ -7,6 +7,7 @@ import type { ChainPriceCache } from './chain-prices.ts';
 import { mistToFrost, quoteUpload, settleAmount, type PriceSettings, type Quote } from './quote.ts';
 import { signReceipt, type ReceiptFields, type SignedReceipt } from './receipt.ts';
 import type { PaidUploadsDeps } from './paid-uploads.ts';
+import { nativeWhereFaster } from './native-ed25519.ts';
 
 export function paymentTerms(input: {
   prices: ChainPriceCache;
@@ -17,6 +18,7 @@ export function paymentTerms(input: {
 }): Pick<PaidUploadsDeps, 'quote' | 'gasOf' | 'charge' | 'signReceipt'> {
   const { settings } = input;
   const sponsor = input.signer.toSuiAddress();
+  const receiptSigner = nativeWhereFaster(input.signer);
   return {
     async quote(size, epochs, signal) {
       return quoteUpload({ size, epochs }, await input.prices.current(signal), settings);
@@ -31,7 +33,7 @@ export function paymentTerms(input: {
     signReceipt(fields: Omit<ReceiptFields, 'version' | 'sponsor' | 'issuedAt'>): Promise<SignedReceipt> {
       return signReceipt(
         { ...fields, version: 1, sponsor, issuedAt: new Date().toISOString() },
-        input.signer,
+        receiptSigner,
       );
     },
   };
