@@ -41,8 +41,8 @@ export interface StoreOptions {
   force?: boolean;
   signal?: AbortSignal;
   /**
-   * Told how far the upload got, and awaited before it goes further: paid uploads write it down so
-   * that after a crash their hold can be settled or released against the chain.
+   * Told how far the upload got: paid uploads write it down so that after a crash their hold can be
+   * settled or released against the chain.
    */
   progress?: UploadProgress;
 }
@@ -50,9 +50,12 @@ export interface StoreOptions {
 export interface UploadProgress {
   /**
    * The Blob object the certificate will be for (registered now, or an earlier registration reused),
-   * and the digest of the transaction that registered it when it was registered now.
+   * and the digest of the transaction that registered it when it was registered now. The slivers go
+   * out meanwhile: what this starts must be done before `beforeCertify` resolves.
    */
-  registered?(blobId: string, objectId: string, digest?: string): Promise<void>;
+  registered?(blobId: string, objectId: string, digest?: string): void;
+  /** Awaited before the certify transaction; a rejection stops the upload before it certifies. */
+  beforeCertify?(): Promise<void>;
 }
 
 export interface QuiltFile {
@@ -252,7 +255,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         cost = (await walrus.storageCost(data.length, options.epochs)).totalCost;
       }
 
-      await options.progress?.registered?.(blobId, objectId, transactions[0]);
+      options.progress?.registered?.(blobId, objectId, transactions[0]);
       // The client going away aborts the distribution (it rejects; the lease is given back below).
       const distributed = await timed('upload', () =>
         distributeBlob({
@@ -277,6 +280,12 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         };
       }
 
+      try {
+        await options.progress?.beforeCertify?.();
+      } catch (error) {
+        // Not certified: the registration stays in the book, and the next upload of it certifies it.
+        return { kind: 'unavailable', message: `the upload could not be recorded: ${String(error)}` };
+      }
       const destination: BlobDestination = options.sendObjectTo
         ? { kind: 'send', to: options.sendObjectTo }
         : options.share

@@ -187,22 +187,23 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       gasReads.set(digest, read);
       return read;
     };
-    const timedNote = async (note: () => Promise<void>) => {
-      const started = performance.now();
-      try {
-        await note();
-      } finally {
-        clock.notesMs += performance.now() - started;
-      }
-    };
-    // Written down before any sliver goes out (one ledger write per upload): after a crash, the
-    // Blob object says whether the upload certified.
+    // The Blob object is written down while the slivers go out, and durable before the certificate
+    // is sent to Sui: after a crash, that object says whether the upload certified.
+    let noted: Promise<void> = Promise.resolve();
     const progress: UploadProgress = {
-      registered: (blobId, objectId, digest) =>
-        timedNote(async () => {
-          if (digest) readGas(digest);
-          if (hold) await ledger.noteHoldProgress(hold.id, { blobId, objectId });
-        }),
+      registered: (blobId, objectId, digest) => {
+        if (digest) readGas(digest);
+        if (hold) noted = ledger.noteHoldProgress(hold.id, { blobId, objectId });
+        noted.catch(() => undefined); // met in beforeCertify
+      },
+      beforeCertify: async () => {
+        const started = performance.now();
+        try {
+          await noted;
+        } finally {
+          clock.waitedMs += performance.now() - started;
+        }
+      },
     };
     let outcome: StoreOutcome | QuiltOutcome;
     const workStarted = performance.now();
@@ -260,10 +261,10 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     quote: deps.quote,
     async pay(request, work, render) {
       const started = performance.now();
-      const clock: Clock = { workMs: 0, notesMs: 0 };
+      const clock: Clock = { workMs: 0, waitedMs: 0 };
       const answer = await payTimed(request, work, render, clock);
       if (clock.workMs > 0 && answer.status === 200)
-        deps.observer?.overhead?.(performance.now() - started - clock.workMs + clock.notesMs);
+        deps.observer?.overhead?.(performance.now() - started - clock.workMs + clock.waitedMs);
       return answer;
     },
   };
@@ -296,8 +297,8 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
   }
 }
 
-/** Where one paid request's time went: in the publisher, and in ledger writes it awaited meanwhile. */
+/** Where one paid request's time went: in the publisher, and waiting there for the ledger's note. */
 interface Clock {
   workMs: number;
-  notesMs: number;
+  waitedMs: number;
 }
