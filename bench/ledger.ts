@@ -327,32 +327,58 @@ async function overheadRun(ledgerKind: string, unpaid: BenchEdge, paid: BenchEdg
   // What the client's clock cannot resolve (single uploads vary by ±100 ms here), the paid edge's
   // own histogram of the time paying added to each certified upload can: the same requests, timed
   // inside (quote, hold, progress notes, gas, receipt, settle; the publisher's work left out).
-  const server = overheadSince(overheadBefore, await paidOverhead(paid));
-  verdicts.push(
-    `paid, ${ledgerKind}: time paying added inside the edge (walrus_edge_paid_overhead_seconds, ${server.count} certified uploads incl. warm-ups): ` +
-      `median ≈ ${server.medianMs.toFixed(1)} ms, mean ${server.meanMs.toFixed(1)} ms ` +
-      `(target ≤ ${TARGET_MS} ms at the median, ${server.medianMs <= TARGET_MS ? 'met' : 'NOT met'})`,
-  );
+  const overheadAfter = await paidOverhead(paid);
+  for (const [key, mode] of [
+    ['no', `paid, ${ledgerKind}`],
+    ['yes', `paid, ${ledgerKind}, Idempotency-Key`],
+  ] as const) {
+    const server = overheadSince(overheadBefore.get(key), overheadAfter.get(key)!);
+    verdicts.push(
+      `${mode}: time paying added inside the edge (walrus_edge_paid_overhead_seconds, ${server.count} certified uploads incl. warm-ups): ` +
+        `median ≈ ${server.medianMs.toFixed(1)} ms, mean ${server.meanMs.toFixed(1)} ms ` +
+        `(target ≤ ${TARGET_MS} ms at the median, ${server.medianMs <= TARGET_MS ? 'met' : 'NOT met'})`,
+    );
+  }
   return { rows, verdicts };
 }
 
-/** The paid edge's overhead histogram as /metrics has it now: cumulative bucket counts, sum, count. */
-async function paidOverhead(
-  edge: BenchEdge,
-): Promise<{ buckets: Map<number, number>; sum: number; count: number }> {
+/** The paid edge's overhead histograms (by idempotency_key) as /metrics has them now. */
+async function paidOverhead(edge: BenchEdge): Promise<Map<string, Histogram>> {
   const text = await (await fetch(`${edge.url}/metrics`)).text();
-  const buckets = new Map<number, number>();
-  for (const match of text.matchAll(/^walrus_edge_paid_overhead_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm))
-    buckets.set(match[1] === '+Inf' ? Infinity : Number(match[1]), Number(match[2]));
-  const value = (name: string) =>
-    Number(new RegExp(`^walrus_edge_paid_overhead_seconds_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { buckets, sum: value('sum'), count: value('count') };
+  const byKey = new Map<string, Histogram>();
+  const of = (key: string) => {
+    let histogram = byKey.get(key);
+    if (!histogram) byKey.set(key, (histogram = { buckets: new Map(), sum: 0, count: 0 }));
+    return histogram;
+  };
+  // Label order is prom-client's business: read them as a set.
+  for (const match of text.matchAll(
+    /^walrus_edge_paid_overhead_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$/gm,
+  )) {
+    const labels = new Map(
+      [...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1]!, label[2]!]),
+    );
+    const histogram = of(labels.get('idempotency_key') ?? '');
+    const value = Number(match[3]);
+    if (match[1] === 'bucket') {
+      const le = labels.get('le')!;
+      histogram.buckets.set(le === '+Inf' ? Infinity : Number(le), value);
+    } else histogram[match[1] as 'sum' | 'count'] = value;
+  }
+  return byKey;
+}
+
+interface Histogram {
+  /** Cumulative counts by upper bound (s). */
+  buckets: Map<number, number>;
+  sum: number;
+  count: number;
 }
 
 /** Median (linear within its bucket, as Prometheus' histogram_quantile does) and mean over a span. */
 function overheadSince(
-  before: Awaited<ReturnType<typeof paidOverhead>>,
-  after: Awaited<ReturnType<typeof paidOverhead>>,
+  before: Histogram = { buckets: new Map(), sum: 0, count: 0 },
+  after: Histogram,
 ): { count: number; medianMs: number; meanMs: number } {
   const count = after.count - before.count;
   const bounds = [...after.buckets.keys()].sort((a, b) => a - b);

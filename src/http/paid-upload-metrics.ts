@@ -19,11 +19,15 @@ export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
   const overhead = new Histogram({
     name: 'walrus_edge_paid_overhead_seconds',
     help: 'What paying added to a certified upload: quote, hold, progress notes, gas, receipt, settle',
-    buckets: [0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1],
+    labelNames: ['idempotency_key'],
+    buckets: [
+      0.0005, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.0035, 0.004, 0.0045, 0.005, 0.006, 0.0075, 0.01, 0.02,
+      0.05, 0.1,
+    ],
     registers: [registry],
   });
   return {
-    overhead: (ms) => overhead.observe(ms / 1000),
+    overhead: (ms, idempotent) => overhead.observe({ idempotency_key: idempotent ? 'yes' : 'no' }, ms / 1000),
     ended(outcome, chargedFrost) {
       uploads.inc({ outcome });
       // A counter is a float: exact to 2^53 FROST (9 million WAL) per process lifetime.

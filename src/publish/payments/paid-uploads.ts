@@ -62,7 +62,7 @@ export interface PaidUploadsObserver {
    * What paying added to a certified upload (ms): the whole request's time in pay() minus the
    * publisher's own work, with the ledger writes it waited for during that work counted in.
    */
-  overhead?(ms: number): void;
+  overhead?(ms: number, idempotent: boolean): void;
 }
 
 export interface PaidUploads {
@@ -264,7 +264,10 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       const clock: Clock = { workMs: 0, waitedMs: 0 };
       const answer = await payTimed(request, work, render, clock);
       if (clock.workMs > 0 && answer.status === 200)
-        deps.observer?.overhead?.(performance.now() - started - clock.workMs + clock.waitedMs);
+        deps.observer?.overhead?.(
+          performance.now() - started - clock.workMs + clock.waitedMs,
+          request.idempotencyKey !== undefined,
+        );
       return answer;
     },
   };
