@@ -54,6 +54,11 @@ export interface UploadProgress {
    * out meanwhile: what this starts must be done before `beforeCertify` resolves.
    */
   registered?(blobId: string, objectId: string, digest?: string): void;
+  /**
+   * Awaited before anything is spent (the register transaction, or the reuse of a registration): a
+   * rejection ends the upload `unavailable` with nothing spent. Paid uploads place their hold meanwhile.
+   */
+  beforeRegister?(): Promise<void>;
   /** Awaited before the certify transaction; a rejection stops the upload before it certifies. */
   beforeCertify?(): Promise<void>;
 }
@@ -188,6 +193,12 @@ export function createPublisher(deps: PublisherDeps): Publisher {
     if (!options.force) {
       const existing = await timed('status', () => alreadyCertified(view, blobId, options, minEndEpoch));
       if (existing) return existing;
+    }
+
+    try {
+      await options.progress?.beforeRegister?.();
+    } catch (error) {
+      return { kind: 'unavailable', message: `the upload cannot go on: ${String(error)}` };
     }
 
     // A registration paid for earlier (its upload could not certify) is certified now instead; only

@@ -7,7 +7,7 @@
 // written down as it goes (the blob ID, then the Blob object), and an edge that dies halfway leaves an
 // open hold that its next start reconciles against the chain (reconcile-holds.ts).
 import { apiError } from '../../protocol/status.ts';
-import type { Hold, IdempotentResponse, Ledger } from '../ledger/ledger.ts';
+import type { Balance, Hold, IdempotentResponse, Ledger } from '../ledger/ledger.ts';
 import type { QuiltOutcome, StoreOutcome } from '../publish-outcome.ts';
 import type { Payer } from '../publish-auth.ts';
 import type { UploadProgress } from '../publisher.ts';
@@ -142,29 +142,27 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
         keep: false,
       };
     }
+    // The hold is placed while the body encodes; nothing is spent before it is in (beforeRegister).
     let hold: Hold | undefined;
-    if (quote.totalFrost > 0n) {
-      const held = await ledger.hold(accountId, quote.totalFrost, {
-        owner: deps.owner,
-        memo: { quote: quoteJson(quote), idempotencyKey: request.idempotencyKey },
-      });
-      if (!held.ok) {
-        ended('insufficient-balance');
-        return {
-          rendered: refusal(
-            402,
-            'INSUFFICIENT_BALANCE',
-            `this upload costs ${quote.totalFrost} FROST; the account has ${held.balance.availableFrost} available`,
-            { quote: quoteJson(quote), availableFrost: held.balance.availableFrost.toString() },
-          ),
-          keep: false,
-        };
-      }
-      hold = held.hold;
-      deps.inFlight?.add(hold.id);
-    }
+    let short: Balance | undefined;
+    const holding: Promise<void> =
+      quote.totalFrost > 0n
+        ? ledger
+            .hold(accountId, quote.totalFrost, {
+              owner: deps.owner,
+              memo: { quote: quoteJson(quote), idempotencyKey: request.idempotencyKey },
+            })
+            .then((held) => {
+              if (!held.ok) short = held.balance;
+              else {
+                hold = held.hold;
+                deps.inFlight?.add(hold.id);
+              }
+            })
+        : Promise.resolve();
+    holding.catch(() => undefined); // awaited below, after the work
     try {
-      return await publishHeld(request, quote, hold, work, render, clock);
+      return await publishHeld(request, quote, holding, () => ({ hold, short }), work, render, clock);
     } finally {
       if (hold) deps.inFlight?.delete(hold.id);
     }
@@ -173,7 +171,8 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
   async function publishHeld(
     request: PaidRequest,
     quote: Quote,
-    hold: Hold | undefined,
+    holding: Promise<void>,
+    held: () => { hold?: Hold; short?: Balance },
     work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
     clock: Clock,
@@ -190,20 +189,26 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     // The Blob object is written down while the slivers go out, and durable before the certificate
     // is sent to Sui: after a crash, that object says whether the upload certified.
     let noted: Promise<void> = Promise.resolve();
+    const waited = async (what: Promise<void>) => {
+      const started = performance.now();
+      try {
+        await what;
+      } finally {
+        clock.waitedMs += performance.now() - started;
+      }
+    };
     const progress: UploadProgress = {
+      beforeRegister: async () => {
+        await waited(holding);
+        if (held().short) throw new Error('the balance does not cover this upload');
+      },
       registered: (blobId, objectId, digest) => {
         if (digest) readGas(digest);
+        const { hold } = held();
         if (hold) noted = ledger.noteHoldProgress(hold.id, { blobId, objectId });
         noted.catch(() => undefined); // met in beforeCertify
       },
-      beforeCertify: async () => {
-        const started = performance.now();
-        try {
-          await noted;
-        } finally {
-          clock.waitedMs += performance.now() - started;
-        }
-      },
+      beforeCertify: () => waited(noted),
     };
     let outcome: StoreOutcome | QuiltOutcome;
     const workStarted = performance.now();
@@ -211,8 +216,25 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       outcome = await work(progress).finally(() => (clock.workMs += performance.now() - workStarted));
     } catch (error) {
       // A release that fails too is left to reconciliation: the hold is open, nothing is charged.
+      await holding.catch(() => undefined);
+      const { hold } = held();
       if (hold) await ledger.release(hold.id, { reason: 'failed' }).catch(() => undefined);
       throw error;
+    }
+    // A hold the ledger could not place stopped the work before it spent anything (beforeRegister).
+    await holding.catch(() => undefined);
+    const { hold, short } = held();
+    if (short && outcome.kind !== 'already-certified') {
+      ended('insufficient-balance');
+      return {
+        rendered: refusal(
+          402,
+          'INSUFFICIENT_BALANCE',
+          `this upload costs ${quote.totalFrost} FROST; the account has ${short.availableFrost} available`,
+          { quote: quoteJson(quote), availableFrost: short.availableFrost.toString() },
+        ),
+        keep: false,
+      };
     }
     if (outcome.kind !== 'newly-created' && outcome.kind !== 'already-certified') {
       if (hold) await ledger.release(hold.id, { reason: outcome.kind }).catch(() => undefined);
