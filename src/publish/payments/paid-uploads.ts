@@ -131,7 +131,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
     clock: Clock,
-  ): Promise<{ rendered: Rendered; keep: boolean }> {
+  ): Promise<Paid> {
     const { accountId } = request.payer;
     const quote = await deps.quote(request.size, request.epochs, request.signal);
     const shortfall = deps.sponsorShortfall(quote);
@@ -140,6 +140,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       return {
         rendered: refusal(503, 'SPONSOR_INSUFFICIENT_FUNDS', shortfall, {}, { 'retry-after': '60' }),
         keep: false,
+        closing: Promise.resolve(),
       };
     }
     // The hold is placed while the body encodes; nothing is spent before it is in (beforeRegister).
@@ -176,7 +177,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
     clock: Clock,
-  ): Promise<{ rendered: Rendered; keep: boolean }> {
+  ): Promise<Paid> {
     const { accountId } = request.payer;
     // The register transaction's gas is read while the slivers go out, not after the certificate.
     const gasReads = new Map<string, Promise<bigint>>();
@@ -234,12 +235,13 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
           { quote: quoteJson(quote), availableFrost: short.availableFrost.toString() },
         ),
         keep: false,
+        closing: Promise.resolve(),
       };
     }
     if (outcome.kind !== 'newly-created' && outcome.kind !== 'already-certified') {
       if (hold) await ledger.release(hold.id, { reason: outcome.kind }).catch(() => undefined);
       ended(outcome.kind);
-      return { rendered: render(outcome), keep: false };
+      return { rendered: render(outcome), keep: false, closing: Promise.resolve() };
     }
     // Certified: what it cost the sponsor is charged (a blob certified before costs nothing).
     // Gas: the certify's from its effects, the register's as read meanwhile (a reused registration
@@ -265,7 +267,8 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       epochs: request.epochs,
       idempotencyKey: request.idempotencyKey,
     });
-    if (hold) {
+    const closing = async () => {
+      if (!hold) return;
       try {
         if (chargedFrost > 0n) await ledger.settle(hold.id, chargedFrost, { receipt });
         else await ledger.release(hold.id, { reason: outcome.kind, receipt });
@@ -274,9 +277,9 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
         // (reconcile-holds.ts) settles it against the chain.
         ended('settle-deferred', chargedFrost);
       }
-    }
+    };
     ended(outcome.kind, chargedFrost);
-    return { rendered: render(outcome, receipt), keep: true };
+    return { rendered: render(outcome, receipt), keep: true, closing: closing() };
   }
 
   return {
@@ -301,7 +304,11 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     clock: Clock,
   ): Promise<Rendered> {
     const key = request.idempotencyKey;
-    if (key === undefined) return (await paid(request, work, render, clock)).rendered;
+    if (key === undefined) {
+      const { rendered, closing } = await paid(request, work, render, clock);
+      await closing;
+      return rendered;
+    }
     const claimed = await claim(request, key);
     if (claimed !== 'claimed') {
       ended('idempotent-replay');
@@ -309,17 +316,28 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     }
     const { accountId } = request.payer;
     try {
-      const { rendered, keep } = await paid(request, work, render, clock);
-      // A success is the answer for good; a failure cost nothing, and a retry may do better.
-      if (keep)
-        await ledger.finishIdempotency(accountId, key, { status: rendered.status, body: rendered.body });
-      else await ledger.abandonIdempotency(accountId, key);
+      const { rendered, keep, closing } = await paid(request, work, render, clock);
+      // A success is the answer for good; a failure cost nothing, and a retry may do better. The
+      // answer is stored while the hold closes (two commits at once, not one after the other).
+      await Promise.all([
+        closing,
+        keep
+          ? ledger.finishIdempotency(accountId, key, { status: rendered.status, body: rendered.body })
+          : ledger.abandonIdempotency(accountId, key),
+      ]);
       return rendered;
     } catch (error) {
       await ledger.abandonIdempotency(accountId, key).catch(() => undefined);
       throw error;
     }
   }
+}
+
+/** A paid request's answer, whether it is kept for its Idempotency-Key, and its hold closing. */
+interface Paid {
+  rendered: Rendered;
+  keep: boolean;
+  closing: Promise<void>;
 }
 
 /** Where one paid request's time went: in the publisher, and waiting there for the ledger's note. */
