@@ -722,11 +722,13 @@ async function buildPayments(
     observer: paidUploadMetrics(registry),
     inFlight,
   });
-  const reconcile = async () => {
+  const reconcile = async (whileServing: boolean) => {
     const result = await reconcileHolds({
       ledger,
       owner,
       inFlight,
+      // While serving, only holds older than any upload may be orphans (twice the upload deadline).
+      placedBefore: whileServing ? new Date(Date.now() - 2 * config.PUBLISH_UPLOAD_DEADLINE_MS) : undefined,
       certified: chainCertification({
         sui,
         committee: async () => (await network.source.current()).committee,
@@ -736,14 +738,14 @@ async function buildPayments(
     if (result.settled + result.released + result.undecided + result.abandonedClaims > 0)
       log.warn(result, 'reconciled holds left open (an earlier run of this instance stopped mid-upload)');
   };
-  await reconcile();
+  await reconcile(false);
   const mismatches = await ledger.audit();
   if (mismatches.length > 0)
     log.error(
       { accounts: mismatches.map((mismatch) => mismatch.accountId) },
       "the ledger's stored balances disagree with its entries (GET /v1/admin/ledger/audit)",
     );
-  const timer = setInterval(() => void reconcile().catch(() => undefined), RECONCILE_INTERVAL_MS);
+  const timer = setInterval(() => void reconcile(true).catch(() => undefined), RECONCILE_INTERVAL_MS);
   timer.unref();
   disposer.add(() => clearInterval(timer));
   const walType = await walCoinType(chainDeps.walrus, sui);

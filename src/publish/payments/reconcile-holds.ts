@@ -24,10 +24,15 @@ export async function reconcileHolds(input: {
   certified: CertificationCheck;
   /** Holds of uploads still running in this process, which are not orphans. */
   inFlight?: ReadonlySet<string>;
+  /**
+   * While this process takes uploads, only holds older than any upload can run: a hold committed a
+   * moment ago may not be in `inFlight` yet. At start-up, none (every open hold is an orphan).
+   */
+  placedBefore?: Date;
 }): Promise<ReconcileResult> {
   const { ledger } = input;
   const result: ReconcileResult = { settled: 0, released: 0, undecided: 0, abandonedClaims: 0 };
-  for (const hold of await ledger.openHolds({ owner: input.owner })) {
+  for (const hold of await ledger.openHolds({ owner: input.owner, placedBefore: input.placedBefore })) {
     if (input.inFlight?.has(hold.id)) continue;
     if (hold.blobId === undefined || hold.objectId === undefined) {
       // Nothing was registered for it (registration is written down before anything is sent).
@@ -56,7 +61,9 @@ export async function reconcileHolds(input: {
       result.released++;
     }
   }
-  if (!input.inFlight?.size)
-    result.abandonedClaims = await ledger.abandonStaleIdempotency({ owner: input.owner });
+  result.abandonedClaims = await ledger.abandonStaleIdempotency({
+    owner: input.owner,
+    ...(input.placedBefore ? { claimedBefore: input.placedBefore } : {}),
+  });
   return result;
 }
