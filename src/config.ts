@@ -124,6 +124,14 @@ const ConfigSchema = z.object({
   API_KEY_PEPPER: z.string().min(32).optional(),
   /** This instance's name in the ledger (it reconciles its own holds at start-up); default a UUID kept in DATA_DIR. */
   EDGE_INSTANCE_ID: z.string().min(1).max(100).optional(),
+  /**
+   * Top-ups must carry the sender's signature over "walrus-edge top-up DIGEST for account ID" (a Sui
+   * personal message): without it, whoever submits a public transaction's digest first is credited.
+   */
+  TOP_UP_REQUIRE_SIGNATURE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   /** The operator's margin on the network cost, in basis points (100 = 1 %). */
   PRICE_MARGIN_BPS: z.coerce.number().int().nonnegative().max(1_000_000).default(0),
   /** A flat fee per paid upload, FROST. */

@@ -766,6 +766,7 @@ async function buildPayments(
           signal,
         }),
       maxUploadBytes: Math.max(config.PUBLISH_MAX_BLOB_BYTES, config.PUBLISH_MAX_QUILT_BYTES),
+      requireTopUpSignature: config.TOP_UP_REQUIRE_SIGNATURE,
     },
   };
 }

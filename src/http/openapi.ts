@@ -404,7 +404,15 @@ export function openApiDocument(version: string) {
           requestBody: accountJsonBody({
             type: 'object',
             required: ['digest'],
-            properties: { digest: { type: 'string', description: 'The Sui transaction digest (base58).' } },
+            properties: {
+              digest: { type: 'string', description: 'The Sui transaction digest (base58).' },
+              signature: {
+                type: 'string',
+                description:
+                  'The sender\'s Sui personal-message signature over "walrus-edge top-up DIGEST for account ID" ' +
+                  '(required with TOP_UP_REQUIRE_SIGNATURE=true; checked whenever given).',
+              },
+            },
             additionalProperties: false,
           }),
           responses: {

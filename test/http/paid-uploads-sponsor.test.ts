@@ -16,14 +16,14 @@ import {
   putBlob,
   walletBalances,
 } from '../support/publishing.ts';
-import { balanceOf, transfer, walTypeHeldBy } from '../publish/payments/sui-transfers.ts';
+import { balanceOf, fundedSigner, transfer, walTypeHeldBy } from '../publish/payments/sui-transfers.ts';
 
 const ADMIN = 'admin-token-for-paid-sponsor-tests';
 const SECRET = 'a-shared-hs256-secret-of-the-operator';
 const setup = publishingSetup(
   'paid-sponsor',
   { nodes: 4, shards: 10 },
-  { PUBLISHER_AUTH: 'jwt,api-key', JWT_SECRET: SECRET, ADMIN_TOKEN: ADMIN },
+  { PUBLISHER_AUTH: 'jwt,api-key', JWT_SECRET: SECRET, ADMIN_TOKEN: ADMIN, TOP_UP_REQUIRE_SIGNATURE: 'true' },
 );
 
 const admin = (path: string, body: unknown) =>
@@ -81,6 +81,50 @@ describe('paid publishing beside JWTs, and a sponsor out of WAL', () => {
       headers: { authorization: `Bearer wek_000000000000_${'A'.repeat(43)}` },
     });
     expect(unknown.reason).toBe('INVALID_API_KEY');
+  });
+
+  it('with TOP_UP_REQUIRE_SIGNATURE credits a top-up only with its sender’s signature for this account', async () => {
+    const account = await fundedKey(1n);
+    const sui = devnetSui(setup.devnet);
+    const client = await fundedSigner(setup.devnet.faucetUrl);
+    const walType = await walTypeHeldBy(sui, client.toSuiAddress());
+    const sponsor = publisherWallet(setup.dataDir).address;
+    const digest = await transfer(sui, client, { coinType: walType, amount: 777_000n, to: sponsor });
+    const topUp = (body: Record<string, string>) =>
+      fetch(`${setup.edge.url}/v1/account/top-ups`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${account.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const reason = async (response: Response) =>
+      ((await response.json()) as { error: { details: { reason: string }[] } }).error.details[0]!.reason;
+    const message = (accountId: string) =>
+      new TextEncoder().encode(`walrus-edge top-up ${digest} for account ${accountId}`);
+
+    const unsigned = await topUp({ digest });
+    expect(unsigned.status).toBe(400);
+    expect(await reason(unsigned)).toBe('TOP_UP_SIGNATURE_REQUIRED');
+    // Someone who watched the chain: their own key, or the sender's signature for another account.
+    const thief = new Ed25519Keypair();
+    const stolen = await topUp({
+      digest,
+      signature: (await thief.signPersonalMessage(message(account.id))).signature,
+    });
+    expect(stolen.status).toBe(403);
+    expect(await reason(stolen)).toBe('TOP_UP_SIGNATURE_INVALID');
+    const elsewhere = await topUp({
+      digest,
+      signature: (await client.signPersonalMessage(message('another'))).signature,
+    });
+    expect(elsewhere.status).toBe(403);
+    expect((await balanceOfAccount(account.apiKey)).balanceFrost).toBe('1');
+
+    const signed = await topUp({
+      digest,
+      signature: (await client.signPersonalMessage(message(account.id))).signature,
+    });
+    expect(signed.status).toBe(200);
+    expect((await balanceOfAccount(account.apiKey)).balanceFrost).toBe('777001');
   });
 
   it('refuses paid uploads 503 once the sponsor has no WAL, charging nothing, and /readyz says so', async () => {

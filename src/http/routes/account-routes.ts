@@ -4,6 +4,7 @@
 // sent to the sponsor address on Sui, credited once per transaction. Amounts are FROST as decimal
 // strings: JSON numbers lose u64 precision.
 import type { Context, Hono } from 'hono';
+import { isValidPersonalMessageSignature } from '@mysten/sui/verify';
 import { z } from 'zod';
 import { apiKeyPrefix, generateApiKey } from '../../publish/accounts/api-keys.ts';
 import type { Account, ApiKeyRecord, Balance, Ledger, LedgerEntry } from '../../publish/ledger/ledger.ts';
@@ -23,6 +24,19 @@ export interface AccountRouteDeps {
   checkTopUp: (digest: string, signal?: AbortSignal) => Promise<TopUpCheck>;
   /** The largest body a paid upload may have (the quote refuses beyond it). */
   maxUploadBytes: number;
+  /** TOP_UP_REQUIRE_SIGNATURE: a top-up must come with the sender's signature (no claiming others'). */
+  requireTopUpSignature?: boolean;
+}
+
+/** What a top-up's sender signs (a Sui personal message) to prove the transfer is theirs to credit. */
+export function topUpProofMessage(digest: string, accountId: string): string {
+  return `walrus-edge top-up ${digest} for account ${accountId}`;
+}
+
+async function signedBySender(message: string, signature: string, sender: string): Promise<boolean> {
+  return isValidPersonalMessageSignature(new TextEncoder().encode(message), signature, {
+    address: sender,
+  }).catch(() => false);
 }
 
 const HISTORY_LIMIT = 100;
@@ -40,7 +54,11 @@ const CreditBody = z.strictObject({
     .refine((text) => BigInt(text) <= MAX_FROST, 'at most 2^63 - 1 FROST'),
   note: z.string().max(500).optional(),
 });
-const TopUpBody = z.strictObject({ digest: z.string().min(1).max(100) });
+const TopUpBody = z.strictObject({
+  digest: z.string().min(1).max(100),
+  /** The sender's Sui personal-message signature over topUpProofMessage(digest, account): proof of who pays. */
+  signature: z.string().min(1).max(2000).optional(),
+});
 const QuoteQuery = z.object({
   size: z.coerce.number().int().nonnegative(),
   epochs: z.coerce.number().int().positive().default(1),
@@ -244,8 +262,26 @@ export function accountRoutes(app: Hono, deps: AccountRouteDeps): void {
       if (account instanceof Response) return account;
       const body = await parsedBody(c, TopUpBody);
       if (body instanceof Response) return body;
+      if (deps.requireTopUpSignature && body.signature === undefined)
+        return errorResponse(
+          c,
+          400,
+          'TOP_UP_SIGNATURE_REQUIRED',
+          `sign "${topUpProofMessage(body.digest, account.id)}" as a Sui personal message with the sending key and pass it as "signature"`,
+        );
       const checked = await deps.checkTopUp(body.digest, c.req.raw.signal);
       if (!checked.ok) return errorResponse(c, checked.status, checked.reason, checked.message);
+      // Transactions are public: without the sender's signature, whoever names a digest first gets it.
+      if (
+        body.signature !== undefined &&
+        !(await signedBySender(topUpProofMessage(body.digest, account.id), body.signature, checked.sender))
+      )
+        return errorResponse(
+          c,
+          403,
+          'TOP_UP_SIGNATURE_INVALID',
+          `the signature is not ${checked.sender}'s over "${topUpProofMessage(body.digest, account.id)}"`,
+        );
       const credited = await ledger.credit(account.id, checked.amountFrost, {
         topUpDigest: body.digest,
         sender: checked.sender,
