@@ -1,4 +1,6 @@
-// The checks both ledger backends make before they write, so that they refuse the same inputs.
+// What both ledger backends share beyond SQL: the checks they make before they write (so that they
+// refuse the same inputs), and how they read an audit's rows and an existing Idempotency-Key claim.
+import type { Balance, IdempotencyClaim, IdempotentResponse } from './ledger.ts';
 
 /** The largest amount the ledger takes: SQLite's largest integer (the WAL supply is 5·10^18 FROST). */
 const MAX_FROST = 2n ** 63n - 1n;
@@ -35,4 +37,25 @@ export function checkHistoryLimit(limit: number | undefined): void {
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0)) {
     throw new RangeError('the history limit must be a whole number ≥ 0');
   }
+}
+
+/** Whether an account's stored totals differ from what its entries add up to (audit keeps those). */
+export function storedDiffersFromDerived({
+  stored,
+  derived,
+}: {
+  stored: Balance;
+  derived: Balance;
+}): boolean {
+  return stored.balanceFrost !== derived.balanceFrost || stored.heldFrost !== derived.heldFrost;
+}
+
+/** What an existing Idempotency-Key claim means for a request with `fingerprint`. */
+export function existingClaim(
+  claim: { fingerprint: string; state: string; response: () => IdempotentResponse },
+  fingerprint: string,
+): IdempotencyClaim {
+  if (claim.fingerprint !== fingerprint) return { kind: 'mismatch' };
+  if (claim.state === 'claimed') return { kind: 'in-progress' };
+  return { kind: 'done', response: claim.response() };
 }

@@ -21,7 +21,14 @@ import {
   type LedgerEntry,
   type NewAccount,
 } from './ledger.ts';
-import { checkFrost, checkHistoryLimit, checkLimits, checkStaleFilter } from './ledger-checks.ts';
+import {
+  checkFrost,
+  checkHistoryLimit,
+  checkLimits,
+  checkStaleFilter,
+  existingClaim,
+  storedDiffersFromDerived,
+} from './ledger-checks.ts';
 import { ledgerMigrations, pendingMigrations, type LedgerMigration } from './migrations.ts';
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -446,10 +453,7 @@ class PostgresLedger implements Ledger {
         stored: toBalance(row),
         derived: toBalance({ balance: row.derived_balance, held: row.derived_held }),
       }))
-      .filter(
-        ({ stored, derived }) =>
-          stored.balanceFrost !== derived.balanceFrost || stored.heldFrost !== derived.heldFrost,
-      );
+      .filter(storedDiffersFromDerived);
   }
 
   async claimIdempotency(
@@ -469,9 +473,14 @@ class PostgresLedger implements Ledger {
       }
       const [row] = await this.#rows(CLAIMED, [accountId, key]);
       if (!row) continue;
-      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      if (row.state === 'claimed') return { kind: 'in-progress' };
-      return { kind: 'done', response: { status: row.status as number, body: row.body } };
+      return existingClaim(
+        {
+          fingerprint: row.fingerprint as string,
+          state: row.state as string,
+          response: () => ({ status: row.status as number, body: row.body }),
+        },
+        fingerprint,
+      );
     }
   }
 

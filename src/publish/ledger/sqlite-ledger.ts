@@ -19,7 +19,14 @@ import {
   type LedgerEntry,
   type NewAccount,
 } from './ledger.ts';
-import { checkFrost, checkHistoryLimit, checkLimits, checkStaleFilter } from './ledger-checks.ts';
+import {
+  checkFrost,
+  checkHistoryLimit,
+  checkLimits,
+  checkStaleFilter,
+  existingClaim,
+  storedDiffersFromDerived,
+} from './ledger-checks.ts';
 import { ledgerMigrations, pendingMigrations, type LedgerMigration } from './migrations.ts';
 
 /** How long a write waits for another process's transaction on the same file before it fails. */
@@ -377,10 +384,7 @@ class SqliteLedger implements Ledger {
         stored: toBalance(row),
         derived: toBalance({ balance: row.derived_balance!, held: row.derived_held! }),
       }))
-      .filter(
-        ({ stored, derived }) =>
-          stored.balanceFrost !== derived.balanceFrost || stored.heldFrost !== derived.heldFrost,
-      );
+      .filter(storedDiffersFromDerived);
   }
 
   async claimIdempotency(
@@ -399,9 +403,14 @@ class SqliteLedger implements Ledger {
       }
       const row = this.#sql.claimed.get(accountId, key);
       if (!row) continue;
-      if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      if (row.state === 'claimed') return { kind: 'in-progress' };
-      return { kind: 'done', response: { status: Number(row.status), body: JSON.parse(row.body as string) } };
+      return existingClaim(
+        {
+          fingerprint: row.fingerprint as string,
+          state: row.state as string,
+          response: () => ({ status: Number(row.status), body: JSON.parse(row.body as string) }),
+        },
+        fingerprint,
+      );
     }
   }
 
