@@ -861,7 +861,14 @@ async function buildHttp(
 }
 
 if (import.meta.main) {
-  const edge = await startEdge(loadConfig());
+  let edge: RunningEdge;
+  try {
+    edge = await startEdge(loadConfig());
+  } catch (error) {
+    // An edge that cannot start says why in one line (an invalid setting names itself), not a stack.
+    console.error(`walrus-edge: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}`);
+    process.exit(1);
+  }
   const shutdown = () => void edge.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -1,4 +1,6 @@
 // The composition root as `npm start` runs it: an embedded devnet, the edge on top, /status and /metrics.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startEdge, type RunningEdge } from '../src/main.ts';
@@ -60,6 +62,21 @@ describe('walrus-edge on its embedded devnet', () => {
       /walrus_edge_http_requests_total\{route="unmatched",method="GET",status="404"\} [1-9]/,
     );
     expect(text).not.toContain('abc123');
+  });
+
+  it('stops `npm start` on an invalid setting with one line that names it, and no stack trace', async () => {
+    const dataDir = tempDir('bad-config');
+    const started = spawnSync(process.execPath, [join(import.meta.dirname, '../src/main.ts')], {
+      env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir.path },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    dataDir.remove();
+    expect(started.status).toBe(1);
+    const lines = started.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^walrus-edge: invalid configuration: PORT: /);
+    expect(started.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('rejects invalid configuration loudly', () => {

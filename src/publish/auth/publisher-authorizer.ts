@@ -41,7 +41,7 @@ export async function publisherAuthorizer(
       ok: false,
       error:
         `PUBLISHER_AUTH is not set on ${input.network}: an open publisher spends the operator's WAL ` +
-        'for anyone on the internet; set PUBLISHER_AUTH=none to allow it (or jwt)',
+        'for anyone on the internet; set PUBLISHER_AUTH=none to allow it (or jwt, api-key)',
     };
   }
   const mode = input.mode ?? 'none';
