@@ -15,6 +15,7 @@ import { RedisTier } from './cache/redis-tier.ts';
 import { suiBlobLifetimes, walrusEventsModule, type BlobLifetimes } from './network/blob-lifetimes.ts';
 import { endEpochFromNodes } from './network/blob-status.ts';
 import { pino, type BaseLogger as Logger } from 'pino';
+import prettyStream from 'pino-pretty';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { codecPool } from './codec/codec-pool.ts';
@@ -145,7 +146,7 @@ class Disposer {
 }
 
 export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {}): Promise<RunningEdge> {
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = edgeLogger(config);
   const disposer = new Disposer();
   try {
     const network = await buildNetwork(config, overrides, log, disposer);
@@ -785,6 +786,20 @@ function replayGuard(config: EdgeConfig, log: Logger, disposer: Disposer): Repla
   redis.on('error', () => undefined); // refused requests say so; the client reconnects by itself
   disposer.add(() => void redis.disconnect());
   return redisReplayGuard(redis, config.REDIS_PREFIX);
+}
+
+/**
+ * Logs as JSON lines for collectors, or readable for a person at a terminal (LOG_FORMAT; auto = pretty
+ * when stdout is a TTY). pino-pretty runs as a stream in this thread: no transport worker to manage.
+ */
+function edgeLogger(config: EdgeConfig): Logger {
+  const pretty =
+    config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return pino({ level: config.LOG_LEVEL });
+  return pino(
+    { level: config.LOG_LEVEL },
+    prettyStream({ colorize: process.stdout.isTTY === true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }),
+  );
 }
 
 /** The HTTP app, the fast path for memory hits in front of it, and the listening server. */

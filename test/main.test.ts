@@ -1,5 +1,5 @@
 // The composition root as `npm start` runs it: an embedded devnet, the edge on top, /status and /metrics.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
@@ -78,6 +78,35 @@ describe('walrus-edge on its embedded devnet', () => {
     expect(lines[0]).toMatch(/^walrus-edge: invalid configuration: PORT: /);
     expect(started.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('logs JSON lines when stdout is no terminal, and readable lines with LOG_FORMAT=pretty', async () => {
+    const firstLines = async (env: Record<string, string>) => {
+      const dataDir = tempDir('log-format');
+      const child = spawn(process.execPath, [join(import.meta.dirname, '../src/main.ts')], {
+        env: { ...process.env, PORT: '0', DATA_DIR: dataDir.path, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('walrus-edge listening')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`the edge exited with ${code}: ${out}`)));
+      });
+      child.kill('SIGKILL');
+      dataDir.remove();
+      return out.split('\n').filter((line) => line.trim() !== '');
+    };
+    const json = await firstLines({});
+    for (const line of json) expect(() => JSON.parse(line)).not.toThrow();
+    expect(JSON.parse(json.at(-1)!)).toMatchObject({ level: 30, msg: 'walrus-edge listening' });
+    const pretty = await firstLines({ LOG_FORMAT: 'pretty' });
+    expect(pretty.some((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO .*walrus-edge listening/.test(line))).toBe(
+      true,
+    );
+    expect(() => JSON.parse(pretty[0]!)).toThrow();
+  }, 60_000);
 
   it('rejects invalid configuration loudly', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
