@@ -43,6 +43,7 @@ export const nodeOnlyAdapters = [
   'src/http/cache-metrics.ts',
   'src/http/publish-metrics.ts',
   'src/http/paid-upload-metrics.ts',
+  'src/http/request-log.ts',
 ];
 
 /** Packages that need Node (sockets, files, threads, process-wide state, native or Node-only WASM). */

@@ -34,6 +34,11 @@ const ConfigSchema = z.object({
   /** Epoch length of a new embedded devnet (0 = epochs advance only on command). */
   DEVNET_EPOCH_MS: z.coerce.number().int().nonnegative().default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** One log line per request (method, URL, status, bytes, ms, request ID) at info level. */
+  ACCESS_LOG: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   /** json (one object per line, for collectors), pretty (for people), or auto: pretty on a terminal. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Larger blobs get 403 BLOB_TOO_LARGE. */

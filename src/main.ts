@@ -55,6 +55,7 @@ import { cachedSource } from './cache/cached-source.ts';
 import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
 import { withFastHits } from './http/fast-hits.ts';
+import { withRequestLog, type AccessLogLine } from './http/request-log.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './read/limiter.ts';
@@ -847,17 +848,23 @@ async function buildHttp(
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
+  const accessLog = config.ACCESS_LOG
+    ? (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`)
+    : undefined;
   const server = createServer(
-    withFastHits(
-      {
-        cache,
-        blocklist: stack.blocklist,
-        sniffedTypes,
-        activeContent: config.ACTIVE_CONTENT,
-        corsOrigins,
-        record: httpMetrics.recordFastHit,
-      },
-      appListener,
+    withRequestLog(
+      withFastHits(
+        {
+          cache,
+          blocklist: stack.blocklist,
+          sniffedTypes,
+          activeContent: config.ACTIVE_CONTENT,
+          corsOrigins,
+          record: httpMetrics.recordFastHit,
+        },
+        appListener,
+      ),
+      accessLog,
     ),
   );
   await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));

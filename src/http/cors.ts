@@ -14,6 +14,7 @@ export const EXPOSED_HEADERS = [
   'X-Quilt-Patch-Identifier',
   'X-Walrus-Blob-Id',
   'Retry-After',
+  'X-Request-Id',
 ];
 
 export function corsMiddleware(origins: '*' | string[]) {

@@ -90,6 +90,9 @@ async function bothPaths(edge: TestEdge, blobId: string, init: RequestInit = {})
 function headerMap(response: Response): Record<string, string> {
   const headers = Object.fromEntries(response.headers);
   delete headers.date;
+  // Every answer has an ID of its own (src/http/request-log.ts, around both paths).
+  expect(headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  delete headers['x-request-id'];
   expect(Number(headers.age)).toBeGreaterThan(0); // compared with the other path's, as every header is
   return headers;
 }

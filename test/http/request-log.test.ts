@@ -1,0 +1,105 @@
+// Request IDs and the access log (src/http/request-log.ts): the client's X-Request-Id is answered back
+// when it is sensible, else a new UUID; one log line per request, also for a client that went away;
+// and on a running edge both the fast path's memory hits and the app's answers carry the header.
+import { createServer, request, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withRequestLog, type AccessLogLine } from '../../src/http/request-log.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { storeOnDevnet } from '../support/devnet.ts';
+import { startTestEdge, type TestEdge } from '../support/edge.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('request IDs and access log lines', () => {
+  let server: Server;
+  let url: string;
+  const lines: AccessLogLine[] = [];
+  beforeAll(async () => {
+    server = createServer(
+      withRequestLog(
+        (req, res) => {
+          if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2_000);
+          res.writeHead(201, ['content-type', 'text/plain', 'content-length', '5']);
+          res.end('hello');
+        },
+        (line) => lines.push(line),
+      ),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address() as { port: number };
+    url = `http://127.0.0.1:${address.port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("answers the client's ID back, replaces one that is not sensible, and logs each request once", async () => {
+    const given = await fetch(`${url}/a?b=c`, { headers: { 'x-request-id': 'trace-0af7651916cd43dd' } });
+    expect(given.headers.get('x-request-id')).toBe('trace-0af7651916cd43dd');
+    expect(await given.text()).toBe('hello');
+    const fresh = await fetch(`${url}/fresh`);
+    expect(fresh.headers.get('x-request-id')).toMatch(UUID);
+    await fresh.text();
+    for (const bad of ['with space', 'x'.repeat(129)]) {
+      const replaced = await fetch(`${url}/bad`, { headers: { 'x-request-id': bad } });
+      expect(replaced.headers.get('x-request-id')).toMatch(UUID);
+      await replaced.text();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lines.slice(0, 2)).toEqual([
+      expect.objectContaining({
+        requestId: 'trace-0af7651916cd43dd',
+        method: 'GET',
+        url: '/a?b=c',
+        status: 201,
+        bytes: 5,
+        completed: true,
+      }),
+      expect.objectContaining({
+        requestId: fresh.headers.get('x-request-id'),
+        url: '/fresh',
+        completed: true,
+      }),
+    ]);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]!.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('logs a request whose client went away before the answer, as not completed', async () => {
+    const before = lines.length;
+    await new Promise<void>((resolve) => {
+      const req = request(`${url}/slow`);
+      req.on('error', () => resolve());
+      req.end();
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200);
+    });
+    for (let i = 0; i < 40 && lines.length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(lines.slice(before)).toEqual([expect.objectContaining({ url: '/slow', completed: false })]);
+  });
+});
+
+describe('request IDs on a running edge', () => {
+  let t: TestEdge;
+  beforeAll(async () => {
+    t = await startTestEdge();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('carries X-Request-Id on app answers and on memory hits served by the fast path', async () => {
+    const status = await fetch(`${t.url}/status`, { headers: { 'x-request-id': 'status-probe-1' } });
+    expect(status.headers.get('x-request-id')).toBe('status-probe-1');
+    const { blobId } = await storeOnDevnet(t.devnet, randomBytes(5_000, 77));
+    const miss = await fetch(`${t.url}/v1/blobs/${blobId}`);
+    await miss.arrayBuffer();
+    expect(miss.headers.get('x-request-id')).toMatch(UUID);
+    const hit = await fetch(`${t.url}/v1/blobs/${blobId}`, { headers: { 'x-request-id': 'hit-probe-2' } });
+    await hit.arrayBuffer();
+    expect(hit.headers.get('x-cache')).toBe('HIT-MEMORY');
+    expect(hit.headers.get('x-request-id')).toBe('hit-probe-2');
+    // Browsers may read it (CORS exposes it).
+    expect(hit.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+  });
+});
