@@ -672,6 +672,25 @@ async function openAccounts(
   };
 }
 
+/** Whether the ledger answers within a second (a database that hangs is as good as down for /readyz). */
+function ledgerAnswers(ledger: Ledger): () => Promise<boolean> {
+  return async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1_000)));
+    try {
+      return await Promise.race([
+        ledger.ping().then(
+          () => true,
+          () => false,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
 /** How often this instance looks for holds of its own left open (a lost database write). */
 const RECONCILE_INTERVAL_MS = 5 * 60_000;
 
@@ -843,6 +862,7 @@ async function buildHttp(
     },
     publish: publishing.publish,
     accounts: publishing.publish?.accounts,
+    ledgerAnswers: publishing.publish?.accounts && ledgerAnswers(publishing.publish.accounts.ledger),
     sponsor: sponsor ? () => sponsor.status() : undefined,
     uploadRelay,
   });

@@ -43,6 +43,8 @@ export interface EdgeAppDeps {
   accounts?: AccountRouteDeps;
   /** The publisher's sponsored account as last read (/status, /readyz); absent when not publishing. */
   sponsor?: () => SponsorStatus;
+  /** Whether paid publishing's ledger answers (/readyz); absent when there is none. */
+  ledgerAnswers?: () => Promise<boolean>;
   /**
    * The official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none. Its
    * work comes in as a function: it encodes and checks BLS signatures in walrus-wasm, which the
@@ -96,6 +98,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     const redis = deps.cache?.stats().redis;
     const sui = deps.sui?.();
     const lowBalance = deps.sponsor?.().lowBalance;
+    const ledgerUp = deps.ledgerAnswers ? await deps.ledgerAnswers() : undefined;
     const failing =
       sui?.lastError && (sui.lastSuccessAt === null || sui.lastError.at >= sui.lastSuccessAt)
         ? sui.lastError
@@ -107,7 +110,11 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       ...(sui ? { sui } : {}),
       // A low main wallet does not make the edge unready (reads work), but it is said here.
       ...(deps.sponsor ? { publisher: { lowBalance: lowBalance ?? null } } : {}),
+      ...(ledgerUp === undefined ? {} : { ledger: ledgerUp ? 'up' : 'down' }),
       ...(lowBalance && !failing ? { degraded: `publishing: ${lowBalance}` } : {}),
+      ...(ledgerUp === false && !failing && !lowBalance
+        ? { degraded: 'paid publishing: the ledger is not answering; paid uploads are refused' }
+        : {}),
       ...(failing
         ? {
             degraded: committee

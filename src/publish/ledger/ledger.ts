@@ -171,6 +171,9 @@ export interface Ledger {
    */
   abandonStaleIdempotency(filter: { owner?: string; claimedBefore?: Date }): Promise<number>;
 
+  /** Resolves when the database answers (a trivial query): /readyz's "ledger open". */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

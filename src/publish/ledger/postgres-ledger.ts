@@ -505,6 +505,10 @@ class PostgresLedger implements Ledger {
     return rowCount ?? 0;
   }
 
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }

@@ -431,6 +431,10 @@ class SqliteLedger implements Ledger {
     return Number(changes);
   }
 
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     this.#db.close();
   }

@@ -1,0 +1,110 @@
+// The ledger's database going away under a running edge (PostgreSQL behind a TCP relay the test cuts):
+// /readyz says `ledger: down` and why it is degraded, paid uploads are refused 503 (nothing spent on
+// chain: the sponsor's balances by Sui stay as they were), reads keep working; with the relay back the
+// edge is whole again. The real server at 127.0.0.1:5432, in a schema of this file's own.
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningDevnet } from '../../src/devnet/devnet.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { openPaidAccount, paidPut } from '../support/paid-publishing.ts';
+import { publisherWallet, startPublishingEdge, walletBalances } from '../support/publishing.ts';
+
+const ADMIN = 'admin-token-for-ledger-down-tests';
+const DATABASE = 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `paid_down_${crypto.randomUUID().replaceAll('-', '')}`;
+
+/** A relay to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
+function cuttableRelay(): { port: () => number; cut(): void; restore(): void; server: Server } {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return void client.destroy();
+    const upstream = createConnection(5432, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  return {
+    server,
+    port: () => (server.address() as { port: number }).port,
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      open = true;
+    },
+  };
+}
+
+const relay = cuttableRelay();
+const dir = tempDir('paid-ledger-down');
+let devnet: RunningDevnet | undefined;
+let edge: RunningEdge | undefined;
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: DATABASE });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
+  devnet = await startTestDevnet({ nodes: 4, shards: 10 });
+  edge = await startPublishingEdge(devnet, dir.path, {
+    PUBLISHER_AUTH: 'api-key',
+    ADMIN_TOKEN: ADMIN,
+    DATABASE_URL: `postgres://postgres@127.0.0.1:${relay.port()}/test?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    API_KEY_PEPPER: 'a pepper for the ledger-down tests, long enough',
+  });
+}, 120_000);
+afterAll(async () => {
+  relay.restore();
+  await edge?.stop();
+  await devnet?.stop();
+  relay.server.close();
+  dir.remove();
+  const admin = new pg.Client({ connectionString: DATABASE });
+  await admin.connect().catch(() => undefined);
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+  await admin.end().catch(() => undefined);
+});
+
+const readiness = async () =>
+  (await (await fetch(`${edge!.url}/readyz`)).json()) as { ledger?: string; degraded?: string };
+
+describe('paid publishing while the ledger is down', () => {
+  it('says so in /readyz, refuses paid uploads 503 with nothing spent, serves reads, and recovers', async () => {
+    const account = await openPaidAccount(edge!, ADMIN, 10n ** 12n);
+    expect(await readiness()).toMatchObject({ ledger: 'up' });
+    expect((await paidPut(edge!, account.apiKey, randomBytes(2_000, 41), { epochs: 1 })).status).toBe(200);
+    const { blobId } = await storeOnDevnet(devnet!, randomBytes(3_000, 42));
+    const sponsor = publisherWallet(dir.path).address;
+
+    relay.cut();
+    const down = await readiness();
+    expect(down.ledger).toBe('down');
+    expect(down.degraded).toMatch(/ledger/);
+    const before = await walletBalances(devnet!, sponsor);
+    const refused = await paidPut(edge!, account.apiKey, randomBytes(2_000, 43), { epochs: 1 });
+    expect(refused.status).toBe(503);
+    expect(refused.reason).toBe('LEDGER_UNAVAILABLE');
+    expect((await walletBalances(devnet!, sponsor)).all).toEqual(before.all);
+    const read = await fetch(`${edge!.url}/v1/blobs/${blobId}`);
+    expect(read.status).toBe(200);
+    expect(new Uint8Array(await read.arrayBuffer())).toEqual(randomBytes(3_000, 42));
+
+    relay.restore();
+    expect(await readiness()).toMatchObject({ ledger: 'up' });
+    expect((await paidPut(edge!, account.apiKey, randomBytes(2_000, 44), { epochs: 1 })).status).toBe(200);
+  });
+});
