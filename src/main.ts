@@ -95,7 +95,8 @@ import { checkTopUp } from './publish/payments/top-up-check.ts';
 import { walCoinType } from './publish/sponsor/wallet-funds.ts';
 import type { PriceSettings } from './publish/payments/quote.ts';
 import type { AccountRouteDeps } from './http/routes/account-routes.ts';
-import { paidUploadMetrics } from './http/paid-upload-metrics.ts';
+import { ledgerMetrics, paidUploadMetrics } from './http/paid-upload-metrics.ts';
+import { observedLedger } from './publish/ledger/observed-ledger.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -570,7 +571,7 @@ async function buildPublisher(
   // sponsor moves any funds (it tops sub-wallets up as it starts).
   // With API keys, accounts pay from prepaid balances kept in the ledger (PostgreSQL or SQLite).
   const accounts = config.PUBLISHER_AUTH?.includes('api-key')
-    ? await openAccounts(config, publisherDir, log, disposer)
+    ? await openAccounts(config, publisherDir, registry, log, disposer)
     : undefined;
   const auth = await publisherAuthorizer({
     mode: config.PUBLISHER_AUTH,
@@ -655,6 +656,7 @@ interface Accounts {
 async function openAccounts(
   config: EdgeConfig,
   publisherDir: string,
+  registry: Registry,
   log: Logger,
   disposer: Disposer,
 ): Promise<Accounts> {
@@ -662,33 +664,42 @@ async function openAccounts(
     throw new Error(
       'DATABASE_URL is set but API_KEY_PEPPER is not: instances that share accounts must hash API keys alike',
     );
-  const ledger = await openLedger({ databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR) });
-  disposer.add(() => ledger.close());
+  const opened = await openLedger({ databaseUrl: config.DATABASE_URL, dataDir: resolve(config.DATA_DIR) });
+  disposer.add(() => opened.close());
+  const owner = instanceId(config.EDGE_INSTANCE_ID, resolve(config.DATA_DIR));
+  // A scrape must not hang on a database that does not answer: then the gauge keeps its last value.
+  const metrics = ledgerMetrics(registry, async () => {
+    const holds = await answeredWithin(opened.openHolds({ owner }), 1_000);
+    if (!holds) throw new Error('the ledger did not answer');
+    return holds.length;
+  });
+  const ledger = observedLedger(opened, metrics.failed);
   log.info({ ledger: ledger.kind }, 'ledger of paid publishing open');
   return {
     ledger,
     hashKey: apiKeyHasher(loadPepper(config.API_KEY_PEPPER, publisherDir)),
-    owner: instanceId(config.EDGE_INSTANCE_ID, resolve(config.DATA_DIR)),
+    owner,
   };
 }
 
 /** Whether the ledger answers within a second (a database that hangs is as good as down for /readyz). */
 function ledgerAnswers(ledger: Ledger): () => Promise<boolean> {
-  return async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1_000)));
-    try {
-      return await Promise.race([
-        ledger.ping().then(
-          () => true,
-          () => false,
-        ),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  return async () =>
+    (await answeredWithin(
+      ledger.ping().then(() => true),
+      1_000,
+    )) === true;
+}
+
+/** The promise's value if it settles fulfilled within `ms`, else undefined (a rejection too). */
+async function answeredWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** How often this instance looks for holds of its own left open (a lost database write). */

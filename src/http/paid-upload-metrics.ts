@@ -1,7 +1,8 @@
 // Paid publishing's metrics: how paid uploads ended (charged, already certified, refused for the
 // balance or the sponsor's funds, failed and released), the FROST charged, and the time paying added
-// to a certified upload (the issue's ≤ 5 ms target, read by bench:ledger). No account IDs.
-import { Counter, Histogram, type Registry } from 'prom-client';
+// to a certified upload (the issue's ≤ 5 ms target, read by bench:ledger), the ledger's failures by
+// operation and this instance's open holds. No account IDs.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PaidUploadsObserver } from '../publish/payments/paid-uploads.ts';
 
 export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
@@ -34,4 +35,28 @@ export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
       if (chargedFrost > 0n) charged.inc(Number(chargedFrost));
     },
   };
+}
+
+/** Ledger failures by operation (observed-ledger.ts counts them), and this instance's open holds. */
+export function ledgerMetrics(
+  registry: Registry,
+  openHolds: () => Promise<number>,
+): { failed: (operation: string) => void } {
+  const errors = new Counter({
+    name: 'walrus_edge_ledger_errors_total',
+    help: 'Ledger operations that failed (the database did not answer or refused), by operation',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'walrus_edge_ledger_open_holds',
+    help: "This instance's holds not closed yet (uploads running, or left for reconciliation)",
+    registers: [registry],
+    async collect() {
+      // A ledger that does not answer leaves the last value; its errors say why.
+      const count = await openHolds().catch(() => undefined);
+      if (count !== undefined) this.set(count);
+    },
+  });
+  return { failed: (operation) => errors.inc({ operation }) };
 }

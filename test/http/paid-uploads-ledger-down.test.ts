@@ -103,6 +103,14 @@ describe('paid publishing while the ledger is down', () => {
     expect(read.status).toBe(200);
     expect(new Uint8Array(await read.arrayBuffer())).toEqual(randomBytes(3_000, 42));
 
+    // /metrics still answers (the open-holds gauge does not wait on the dead database), and counts the failure.
+    const scraped = await fetch(`${edge!.url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const text = await scraped.text();
+    expect(
+      Number(/^walrus_edge_ledger_errors_total\{operation="findApiKey"\} (\d+)/m.exec(text)?.[1]),
+    ).toBeGreaterThan(0);
+    expect(text).toMatch(/^walrus_edge_ledger_open_holds 0$/m);
+
     relay.restore();
     expect(await readiness()).toMatchObject({ ledger: 'up' });
     expect((await paidPut(edge!, account.apiKey, randomBytes(2_000, 44), { epochs: 1 })).status).toBe(200);
