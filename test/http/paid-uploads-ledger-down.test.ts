@@ -3,7 +3,6 @@
 // chain: the sponsor's balances by Sui stay as they were), reads keep working; with the relay back the
 // edge is whole again. The real server at 127.0.0.1:5432, in a schema of this file's own.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import type { RunningEdge } from '../../src/main.ts';
@@ -11,10 +10,10 @@ import { randomBytes } from '../protocol/oracle.ts';
 import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { openPaidAccount, paidPut } from '../support/paid-publishing.ts';
 import { publisherWallet, startPublishingEdge, walletBalances } from '../support/publishing.ts';
+import { testSchema } from '../support/postgres-schema.ts';
 
 const ADMIN = 'admin-token-for-ledger-down-tests';
-const DATABASE = 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `paid_down_${crypto.randomUUID().replaceAll('-', '')}`;
+const schema = testSchema('paid_down');
 
 /** A relay to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
 function cuttableRelay(): { port: () => number; cut(): void; restore(): void; server: Server } {
@@ -51,19 +50,13 @@ let devnet: RunningDevnet | undefined;
 let edge: RunningEdge | undefined;
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: DATABASE });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await admin.end();
-  }
+  await schema.create();
   await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
   devnet = await startTestDevnet({ nodes: 4, shards: 10 });
   edge = await startPublishingEdge(devnet, dir.path, {
     PUBLISHER_AUTH: 'api-key',
     ADMIN_TOKEN: ADMIN,
-    DATABASE_URL: `postgres://postgres@127.0.0.1:${relay.port()}/test?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    DATABASE_URL: schema.url(relay.port()),
     API_KEY_PEPPER: 'a pepper for the ledger-down tests, long enough',
   });
 }, 120_000);
@@ -73,10 +66,7 @@ afterAll(async () => {
   await devnet?.stop();
   relay.server.close();
   dir.remove();
-  const admin = new pg.Client({ connectionString: DATABASE });
-  await admin.connect().catch(() => undefined);
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-  await admin.end().catch(() => undefined);
+  await schema.drop();
 });
 
 const readiness = async () =>

@@ -26,14 +26,14 @@ import {
   type EntryRow,
 } from '../support/paid-publishing.ts';
 import { startPublishingEdge } from '../support/publishing.ts';
+import { testSchema } from '../support/postgres-schema.ts';
 
 const ADMIN = 'admin-token-for-shared-ledger-tests';
 const SIZE = 1_000;
 const EPOCHS = 1;
-const DATABASE = 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `paid_shared_${crypto.randomUUID().replaceAll('-', '')}`;
-/** Both instances' ledger: the database above, in this file's schema (its connections' search_path). */
-const DATABASE_URL = `${DATABASE}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const schema = testSchema('paid_shared');
+/** Both instances' ledger: the test database, in this file's schema (its connections' search_path). */
+const DATABASE_URL = schema.url();
 
 /** The test's own connection to the ledger's tables. */
 const rows = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
@@ -42,13 +42,7 @@ const dirs = [tempDir('paid-shared-a'), tempDir('paid-shared-b')];
 let edges: RunningEdge[] = [];
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: DATABASE });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await admin.end();
-  }
+  await schema.create();
   devnet = await startTestDevnet({ nodes: 4, shards: 10 });
   // Started together: both migrate the one schema at the same time (the ledger serializes that).
   edges = await Promise.all(
@@ -75,10 +69,7 @@ afterAll(async () => {
   await Promise.all(edges.map((edge) => edge.stop()));
   await devnet?.stop();
   for (const dir of dirs) dir.remove();
-  const admin = new pg.Client({ connectionString: DATABASE });
-  await admin.connect().catch(() => undefined);
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-  await admin.end().catch(() => undefined);
+  await schema.drop();
   await rows.end();
 });
 
