@@ -144,9 +144,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       };
     }
     // The hold is placed while the body encodes; nothing is spent before it is in (beforeRegister).
-    let hold: Hold | undefined;
-    let short: Balance | undefined;
-    const holding: Promise<void> =
+    const holding: Promise<HoldState> =
       quote.totalFrost > 0n
         ? ledger
             .hold(accountId, quote.totalFrost, {
@@ -154,17 +152,16 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
               memo: { quote: quoteJson(quote), idempotencyKey: request.idempotencyKey },
             })
             .then((held) => {
-              if (!held.ok) short = held.balance;
-              else {
-                hold = held.hold;
-                deps.inFlight?.add(hold.id);
-              }
+              if (!held.ok) return { short: held.balance };
+              deps.inFlight?.add(held.hold.id);
+              return { hold: held.hold };
             })
-        : Promise.resolve();
+        : Promise.resolve({});
     holding.catch(() => undefined); // awaited below, after the work
     try {
-      return await publishHeld(request, quote, holding, () => ({ hold, short }), work, render, clock);
+      return await publishHeld(request, quote, holding, work, render, clock);
     } finally {
+      const { hold } = await settledHold(holding);
       if (hold) deps.inFlight?.delete(hold.id);
     }
   }
@@ -172,8 +169,7 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
   async function publishHeld(
     request: PaidRequest,
     quote: Quote,
-    holding: Promise<void>,
-    held: () => { hold?: Hold; short?: Balance },
+    holding: Promise<HoldState>,
     work: (progress: UploadProgress) => Promise<StoreOutcome | QuiltOutcome>,
     render: (outcome: StoreOutcome | QuiltOutcome, receipt?: SignedReceipt) => Rendered,
     clock: Clock,
@@ -189,27 +185,26 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     };
     // The Blob object is written down while the slivers go out, and durable before the certificate
     // is sent to Sui: after a crash, that object says whether the upload certified.
-    let noted: Promise<void> = Promise.resolve();
-    const waited = async (what: Promise<void>) => {
+    let noted: Promise<unknown> = Promise.resolve();
+    const waited = async <T>(what: Promise<T>): Promise<T> => {
       const started = performance.now();
       try {
-        await what;
+        return await what;
       } finally {
         clock.waitedMs += performance.now() - started;
       }
     };
     const progress: UploadProgress = {
       beforeRegister: async () => {
-        await waited(holding);
-        if (held().short) throw new Error('the balance does not cover this upload');
+        if ((await waited(holding)).short) throw new Error('the balance does not cover this upload');
       },
       registered: (blobId, objectId, digest) => {
         if (digest) readGas(digest);
-        const { hold } = held();
-        if (hold) noted = ledger.noteHoldProgress(hold.id, { blobId, objectId });
+        // The hold is in by now (beforeRegister waited for it).
+        noted = holding.then(({ hold }) => hold && ledger.noteHoldProgress(hold.id, { blobId, objectId }));
         noted.catch(() => undefined); // met in beforeCertify
       },
-      beforeCertify: () => waited(noted),
+      beforeCertify: async () => void (await waited(noted)),
     };
     let outcome: StoreOutcome | QuiltOutcome;
     const workStarted = performance.now();
@@ -217,14 +212,12 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
       outcome = await work(progress).finally(() => (clock.workMs += performance.now() - workStarted));
     } catch (error) {
       // A release that fails too is left to reconciliation: the hold is open, nothing is charged.
-      await holding.catch(() => undefined);
-      const { hold } = held();
+      const { hold } = await settledHold(holding);
       if (hold) await ledger.release(hold.id, { reason: 'failed' }).catch(() => undefined);
       throw error;
     }
     // A hold the ledger could not place stopped the work before it spent anything (beforeRegister).
-    await holding.catch(() => undefined);
-    const { hold, short } = held();
+    const { hold, short } = await settledHold(holding);
     if (short && outcome.kind !== 'already-certified') {
       ended('insufficient-balance');
       return {
@@ -332,6 +325,15 @@ export function paidUploads(deps: PaidUploadsDeps): PaidUploads {
     }
   }
 }
+
+/** The hold placed for an upload, or the balance that fell short of it. */
+interface HoldState {
+  hold?: Hold;
+  short?: Balance;
+}
+
+/** The hold's state once placed; nothing held when the ledger failed to place it. */
+const settledHold = (holding: Promise<HoldState>): Promise<HoldState> => holding.catch(() => ({}));
 
 /** A paid request's answer, whether it is kept for its Idempotency-Key, and its hold closing. */
 interface Paid {
