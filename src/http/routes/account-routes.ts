@@ -6,9 +6,9 @@
 import type { Context, Hono } from 'hono';
 import { isValidPersonalMessageSignature } from '@mysten/sui/verify';
 import { z } from 'zod';
-import { apiKeyPrefix, generateApiKey } from '../../publish/accounts/api-keys.ts';
+import { generateApiKey } from '../../publish/accounts/api-keys.ts';
+import { lookUpApiKey } from '../../publish/accounts/api-key-lookup.ts';
 import type { Account, ApiKeyRecord, Balance, Ledger, LedgerEntry } from '../../publish/ledger/ledger.ts';
-import { bearerToken } from '../../publish/publish-auth.ts';
 import { quoteJson } from '../../publish/payments/quote.ts';
 import type { PaidUploads } from '../../publish/payments/paid-uploads.ts';
 import type { TopUpCheck } from '../../publish/payments/top-up-check.ts';
@@ -222,8 +222,8 @@ export function accountRoutes(app: Hono, deps: AccountRouteDeps): void {
   // ── the client's ──────────────────────────────────────────────────────────────────────────────
   /** The account of the request's API key, or the 401 to answer. */
   const caller = async (c: Context): Promise<Account | Response> => {
-    const token = bearerToken(c.req.header('authorization') ?? null);
-    if (!token || !apiKeyPrefix(token))
+    const found = await lookUpApiKey(ledger, deps.hashKey, c.req.header('authorization') ?? null);
+    if (found.kind === 'missing' || found.kind === 'malformed')
       return errorResponse(
         c,
         401,
@@ -233,9 +233,9 @@ export function accountRoutes(app: Hono, deps: AccountRouteDeps): void {
           'www-authenticate': 'Bearer',
         },
       );
-    const key = await ledger.findApiKey(deps.hashKey(token));
-    const account = key && (await ledger.getAccount(key.accountId));
-    return account ?? errorResponse(c, 401, 'INVALID_API_KEY', 'the API key is unknown or revoked');
+    if (found.kind === 'unknown')
+      return errorResponse(c, 401, 'INVALID_API_KEY', 'the API key is unknown or revoked');
+    return found.account;
   };
   app.get(
     '/v1/account',

@@ -3,9 +3,9 @@
 // cap (413) and per-key rate (429). Whether the balance covers the upload is decided once the body's
 // size is known (payments/paid-uploads.ts), not here.
 import type { Ledger } from '../ledger/ledger.ts';
-import { apiKeyPrefix } from '../accounts/api-keys.ts';
+import { lookUpApiKey } from '../accounts/api-key-lookup.ts';
 import type { KeyRateLimit } from '../accounts/key-rate-limit.ts';
-import { bearerToken, type AuthDecision, type PublishAuthorizer } from '../publish-auth.ts';
+import type { AuthDecision, PublishAuthorizer } from '../publish-auth.ts';
 
 export interface ApiKeyAuthorizerOptions {
   ledger: Pick<Ledger, 'findApiKey' | 'getAccount'>;
@@ -20,18 +20,17 @@ export function apiKeyAuthorizer(options: ApiKeyAuthorizerOptions): PublishAutho
     return { ok: false, status, reason, message, retryAfterSeconds } as const;
   };
   return async (request): Promise<AuthDecision> => {
-    const token = bearerToken(request.headers.get('authorization'));
-    if (!token)
-      return refuse(401, 'MISSING_API_KEY', 'an `Authorization: Bearer <API key>` header is required');
-    if (!apiKeyPrefix(token)) return refuse(401, 'INVALID_API_KEY', 'that is not an API key of this edge');
     let found;
     try {
-      const key = await options.ledger.findApiKey(options.hashKey(token));
-      found = key && { key, account: await options.ledger.getAccount(key.accountId) };
+      found = await lookUpApiKey(options.ledger, options.hashKey, request.headers.get('authorization'));
     } catch {
       return refuse(503, 'LEDGER_UNAVAILABLE', 'accounts cannot be read right now; try again shortly', 2);
     }
-    if (!found?.account) return refuse(401, 'INVALID_API_KEY', 'the API key is unknown or revoked');
+    if (found.kind === 'missing')
+      return refuse(401, 'MISSING_API_KEY', 'an `Authorization: Bearer <API key>` header is required');
+    if (found.kind === 'malformed')
+      return refuse(401, 'INVALID_API_KEY', 'that is not an API key of this edge');
+    if (found.kind === 'unknown') return refuse(401, 'INVALID_API_KEY', 'the API key is unknown or revoked');
     const { key, account } = found;
     if (account.uploadsPerMinute !== undefined) {
       const wait = options.rateLimit.take(key.prefix, account.uploadsPerMinute);
