@@ -23,12 +23,17 @@ const help = { type: 'boolean', short: 'h', help: 'print this help and exit' } a
 
 export const COMMANDS = {
   serve: {
-    synopsis: '[--devnet-dir DIR] [--port P] [--host H]',
+    synopsis: '[--config FILE] [--devnet-dir DIR] [--port P] [--host H]',
     summary:
       'Run the edge, on an embedded devnet unless --devnet-dir names a running one.\n' +
-      'Every other setting comes from the environment (see the README).',
+      'Every other setting comes from the environment over --config FILE (see the README).',
     allowPositionals: false,
     options: {
+      config: {
+        type: 'string',
+        value: 'FILE',
+        help: 'settings from FILE (.json, .yaml or .yml; the environment overrides it) (CONFIG_FILE)',
+      },
       'devnet-dir': {
         type: 'string',
         value: 'DIR',

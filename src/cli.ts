@@ -115,6 +115,7 @@ async function serveCommand(args: string[]): Promise<void> {
   const { values } = parseCommand('serve', args);
   if (values.help) return console.log(commandUsage('serve'));
   const env = { ...process.env };
+  if (values.config) env.CONFIG_FILE = values.config;
   if (values['devnet-dir']) env.DEVNET_DIR = values['devnet-dir'];
   if (values.port) env.PORT = values.port;
   if (values.host) env.HOST = values.host;

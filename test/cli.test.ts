@@ -2,6 +2,8 @@
 // option its parser accepts (the tables in src/cli-commands.ts are what parseArgs is given), and a
 // misspelt option is refused with the command's usage.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +66,22 @@ describe('walrus-edge --help', () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(0);
     for (const name of names) expect(stdout).toContain(`  ${name} `);
+  });
+});
+
+describe('walrus-edge serve --config', () => {
+  it('reads its settings from the file (as CONFIG_FILE): a bad one stops it with one line naming it and the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walrus-edge-cli-config-'));
+    try {
+      const file = join(dir, 'edge.yaml');
+      writeFileSync(file, `DATA_DIR: ${join(dir, 'data')}\nNETWORK: moonnet\n`);
+      const { code, stdout, stderr } = await cli(['serve', '--config', file]);
+      expect(stdout).toBe('');
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(new RegExp(`^walrus-edge: invalid configuration: NETWORK \\(in ${file}\\): `));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 // The composition root as `npm start` runs it: an embedded devnet, the edge on top, /status and /metrics.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
@@ -64,19 +65,126 @@ describe('walrus-edge on its embedded devnet', () => {
     expect(text).not.toContain('abc123');
   });
 
-  it('stops `npm start` on an invalid setting with one line that names it, and no stack trace', async () => {
+  /** `node src/main.ts` (what `npm start` runs) with `env`, to its exit: its code and its stderr's lines. */
+  const startAndFail = async (env: Record<string, string>) => {
     const dataDir = tempDir('bad-config');
-    const started = spawnSync(process.execPath, [join(import.meta.dirname, '../src/main.ts')], {
-      env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir.path },
-      encoding: 'utf8',
-      timeout: 20_000,
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../src/main.ts')], {
+      env: { ...process.env, DATA_DIR: dataDir.path, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30_000,
     });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     dataDir.remove();
-    expect(started.status).toBe(1);
-    const lines = started.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^walrus-edge: invalid configuration: PORT: /);
-    expect(started.stderr).not.toMatch(/\n\s+at /);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    return { code, lines: stderr.trim().split('\n') };
+  };
+
+  it('stops `npm start` with one line naming the setting (and its file) when one is invalid, or CONFIG_FILE cannot be read', async () => {
+    const files = tempDir('config-files');
+    const yaml = join(files.path, 'edge.yaml');
+    writeFileSync(yaml, 'PORT: 70000 # too big\nLOG_LEVEL: silent\n');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ PORT: 'eighty' }, /^walrus-edge: invalid configuration: PORT: /],
+      [{ CONFIG_FILE: yaml }, /^walrus-edge: invalid configuration: PORT \(in .*edge\.yaml\): .*65535$/],
+      [
+        { CONFIG_FILE: join(files.path, 'missing.yaml') },
+        /^walrus-edge: invalid configuration: CONFIG_FILE .*missing\.yaml: cannot be read: ENOENT/,
+      ],
+    ];
+    try {
+      // At once: each process loads the whole edge before it reads its configuration.
+      const results = await Promise.all(cases.map(([env]) => startAndFail(env)));
+      cases.forEach(([env, line], index) => {
+        const { code, lines } = results[index]!;
+        expect(code, JSON.stringify(env)).toBe(1);
+        expect(lines, JSON.stringify(env)).toHaveLength(1);
+        expect(lines[0], JSON.stringify(env)).toMatch(line);
+      });
+    } finally {
+      files.remove();
+    }
+  });
+
+  it('reads CONFIG_FILE (YAML or JSON, the same names and schema) under the environment, which wins', () => {
+    const files = tempDir('config-files');
+    try {
+      const yaml = join(files.path, 'edge.yml');
+      writeFileSync(
+        yaml,
+        [
+          '# comments are why YAML is offered',
+          'PORT: 9099',
+          'HOST: 0.0.0.0',
+          'ACCESS_LOG: false',
+          'PRICE_FLAT_FEE_FROST: 123456789012345678901234567890',
+          'PRICE_FROST_PER_MIST: 0.25',
+          'REDIS_URL: ~',
+        ].join('\n'),
+      );
+      const fromYaml = loadConfig({ CONFIG_FILE: yaml });
+      expect(fromYaml).toMatchObject({
+        PORT: 9099,
+        HOST: '0.0.0.0',
+        ACCESS_LOG: false,
+        PRICE_FROST_PER_MIST: '0.25',
+      });
+      // An integer beyond 2^53 keeps every digit (YAML integers are read as bigint).
+      expect(fromYaml.PRICE_FLAT_FEE_FROST).toBe(123456789012345678901234567890n);
+      expect(fromYaml.REDIS_URL).toBeUndefined();
+      // The environment overrides the file; an empty variable counts as unset.
+      expect(loadConfig({ CONFIG_FILE: yaml, PORT: '8181', HOST: '' })).toMatchObject({
+        PORT: 8181,
+        HOST: '0.0.0.0',
+      });
+
+      const json = join(files.path, 'edge.json');
+      writeFileSync(
+        json,
+        JSON.stringify({ NETWORK: 'devnet', CACHE_MEMORY_BYTES: 1024, TOP_UP_REQUIRE_SIGNATURE: true }),
+      );
+      expect(loadConfig({ CONFIG_FILE: json })).toMatchObject({
+        CACHE_MEMORY_BYTES: 1024,
+        TOP_UP_REQUIRE_SIGNATURE: true,
+      });
+      // An invalid value in the environment is named without the file, one in the file with it.
+      expect(() => loadConfig({ CONFIG_FILE: json, CACHE_MEMORY_BYTES: 'lots' })).toThrow(
+        /^invalid configuration: CACHE_MEMORY_BYTES: /,
+      );
+      writeFileSync(json, JSON.stringify({ NETWORK: 'moonnet' }));
+      expect(() => loadConfig({ CONFIG_FILE: json })).toThrow(
+        `invalid configuration: NETWORK (in ${json}): `,
+      );
+
+      for (const [body, problem] of [
+        ['{"PROT": 8080}', 'PROT is not a setting of the edge'],
+        ['{"PORT": 8080,', 'not valid JSON: '],
+        ['{"PORT": {"value": 1}}', 'PORT: must be a string, a number or true/false'],
+        ['[1, 2]', 'must hold one object of NAME: value settings'],
+        [`{"CONFIG_FILE": "${json}"}`, 'CONFIG_FILE cannot be set inside it'],
+        [
+          '{"PRICE_FLAT_FEE_FROST": 123456789012345678901}',
+          'PRICE_FLAT_FEE_FROST: 123456789012345680000 is too large for a JSON number; write it as a string',
+        ],
+      ]) {
+        writeFileSync(json, body!);
+        expect(() => loadConfig({ CONFIG_FILE: json })).toThrow(
+          `invalid configuration: CONFIG_FILE ${json}: ${problem}`,
+        );
+      }
+      const toml = join(files.path, 'edge.toml');
+      writeFileSync(toml, 'PORT = 1');
+      expect(() => loadConfig({ CONFIG_FILE: toml })).toThrow(
+        `invalid configuration: CONFIG_FILE ${toml}: the name must end in .json, .yaml or .yml`,
+      );
+      writeFileSync(yaml, 'PORT: [1\n');
+      expect(() => loadConfig({ CONFIG_FILE: yaml })).toThrow(
+        new RegExp(`^invalid configuration: CONFIG_FILE ${yaml}: not valid YAML: [^\\n]+$`),
+      );
+    } finally {
+      files.remove();
+    }
   });
 
   it('logs JSON lines when stdout is no terminal, and readable lines with LOG_FORMAT=pretty', async () => {
