@@ -4,29 +4,19 @@
 // types are right (no extension, no hint), and that the image decodes at its real size.
 // Chromium and ffmpeg are prerequisites, not options: without them this test fails (CI installs them).
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
+import { launchChromium, requireChromium } from '../support/chromium.ts';
 import { storeOnDevnet, tempDir } from '../support/devnet.ts';
 
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIDEO_SECONDS = 10;
 const IMAGE = { width: 123, height: 45 };
 const SCREENSHOT = '/tmp/walrus-edge-media-test.png';
@@ -62,13 +52,7 @@ let videoBytes = 0;
 
 /** Throws (so every test here fails) when a prerequisite is missing: CI must install it, not skip. */
 async function requireTools(): Promise<void> {
-  try {
-    accessSync(CHROMIUM, constants.X_OK);
-  } catch {
-    throw new Error(
-      `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium (npm test installs it as root: npm run pretest)`,
-    );
-  }
+  requireChromium();
   try {
     await run('ffmpeg', ['-version']);
   } catch {
@@ -146,7 +130,7 @@ async function setUp(): Promise<void> {
   videoId = (await storeOnDevnet(edge.devnet!, video)).blobId;
   imageId = (await storeOnDevnet(edge.devnet!, image)).blobId;
   // launch() gives the browser a fresh temporary profile (user-data dir) and deletes it on close.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }
 
 afterAll(async () => {
