@@ -14,66 +14,23 @@
 // DEVNET_NODES=11) so that it starts in seconds. The folder holds symlinks to the checkout's
 // package.json, src/ and node_modules/, so `npm start`, `npx walrus-edge` and `import '@mysten/sui/…'`
 // work there as in the checkout, and the edge's `.walrus-edge/` lands in it.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
   accessSync,
+  chmodSync,
   constants,
   mkdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
-  chmodSync,
 } from 'node:fs';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { delimiter, dirname, join } from 'node:path';
 import { tempDir } from './devnet.ts';
+import { markdownSteps, type Step } from './journey-steps.ts';
 import { freePort } from './redis-servers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STEP_TIMEOUT_MS = 90_000;
-const FENCE = /^```(\S*)(.*)$/;
-const INFO = /^test:([a-z0-9-]+)\/([a-z0-9-]+)(?:\s+(background|file=\S+))?$/;
-
-export interface Step {
-  journey: string;
-  name: string;
-  language: string;
-  role: 'run' | 'background' | { file: string };
-  code: string;
-  /** Where the block starts, for messages: docs/journeys/x.md:42. */
-  at: string;
-}
-
-/** The steps of one journey in a Markdown file, in document order; throws on a block that is no step. */
-export function journeySteps(markdownPath: string, journey: string): Step[] {
-  const lines = readFileSync(markdownPath, 'utf8').split('\n');
-  const relative = markdownPath.slice(ROOT.length + 1);
-  const steps: Step[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = FENCE.exec(lines[i]!);
-    if (!open) continue;
-    const start = i;
-    const end = lines.findIndex((line, j) => j > i && line.startsWith('```'));
-    if (end < 0) throw new Error(`${relative}:${start + 1}: the block is never closed`);
-    i = end;
-    const info = INFO.exec(open[2]!.trim());
-    if (!info)
-      throw new Error(
-        `${relative}:${start + 1}: every block here must be a step (\`${open[1]} test:${journey}/<step> [background | file=<path>]\`), got \`${lines[start]}\``,
-      );
-    if (info[1] !== journey) continue;
-    const role = info[3] === 'background' ? 'background' : info[3] ? { file: info[3].slice(5) } : 'run';
-    steps.push({
-      journey,
-      name: info[2]!,
-      language: open[1]!,
-      role,
-      code: lines.slice(start + 1, end).join('\n') + '\n',
-      at: `${relative}:${start + 1}`,
-    });
-  }
-  return steps;
-}
-
 /** Fails (never skips) naming the Debian package when a program the examples use is missing. */
 export function requirePrograms(programs: Record<string, string>): void {
   const path = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
@@ -169,7 +126,7 @@ export class Journey {
   }
 
   static async open(options: JourneyOptions): Promise<Journey> {
-    const steps = journeySteps(join(ROOT, options.doc), options.journey);
+    const steps = markdownSteps(join(ROOT, options.doc)).filter((step) => step.journey === options.journey);
     if (steps.length === 0) throw new Error(`${options.doc} has no steps of journey ${options.journey}`);
     const ports = new Map<number, number>();
     for (const port of [8080, ...(options.extraPorts ?? [])]) ports.set(port, await freePort());

@@ -1,6 +1,7 @@
 // `npm test`'s pretest step (and .ci/run's): what the tests need from the system, which npm cannot
-// bring. Debian's /usr/bin/chromium and ffmpeg (test/browser/media.test.ts), redis-server (test/cache
-// starts private servers to kill) and a Redis answering at 127.0.0.1:6379 (the shared cache tier).
+// bring. Debian's /usr/bin/chromium and ffmpeg (test/browser/media.test.ts), curl, jq, envsubst, openssl
+// and nginx (the docs' journeys, test/docs), redis-server (test/cache starts private servers to kill)
+// and a Redis answering at 127.0.0.1:6379 (the shared cache tier).
 // Missing packages are installed when we are root with apt-get, a Redis that is down is started;
 // otherwise this stops with the command that fixes it. The tests fail (never skip) without these, so
 // a clear stop here beats a wall of failures later. When all is present it is path checks and a PING.
@@ -17,6 +18,12 @@ const PROGRAMS = [
   { name: 'chromium', path: '/usr/bin/chromium', pkg: 'chromium' },
   { name: 'ffmpeg', pkg: 'ffmpeg' },
   { name: 'redis-server', pkg: 'redis-server' },
+  // The examples of docs/journeys/ (test/docs/journey-*.test.ts) use these as a reader would.
+  { name: 'curl', pkg: 'curl' },
+  { name: 'jq', pkg: 'jq' },
+  { name: 'openssl', pkg: 'openssl' },
+  { name: 'envsubst', pkg: 'gettext-base' },
+  { name: 'nginx', path: '/usr/sbin/nginx', pkg: 'nginx' },
 ];
 
 const isRoot = process.getuid?.() === 0;
