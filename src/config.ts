@@ -20,7 +20,7 @@ const edge = {
     .min(1)
     .optional()
     .describe(
-      'A file of settings with these names (`.json`, or `.yaml`/`.yml`); the environment overrides it. Only from the environment or `serve --config`',
+      'A file of settings with these names (`.json`, or `.yaml`/`.yml`; a relative path is from the working directory); the environment overrides it. Set in the environment or by `serve --config`',
     ),
   PORT: z.coerce
     .number()
