@@ -43,6 +43,11 @@ export const nodeOnlyAdapters = [
   'src/http/cache-metrics.ts',
   'src/http/publish-metrics.ts',
   'src/http/paid-upload-metrics.ts',
+  'src/http/node-metrics.ts',
+  'src/http/codec-metrics.ts',
+  'src/http/chain-metrics.ts',
+  'src/http/rejection-metrics.ts',
+  'src/http/metrics-listener.ts',
   'src/http/request-log.ts',
 ];
 

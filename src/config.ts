@@ -30,6 +30,15 @@ const edge = {
     .default(8080)
     .describe('Port of the edge (`0`: any free port)'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to bind (`0.0.0.0`: every interface)'),
+  METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe(
+      'Serve `/metrics` on this port of its own (on `HOST`), and no longer on `PORT` (there it answers 404): metrics stay off the public port, and only the monitoring network need reach this one (`0`: any free port); unset: `/metrics` on `PORT`',
+    ),
   DATA_DIR: z
     .string()
     .min(1)

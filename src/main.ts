@@ -18,7 +18,7 @@ import { pino, type BaseLogger as Logger } from 'pino';
 import prettyStream from 'pino-pretty';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
-import { codecPool } from './codec/codec-pool.ts';
+import { codecPool, type CodecPool } from './codec/codec-pool.ts';
 import type { Codec } from './codec/codec.ts';
 import type { Signer } from '@mysten/sui/cryptography';
 import { SuiGrpcClient } from '@mysten/sui/grpc';
@@ -35,6 +35,7 @@ import {
   SuiUnavailableError,
   oneLineMessage,
   suiClientFor,
+  suiGrpcClient,
   watchedSuiClient,
   type SuiReader,
 } from './network/sui/sui-client.ts';
@@ -61,7 +62,13 @@ import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './read/limiter.ts';
 import { createHttpMetrics } from './http/metrics.ts';
 import { readMetrics } from './http/read-metrics.ts';
-import { registerCacheMetrics } from './http/cache-metrics.ts';
+import { redisErrorCounter, registerCacheMetrics, singleFlightMetrics } from './http/cache-metrics.ts';
+import { registerCommitteeMetrics, suiCallMetrics } from './http/chain-metrics.ts';
+import { codecMetrics } from './http/codec-metrics.ts';
+import { startMetricsListener } from './http/metrics-listener.ts';
+import { nodeRequestMetrics, registerNodeScoreMetrics } from './http/node-metrics.ts';
+import { rejectionMetrics } from './http/rejection-metrics.ts';
+import type { SuiCallObserver } from './network/sui/observed-transport.ts';
 import { publishMetrics } from './http/publish-metrics.ts';
 import type { PublishDeps } from './http/routes/publish-routes.ts';
 import type { UploadRelayRouteDeps } from './http/routes/upload-relay-routes.ts';
@@ -73,7 +80,12 @@ import { backgroundTasks, type BackgroundTasks } from './publish/distribution-ba
 import { sharedUploadSlots, type SharedUploadSlots } from './publish/distribution-slots.ts';
 import { fileRegistrationBook } from './publish/registration-book.ts';
 import { publisherAuthorizer } from './publish/auth/publisher-authorizer.ts';
-import { memoryReplayGuard, redisReplayGuard, type ReplayGuard } from './publish/auth/replay-guard.ts';
+import {
+  memoryReplayGuard,
+  observedReplayGuard,
+  redisReplayGuard,
+  type ReplayGuard,
+} from './publish/auth/replay-guard.ts';
 import { connectRedis } from './cache/redis-connection.ts';
 import { devnetWallet } from './publish/sponsor/devnet-wallet.ts';
 import { loadOperatorSigner } from './publish/sponsor/operator-key.ts';
@@ -104,6 +116,8 @@ const VERSION = (
 
 export interface RunningEdge {
   url: string;
+  /** Where /metrics is served when METRICS_PORT is set (else at `url`). */
+  metricsUrl?: string;
   devnet: RunningDevnet | undefined;
   stop(): Promise<void>;
 }
@@ -151,17 +165,24 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
   const log = edgeLogger(config);
   const disposer = new Disposer();
   try {
-    const network = await buildNetwork(config, overrides, log, disposer);
     const registry = new Registry();
+    const network = await buildNetwork(config, overrides, registry, log, disposer);
     const cache = buildCache(config, network, log, disposer);
     registerCacheMetrics(registry, cache);
     // One worker pool for the CPU work of reads (verify, decode) and writes (encode).
-    const codec = codecPool(config.CODEC_WORKERS || undefined);
+    const codec: CodecPool = codecPool(config.CODEC_WORKERS || undefined, {
+      observer: codecMetrics(registry, () => codec.queued),
+    });
     disposer.add(() => codec.close());
     const stack = buildReadStack(config, network, cache, codec, registry, disposer);
     const publishing = await buildPublishing(config, network, cache, codec, registry, log, disposer);
     const http = await buildHttp(config, network, cache, stack, publishing, registry, log, disposer);
-    return { url: http.url, devnet: network.devnet, stop: () => disposer.dispose() };
+    return {
+      url: http.url,
+      metricsUrl: http.metricsUrl,
+      devnet: network.devnet,
+      stop: () => disposer.dispose(),
+    };
   } catch (error) {
     await disposer.dispose();
     throw error;
@@ -179,6 +200,8 @@ interface EdgeNetwork {
   objects: BlobObjectSource;
   /** Where Sui is asked and how that goes (/status, /readyz); undefined on a devnet. */
   sui: (() => SuiStatus) | undefined;
+  /** Watches every call to Sui (metrics): for the publisher's client too. */
+  suiCalls: SuiCallObserver;
   /**
    * Where transactions go (the publisher): the Sui gRPC endpoint the network is read from, the Walrus
    * objects there, and the devnet's faucet. No `url` with an in-process Sui client (it executes nothing).
@@ -196,6 +219,7 @@ interface EdgeNetwork {
 async function buildNetwork(
   config: EdgeConfig,
   overrides: EdgeOverrides,
+  registry: Registry,
   log: Logger,
   disposer: Disposer,
 ): Promise<EdgeNetwork> {
@@ -243,13 +267,18 @@ async function buildNetwork(
     faucetUrl = endpoint.faucetUrl;
     pollIntervalMs = 2_000;
   }
-  // Read over gRPC with a deadline per call; failures name the endpoint (sui-client.ts).
+  // Read over gRPC with a deadline per call; failures name the endpoint (sui-client.ts) and are
+  // counted by RPC (an in-process client has no calls to count).
+  const suiCalls = suiCallMetrics(registry);
   const { client, url } = given?.client
     ? { client: given.client, url: given.url ?? 'an in-process Sui client' }
-    : suiClientFor({
-        NETWORK: config.NETWORK === 'devnet' ? 'testnet' : config.NETWORK,
-        SUI_RPC_URL: given?.url ?? config.SUI_RPC_URL,
-      });
+    : suiClientFor(
+        {
+          NETWORK: config.NETWORK === 'devnet' ? 'testnet' : config.NETWORK,
+          SUI_RPC_URL: given?.url ?? config.SUI_RPC_URL,
+        },
+        { observer: suiCalls },
+      );
   const watched = watchedSuiClient(client, { url, timeoutMs: config.SUI_REQUEST_TIMEOUT_MS });
   const allowPrivateNodes =
     config.ALLOW_PRIVATE_NODE_ADDRESSES || (given?.allowPrivateNodeAddresses ?? given?.client !== undefined);
@@ -260,6 +289,9 @@ async function buildNetwork(
     stakingObjectId: ids.stakingObjectId,
     committeeLoadedAt: view ? new Date(view.loadedAt).toISOString() : null,
   });
+  // When Sui last confirmed the committee (a load or an epoch check): its age is what "stale" means.
+  let committeeCheckedAt: number | undefined;
+  registerCommitteeMetrics(registry, { epoch: () => view?.epoch, checkedAt: () => committeeCheckedAt });
   const source: CommitteeSource = suiCommitteeSource({
     client: watched.client,
     systemObjectId: ids.systemObjectId,
@@ -274,6 +306,7 @@ async function buildNetwork(
       if (!(error instanceof SuiUnavailableError)) watched.noteError(message);
       log.warn({ error: message }, 'committee refresh failed');
     },
+    onCurrent: () => (committeeCheckedAt = Date.now()),
   });
   log.info(
     {
@@ -345,6 +378,7 @@ async function buildNetwork(
     lifetimes,
     objects,
     sui: suiStatus,
+    suiCalls,
     chain: {
       url: given?.client ? undefined : url,
       systemObjectId: ids.systemObjectId,
@@ -422,8 +456,9 @@ function buildReadStack(
     deadlineMs: config.READ_DEADLINE_MS,
     requestTimeoutMs: config.NODE_REQUEST_TIMEOUT_MS,
     hedgeDelayMs: config.HEDGE_DELAY_MS,
-    observer: readMetrics(registry),
+    observer: { ...readMetrics(registry), ...nodeRequestMetrics(registry) },
   });
+  registerNodeScoreMetrics(registry, reader.scores, () => network.view()?.committee.nodes ?? []);
   const blocklist = fileBlocklist(
     config.BLOCKLIST_FILE ? resolve(config.BLOCKLIST_FILE) : join(resolve(config.DATA_DIR), 'blocklist.txt'),
   );
@@ -432,7 +467,10 @@ function buildReadStack(
     config.MAX_CONCURRENT_RECONSTRUCTIONS,
     config.MAX_QUEUED_RECONSTRUCTIONS,
   );
-  const reconstructed = singleFlightSource(limitedSource(reconstructingSource(reader), limiter));
+  const reconstructed = singleFlightSource(
+    limitedSource(reconstructingSource(reader), limiter),
+    singleFlightMetrics(registry, cache),
+  );
   const cached = cachedSource(reconstructed, cache, async () => (await committeeFor()).nShards);
   const blobs = blockedSource(quiltPatchSource(negativeSource(cached, cache.negative)), blocklist);
   return { blobs, blocklist, limiter };
@@ -462,9 +500,10 @@ async function buildPublishing(
     log.info('publishing is off: an in-process Sui client executes no transactions');
     return {};
   }
-  const sui = new SuiGrpcClient({
+  const sui = suiGrpcClient({
     baseUrl: chain.url,
     network: config.NETWORK === 'devnet' ? 'localnet' : config.NETWORK,
+    observer: network.suiCalls,
   });
   const newWalrus = () =>
     new WalrusClient({
@@ -578,7 +617,9 @@ async function buildPublisher(
     network: config.NETWORK,
     jwtSecret: config.JWT_SECRET,
     jwtPublicKey: config.JWT_PUBLIC_KEY,
-    replayGuard: config.PUBLISHER_AUTH?.includes('jwt') ? replayGuard(config, log, disposer) : undefined,
+    replayGuard: config.PUBLISHER_AUTH?.includes('jwt')
+      ? replayGuard(config, registry, log, disposer)
+      : undefined,
     apiKeys: accounts && { ledger: accounts.ledger, hashKey: accounts.hashKey, rateLimit: keyRateLimit() },
   });
   if (!auth.ok) throw new Error(auth.error);
@@ -815,7 +856,7 @@ async function buildPayments(
 }
 
 /** Where used JWT IDs are kept: Redis (shared by every instance) when configured, else this process. */
-function replayGuard(config: EdgeConfig, log: Logger, disposer: Disposer): ReplayGuard {
+function replayGuard(config: EdgeConfig, registry: Registry, log: Logger, disposer: Disposer): ReplayGuard {
   if (!config.REDIS_URL) {
     log.warn('REDIS_URL is not set: a JWT replayed at another edge instance is not recognised');
     return memoryReplayGuard();
@@ -827,7 +868,10 @@ function replayGuard(config: EdgeConfig, log: Logger, disposer: Disposer): Repla
   });
   redis.on('error', () => undefined); // refused requests say so; the client reconnects by itself
   disposer.add(() => void redis.disconnect());
-  return redisReplayGuard(redis, config.REDIS_PREFIX);
+  const errors = redisErrorCounter(registry);
+  return observedReplayGuard(redisReplayGuard(redis, config.REDIS_PREFIX), (operation) =>
+    errors.inc({ operation: `jwt_${operation}` }),
+  );
 }
 
 /**
@@ -854,7 +898,7 @@ async function buildHttp(
   registry: Registry,
   log: Logger,
   disposer: Disposer,
-): Promise<{ url: string }> {
+): Promise<{ url: string; metricsUrl?: string }> {
   const httpMetrics = createHttpMetrics(registry);
   const corsOrigins =
     config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
@@ -870,6 +914,8 @@ async function buildHttp(
       network.view() ? (await network.source.current().catch(() => undefined))?.committee : undefined,
     sui: network.sui,
     metrics: httpMetrics,
+    metricsRoute: config.METRICS_PORT === undefined,
+    rejections: rejectionMetrics(registry),
     corsOrigins,
     adminToken: config.ADMIN_TOKEN,
     blocklist: stack.blocklist,
@@ -921,7 +967,14 @@ async function buildHttp(
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
   log.info({ url }, 'walrus-edge listening');
-  return { url };
+  if (config.METRICS_PORT === undefined) return { url };
+  // Its own port: only Prometheus's network need reach it (config.ts, METRICS_PORT).
+  if (config.METRICS_PORT !== 0 && config.METRICS_PORT === port)
+    throw new Error(`METRICS_PORT: ${port} is PORT already; give metrics a port of their own`);
+  const metrics = await startMetricsListener({ port: config.METRICS_PORT, host: config.HOST, registry });
+  disposer.add(() => metrics.close());
+  log.info({ url: `${metrics.url}/metrics` }, 'metrics listening');
+  return { url, metricsUrl: metrics.url };
 }
 
 if (import.meta.main) {

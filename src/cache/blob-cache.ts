@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { BlobLifetime, BlobLifetimes } from '../network/blob-lifetimes.ts';
 import { isFailure, type BlobHandle } from '../read/blob-source.ts';
 import { failure, type ReadFailure } from '../read/read-errors.ts';
-import type { CacheTier, FillClaims } from './cache-tier.ts';
+import type { CacheTier, FillClaims, TierHealth } from './cache-tier.ts';
 import type { CachedBlob, MemoryTier } from './memory-tier.ts';
 import type { NegativeCache } from './negative-cache.ts';
 import { SharedFill } from './shared-fill.ts';
@@ -62,6 +62,8 @@ export class BlobCache {
   /** Names this instance's claims. */
   readonly #instance = crypto.randomUUID();
   #fills = 0;
+  /** Whole reads that joined a fill already running (instead of starting one). */
+  #fillJoins = 0;
   /** Entries dropped because the chain said so: the blob was deleted, or its end epoch began. */
   readonly #purges = { deleted: 0, expired: 0 };
 
@@ -166,6 +168,7 @@ export class BlobCache {
    * aborts stops waiting; the work goes on for the others and stops only when none is left.
    */
   fill(handle: BlobHandle, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | ReadFailure> {
+    if (this.#inFlight.has(handle.blobId)) this.#fillJoins++;
     return this.#fillFor(handle).fill.join(signal);
   }
 
@@ -206,13 +209,19 @@ export class BlobCache {
       memory: this.memory.stats(),
       redis: this.#health(),
       fills: this.#fills,
+      fillJoins: this.#fillJoins,
       purges: { ...this.#purges },
       epoch: this.#epoch ?? null,
     };
   }
 
-  #health(): { available: boolean; failures: number } | null {
+  #health(): TierHealth | null {
     return this.#tiers.find((tier) => tier.health)?.health?.() ?? null;
+  }
+
+  /** Keys the shared tier's store (Redis) evicted on its own, since it started; undefined if unknown. */
+  async sharedTierEvictions(): Promise<number | undefined> {
+    return this.#tiers.find((tier) => tier.evictedKeys)?.evictedKeys?.();
   }
 
   #requests(blobId: string): number {

@@ -15,7 +15,17 @@ export interface CacheTier {
   set(blobId: string, blob: CachedBlob, requests: number): Promise<unknown>;
   delete(blobId: string): Promise<void>;
   /** A tier that can be away (Redis): whether it is usable now and how often it failed (/readyz, metrics). */
-  health?(): { available: boolean; failures: number };
+  health?(): TierHealth;
+  /** Entries the tier's store dropped on its own for room, since it started (undefined: cannot tell now). */
+  evictedKeys?(): Promise<number | undefined>;
+}
+
+export interface TierHealth {
+  available: boolean;
+  /** Failed operations since start… */
+  failures: number;
+  /** …by operation. */
+  byOperation: Record<string, number>;
 }
 
 /** Redis-like tiers also let instances agree on who reconstructs a blob (one fill for all of them). */

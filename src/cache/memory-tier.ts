@@ -29,6 +29,8 @@ export class MemoryTier {
   readonly #pinned = new Map<string, CachedBlob>();
   #hits = 0;
   #misses = 0;
+  /** Entries the LRU dropped to make room (not deletions, purges or replacements). */
+  #evictions = 0;
 
   constructor({ maxBytes, maxEntryBytes }: MemoryTierOptions) {
     this.maxEntryBytes = Math.min(maxEntryBytes, maxBytes);
@@ -37,6 +39,10 @@ export class MemoryTier {
       maxEntrySize: this.maxEntryBytes,
       // Zero-length blobs still cost an entry.
       sizeCalculation: (blob) => Math.max(1, blob.bytes.length),
+      // 'evict' is lru-cache's reason for an entry dropped for the size budget; deletes are 'delete'.
+      dispose: (_blob, _id, reason) => {
+        if (reason === 'evict') this.#evictions++;
+      },
     });
   }
 
@@ -87,6 +93,7 @@ export class MemoryTier {
       pinned: this.#pinned.size,
       hits: this.#hits,
       misses: this.#misses,
+      evictions: this.#evictions,
     };
   }
 }

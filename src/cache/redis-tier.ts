@@ -2,8 +2,8 @@
 // chunks plus a small record (size, chunk count, when stored, end epoch), so a large blob never sits in
 // one value and a range reads only its chunks. Redis trouble never fails a request: every call has a
 // short timeout, and after a failure the tier stays out of the way for a while (circuit breaker).
-import type { RedisOptions } from 'ioredis';
-import type { CacheTier, FillClaims } from './cache-tier.ts';
+import { Cluster, type RedisOptions } from 'ioredis';
+import type { CacheTier, FillClaims, TierHealth } from './cache-tier.ts';
 import type { CachedBlob } from './memory-tier.ts';
 import { connectRedis, type RedisClient } from './redis-connection.ts';
 
@@ -23,6 +23,9 @@ export interface RedisTierOptions {
   redisOptions?: RedisOptions;
 }
 
+/** What a tier operation was doing when Redis failed it (fill claims are the cross-instance single-flight). */
+type RedisOperation = 'get' | 'set' | 'delete' | 'claim' | 'release' | 'wait';
+
 interface Record {
   size: number;
   chunks: number;
@@ -41,6 +44,14 @@ export class RedisTier implements CacheTier, FillClaims {
   readonly #operationMs: number;
   #openUntil = 0;
   #failures = 0;
+  readonly #failuresBy: { [operation in RedisOperation]: number } = {
+    get: 0,
+    set: 0,
+    delete: 0,
+    claim: 0,
+    release: 0,
+    wait: 0,
+  };
   /** Resolves on the first connection: a just-started edge waits a moment for it instead of missing. */
   readonly #firstConnection: Promise<void>;
   #everReady = false;
@@ -80,8 +91,39 @@ export class RedisTier implements CacheTier, FillClaims {
     return up;
   }
 
-  health(): { available: boolean; failures: number } {
-    return { available: this.available, failures: this.failures };
+  health(): TierHealth {
+    return { available: this.available, failures: this.failures, byOperation: { ...this.#failuresBy } };
+  }
+
+  /**
+   * Keys Redis itself evicted for memory (INFO stats `evicted_keys`; summed over the masters of a
+   * Cluster), since that Redis started: every key of the server, not only this edge's. Undefined when
+   * Redis cannot say within the command timeout. Read at scrape time, outside the breaker: a metric
+   * must not switch the cache off.
+   */
+  async evictedKeys(): Promise<number | undefined> {
+    if (this.#redis.status !== 'ready') return undefined;
+    const servers = this.#redis instanceof Cluster ? this.#redis.nodes('master') : [this.#redis];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const infos = await Promise.race([
+        Promise.all(servers.map((server) => server.info('stats'))),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis INFO timed out')), this.#operationMs);
+        }),
+      ]);
+      let total = 0;
+      for (const info of infos) {
+        const evicted = /^evicted_keys:(\d+)\r?$/m.exec(info)?.[1];
+        if (evicted === undefined) return undefined;
+        total += Number(evicted);
+      }
+      return total;
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Failures since start (for metrics and /readyz). */
@@ -95,7 +137,7 @@ export class RedisTier implements CacheTier, FillClaims {
   }
 
   async get(blobId: string, currentEpoch?: number): Promise<CachedBlob | undefined> {
-    return this.#guard(async () => {
+    return this.#guard('get', async () => {
       const record = await this.#record(blobId);
       if (!record) return undefined;
       if (record.endEpoch !== undefined && currentEpoch !== undefined && record.endEpoch <= currentEpoch) {
@@ -123,7 +165,7 @@ export class RedisTier implements CacheTier, FillClaims {
         ? this.#ttl * 1000
         : Math.min(this.#ttl * 1000, blob.expiresAt - Date.now());
     if (ttlMs <= 0) return false;
-    const done = await this.#guard(async () => {
+    const done = await this.#guard('set', async () => {
       const chunks = Math.ceil(blob.bytes.length / CHUNK_BYTES);
       const record: Record = {
         size: blob.bytes.length,
@@ -151,7 +193,7 @@ export class RedisTier implements CacheTier, FillClaims {
   }
 
   async delete(blobId: string): Promise<void> {
-    await this.#guard(async () => {
+    await this.#guard('delete', async () => {
       const record = await this.#record(blobId);
       const keys = [this.#recordKey(blobId)];
       for (let i = 0; i < (record?.chunks ?? 0); i++) keys.push(this.#chunkKey(blobId, i));
@@ -166,13 +208,14 @@ export class RedisTier implements CacheTier, FillClaims {
    */
   async claim(blobId: string, holder: string, ttlMs: number): Promise<boolean | undefined> {
     return this.#guard(
+      'claim',
       async () => (await this.#redis.set(this.#lockKey(blobId), holder, 'PX', ttlMs, 'NX')) === 'OK',
     );
   }
 
   /** Gives a claim back (only if still ours). */
   async release(blobId: string, holder: string): Promise<void> {
-    await this.#guard(async () => {
+    await this.#guard('release', async () => {
       if ((await this.#redis.get(this.#lockKey(blobId))) === holder)
         await this.#redis.del(this.#lockKey(blobId));
     });
@@ -192,7 +235,10 @@ export class RedisTier implements CacheTier, FillClaims {
     while (!signal.aborted && Date.now() < until) {
       const blob = await this.get(blobId, currentEpoch);
       if (blob) return blob;
-      const claimed = await this.#guard(async () => (await this.#redis.exists(this.#lockKey(blobId))) === 1);
+      const claimed = await this.#guard(
+        'wait',
+        async () => (await this.#redis.exists(this.#lockKey(blobId))) === 1,
+      );
       if (!claimed) return this.get(blobId, currentEpoch);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -209,7 +255,7 @@ export class RedisTier implements CacheTier, FillClaims {
   }
 
   /** Runs a Redis operation unless the breaker is open; any failure opens it and reads as a miss. */
-  async #guard<T>(operation: () => Promise<T>): Promise<T | undefined> {
+  async #guard<T>(name: RedisOperation, operation: () => Promise<T>): Promise<T | undefined> {
     if (!this.#everReady && !this.#waitedOnce) {
       this.#waitedOnce = true;
       await Promise.race([this.#firstConnection, new Promise((resolve) => setTimeout(resolve, 250))]);
@@ -225,6 +271,7 @@ export class RedisTier implements CacheTier, FillClaims {
       ]);
     } catch {
       this.#failures++;
+      this.#failuresBy[name]++;
       this.#openUntil = Date.now() + this.#breakerMs;
       return undefined;
     } finally {

@@ -30,15 +30,35 @@ const JOBS_PER_WORKER = 2;
 
 const isWholeBlob = (job: Queued) => job.message.kind === 'encode' || job.message.kind === 'blob-id';
 
+/** What a codec job asked for: a sliver check, a decode, a re-encode for the blob ID, an encode. */
+export type CodecJobKind = WorkerJob['kind'];
+
+/** Hooks for metrics: the pool stays free of any metrics library. */
+export interface CodecObserver {
+  /** A job ended in its worker: `ms` is the time it ran there (not its wait in the queue). */
+  jobFinished?(kind: CodecJobKind, ms: number, ok: boolean): void;
+}
+
+/** The pool is a Codec that also says how many jobs wait for a worker. */
+export interface CodecPool extends Codec {
+  /** Jobs queued here, waiting for a worker with room (the ones running are not counted). */
+  readonly queued: number;
+}
+
 export interface CodecPoolOptions {
   /**
    * The workers' OS niceness (default 5): encoding a large blob must not take the CPU from the event
    * loop serving reads on a busy machine (codec-worker.ts). 0 keeps them at the loop's priority.
    */
   niceness?: number;
+  observer?: CodecObserver;
 }
 
-export function codecPool(size = Math.max(1, availableParallelism()), options: CodecPoolOptions = {}): Codec {
+export function codecPool(
+  size = Math.max(1, availableParallelism()),
+  options: CodecPoolOptions = {},
+): CodecPool {
+  const finished = options.observer?.jobFinished?.bind(options.observer);
   const setup: WorkerSetup = { niceness: options.niceness ?? 5 };
   let nextId = 0;
   let nextSeq = 0;
@@ -53,6 +73,7 @@ export function codecPool(size = Math.max(1, availableParallelism()), options: C
       const job = slot.running.get(answer.id);
       if (!job) return;
       slot.running.delete(answer.id);
+      finished?.(job.message.kind, answer.ms, answer.ok);
       if (answer.ok) job.resolve(answer.value);
       else job.reject(new Error(answer.error));
       dispatch();
@@ -128,6 +149,9 @@ export function codecPool(size = Math.max(1, availableParallelism()), options: C
   };
 
   return {
+    get queued() {
+      return queue.length;
+    },
     verifySliver: (job: VerifySliverJob, priority?: number) =>
       run<boolean>({ kind: 'verify', job }, priority),
     decode: (job: DecodeJob) => run<Uint8Array>({ kind: 'decode', job }, -1),

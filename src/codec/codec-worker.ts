@@ -11,8 +11,9 @@ export type WorkerJob =
   | { id: number; kind: 'blob-id'; data: Uint8Array; n: number }
   | { id: number; kind: 'encode'; data: Uint8Array; n: number };
 
+/** `ms`: how long the job ran in this thread (for the pool's observer). */
 export type WorkerAnswer =
-  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+  { id: number; ok: true; value: unknown; ms: number } | { id: number; ok: false; error: string; ms: number };
 
 /** What the pool hands each worker at its start. */
 export interface WorkerSetup {
@@ -39,28 +40,41 @@ function lowerThreadPriority(niceness: number): void {
 }
 
 parentPort!.on('message', (message: WorkerJob) => {
+  const started = performance.now();
+  const answer = (value: unknown, transfer: ArrayBuffer[] = []) =>
+    parentPort!.postMessage(
+      { id: message.id, ok: true, value, ms: performance.now() - started } satisfies WorkerAnswer,
+      transfer,
+    );
   try {
     switch (message.kind) {
       case 'verify':
-        parentPort!.postMessage({ id: message.id, ok: true, value: verifySliverNow(message.job) });
+        answer(verifySliverNow(message.job));
         break;
       case 'decode': {
         const bytes = decodeNow(message.job);
-        parentPort!.postMessage({ id: message.id, ok: true, value: bytes }, [bytes.buffer as ArrayBuffer]);
+        answer(bytes, [bytes.buffer as ArrayBuffer]);
         break;
       }
       case 'encode': {
         const encoded = encodeBlob(message.data, message.n);
         // Every sliver's buffer moves to the caller instead of being copied (≈5× the blob's size).
-        const moved = [...encoded.primary, ...encoded.secondary].map((s) => s.buffer as ArrayBuffer);
-        parentPort!.postMessage({ id: message.id, ok: true, value: encoded }, moved);
+        answer(
+          encoded,
+          [...encoded.primary, ...encoded.secondary].map((s) => s.buffer as ArrayBuffer),
+        );
         break;
       }
       case 'blob-id':
-        parentPort!.postMessage({ id: message.id, ok: true, value: blobIdOfNow(message.data, message.n) });
+        answer(blobIdOfNow(message.data, message.n));
         break;
     }
   } catch (error) {
-    parentPort!.postMessage({ id: message.id, ok: false, error: (error as Error).message ?? String(error) });
+    parentPort!.postMessage({
+      id: message.id,
+      ok: false,
+      error: (error as Error).message ?? String(error),
+      ms: performance.now() - started,
+    } satisfies WorkerAnswer);
   }
 });

@@ -1,6 +1,6 @@
 // The edge's Hono app. Web-standard APIs only, so the same app can run on Node and on Workers; what is
 // Node-specific (metrics registry, devnet, worker pools) is handed in by the composition root.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { BlobCache } from '../cache/blob-cache.ts';
 import type { Committee } from '../network/committee.ts';
 import type { SuiHealth } from '../network/sui/sui-client.ts';
@@ -36,6 +36,10 @@ export interface EdgeAppDeps {
   /** Sui as the edge sees it (/status, /readyz); absent on a devnet. */
   sui?: () => SuiStatus;
   metrics?: HttpMetrics;
+  /** false: /metrics is served on a port of its own (METRICS_PORT), not here. Default true. */
+  metricsRoute?: boolean;
+  /** Counts the requests the edge refuses (rejection-metrics.ts): it reads each error answer's reason. */
+  rejections?: MiddlewareHandler;
   aggregator?: AggregatorDeps;
   /** The official publisher API (PUT /v1/blobs, /v1/quilts); absent = the edge does not publish. */
   publish?: PublishDeps;
@@ -66,6 +70,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   const app = new Hono();
   const startedAt = Date.now();
   if (deps.metrics) app.use('*', deps.metrics.middleware);
+  if (deps.rejections) app.use('*', deps.rejections);
   app.use('*', corsMiddleware(deps.corsOrigins ?? '*'));
 
   app.onError((_error, c) => errorResponse(c, 500, 'INTERNAL', 'internal error'));
@@ -128,7 +133,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
   });
   app.get('/healthz', (c) => c.json({ ok: true }, 200, { 'cache-control': 'no-store' }));
 
-  if (deps.metrics) {
+  if (deps.metrics && deps.metricsRoute !== false) {
     const registry = deps.metrics.registry;
     app.get('/metrics', async (c) =>
       c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),

@@ -2,6 +2,59 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BlobCache } from '../cache/blob-cache.ts';
 
+const REDIS_ERRORS = 'walrus_edge_redis_errors_total';
+
+const REDIS_ERRORS_HELP =
+  'Redis operations that failed or timed out, by operation: cache_get, cache_set, cache_delete, fill_claim, fill_release, fill_wait (the cache tier; each also opens its circuit breaker), jwt_claim, jwt_release (the JWT replay guard).';
+
+/**
+ * Counts a failure of the JWT replay guard's Redis into the registry's one Redis error counter. The
+ * cache's metrics (registerCacheMetrics, which runs first wherever Redis is configured) created it;
+ * without Redis for the cache it is created here.
+ */
+export function redisErrorCounter(registry: Registry): Counter<'operation'> {
+  return (
+    (registry.getSingleMetric(REDIS_ERRORS) as Counter<'operation'> | undefined) ??
+    new Counter({
+      name: REDIS_ERRORS,
+      help: REDIS_ERRORS_HELP,
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    })
+  );
+}
+
+/** The cache tier's operations as the Redis error counter names them. */
+const TIER_OPERATIONS: Record<string, string> = {
+  get: 'cache_get',
+  set: 'cache_set',
+  delete: 'cache_delete',
+  claim: 'fill_claim',
+  release: 'fill_release',
+  wait: 'fill_wait',
+};
+
+/**
+ * Requests that joined work already in flight instead of starting their own: layer="open" (the
+ * blob's metadata fetch, read/single-flight-source.ts), layer="fill" (its whole reconstruction, the
+ * cache's shared fill). Returns the open layer's hook; the fill layer is read from the cache's stats.
+ */
+export function singleFlightMetrics(registry: Registry, cache: BlobCache): { joined(): void } {
+  let opens = 0;
+  new Counter({
+    name: 'walrus_edge_single_flight_joins_total',
+    help: 'Requests that joined work already in flight for the same blob, by layer: open (metadata fetch) | fill (whole reconstruction into the cache).',
+    labelNames: ['layer'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ layer: 'open' }, opens);
+      this.inc({ layer: 'fill' }, cache.stats().fillJoins);
+    },
+  });
+  return { joined: () => void opens++ };
+}
+
 export function registerCacheMetrics(registry: Registry, cache: BlobCache): void {
   new Gauge({
     name: 'walrus_edge_cache_memory_bytes',
@@ -61,8 +114,31 @@ export function registerCacheMetrics(registry: Registry, cache: BlobCache): void
       if (epoch !== null) this.set(epoch);
     },
   });
+  // Redis's own evictions are server-wide counts since it started: this counter adds what Redis
+  // evicted between scrapes (from the first one on; a Redis restart starts over from its new count).
+  const redisConfigured = cache.stats().redis !== null;
+  let redisEvictions = 0;
+  let redisSeen: number | undefined;
+  new Counter({
+    name: 'walrus_edge_cache_evictions_total',
+    help: 'Cache entries dropped to make room, by tier: memory (the LRU, for its byte budget; not purges or deletes), redis (keys Redis itself evicted for maxmemory, INFO evicted_keys: server-wide, so with several edges on one Redis take max, not sum, across them).',
+    labelNames: ['tier'] as const,
+    registers: [registry],
+    async collect() {
+      if (redisConfigured) {
+        const seen = await cache.sharedTierEvictions();
+        if (seen !== undefined) {
+          if (redisSeen !== undefined) redisEvictions += seen >= redisSeen ? seen - redisSeen : seen;
+          redisSeen = seen;
+        }
+      }
+      this.reset();
+      this.inc({ tier: 'memory' }, cache.stats().memory.evictions);
+      if (redisConfigured) this.inc({ tier: 'redis' }, redisEvictions);
+    },
+  });
   // Redis series exist only where Redis is configured.
-  if (!cache.stats().redis) return;
+  if (!redisConfigured) return;
   new Gauge({
     name: 'walrus_edge_cache_redis_up',
     help: '1 when the Redis tier is connected and its circuit breaker closed, else 0.',
@@ -78,6 +154,23 @@ export function registerCacheMetrics(registry: Registry, cache: BlobCache): void
     collect() {
       this.reset();
       this.inc(cache.stats().redis?.failures ?? 0);
+    },
+  });
+  // The cache tier's failures by operation, added as they grow (no reset: the JWT replay guard
+  // increments the same counter directly).
+  const counted: Record<string, number> = {};
+  new Counter({
+    name: REDIS_ERRORS,
+    help: REDIS_ERRORS_HELP,
+    labelNames: ['operation'] as const,
+    registers: [registry],
+    collect() {
+      for (const [operation, failures] of Object.entries(cache.stats().redis?.byOperation ?? {})) {
+        const added = failures - (counted[operation] ?? 0);
+        const label = TIER_OPERATIONS[operation] ?? `cache_${operation}`;
+        if (added > 0 || counted[operation] === undefined) this.inc({ operation: label }, added);
+        counted[operation] = failures;
+      }
     },
   });
 }

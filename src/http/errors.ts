@@ -6,6 +6,13 @@ import type { ReadFailure } from '../read/read-errors.ts';
 
 export const NOT_FOUND_MAX_AGE_SECONDS = 5;
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The AIP-193 reason of the error answered, for middleware after the handler (metrics). */
+    errorReason: string;
+  }
+}
+
 export function errorResponse(
   c: Context,
   code: number,
@@ -19,6 +26,7 @@ export function errorResponse(
       : code >= 500 || code === 429
         ? 'no-store'
         : 'no-cache';
+  c.set('errorReason', reason);
   return c.json(apiError(code, reason, message), code as 400, { 'cache-control': cacheControl, ...headers });
 }
 

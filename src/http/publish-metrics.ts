@@ -87,6 +87,11 @@ export function publishMetrics(
     buckets: SECONDS,
     registers: [registry],
   });
+  const cost = new Counter({
+    name: 'walrus_edge_publish_cost_frost_total',
+    help: 'WAL (FROST) paid to the network for the registrations the publisher bought (storage for the epochs asked and the write fee; gas is walrus_edge_publish_gas_mist_total).',
+    registers: [registry],
+  });
   const stragglers = new Counter({
     name: 'walrus_edge_publish_straggler_uploads_total',
     help: 'Uploads to slow nodes continued in the background after the certificate, by how they ended.',
@@ -109,6 +114,10 @@ export function publishMetrics(
         durations.observe({ route, outcome }, seconds);
       },
     },
-    observer: { phase: (phase, ms) => phases.observe({ phase }, ms / 1000) },
+    observer: {
+      phase: (phase, ms) => phases.observe({ phase }, ms / 1000),
+      // A counter is a float: exact to 2^53 FROST (9 million WAL) per process lifetime.
+      registered: (frost) => cost.inc(Number(frost)),
+    },
   };
 }

@@ -137,6 +137,11 @@ export interface PollingSourceOptions {
   timeoutMs?: number;
   /** Told of every failed load or check; the source itself carries on. */
   onError?(error: unknown): void;
+  /**
+   * Told of every successful load or check: `view` is known to be current as of now (how stale the
+   * committee may be is the time since the last call, not `loadedAt`, which a check does not move).
+   */
+  onCurrent?(view: CommitteeView): void;
 }
 
 /**
@@ -187,6 +192,7 @@ export class PollingCommitteeSource implements CommitteeSource {
           this.#closed.signal.throwIfAborted();
           this.#view = view;
           this.#failures = 0;
+          this.#options.onCurrent?.(view);
           return view;
         },
         (error: unknown) => {
@@ -217,6 +223,7 @@ export class PollingCommitteeSource implements CommitteeSource {
       }
       if (!moved) {
         this.#failures = 0;
+        this.#options.onCurrent?.(view);
         this.#arm();
         return;
       }

@@ -61,4 +61,6 @@ export type PublishPhase = 'encode' | 'status' | 'register' | 'upload' | 'certif
 /** Metrics stay out of the publisher (as ReadObserver keeps them out of the reader). */
 export interface PublishObserver {
   phase(phase: PublishPhase, ms: number): void;
+  /** A registration was bought: the WAL (FROST) it cost the network, storage and write (no gas). */
+  registered?(costFrost: bigint): void;
 }

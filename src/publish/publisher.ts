@@ -264,6 +264,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         operation = { registerFromScratch: { encodedLength: length, epochsAhead: options.epochs } };
         // The official publisher reports the storage and write cost (no gas), in FROST.
         cost = (await walrus.storageCost(data.length, options.epochs)).totalCost;
+        deps.observer?.registered?.(cost);
       }
 
       options.progress?.registered?.(blobId, objectId, transactions[0]);

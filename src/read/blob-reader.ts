@@ -14,6 +14,12 @@ import { fetchMetadata } from './metadata-fetcher.ts';
 import { NodeScores } from './node-scores.ts';
 import { collectPrimarySlivers, type CollectStats } from './primary-sliver-collector.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
+import {
+  nodeRequestOutcome,
+  type NodeRequestKind,
+  type NodeRequestOutcome,
+  type RequestEnded,
+} from './node-requests.ts';
 
 /** As the official aggregator: default re-checks decoded rows, strict re-encodes everything, skip neither. */
 export type Consistency = 'default' | 'strict' | 'skip';
@@ -36,6 +42,17 @@ export interface BlobReaderOptions {
 export interface ReadObserver {
   metadataFetched?(outcome: string, ms: number): void;
   readFinished?(outcome: string, ms: number, stats: CollectStats | undefined, bytes: number): void;
+  /**
+   * One request to a storage node ended (every one the reader makes, hedges and called-off ones too):
+   * the node, what was asked, how it ended and how long the node took to answer (verification not
+   * included). Called for every sliver of a read: keep it cheap.
+   */
+  nodeRequestEnded?(
+    node: CommitteeNode,
+    kind: NodeRequestKind,
+    outcome: NodeRequestOutcome,
+    ms: number,
+  ): void;
 }
 
 export interface BlobMetadataResult {
@@ -74,9 +91,18 @@ export class BlobReader {
   readonly scores = new NodeScores();
   readonly #options: BlobReaderOptions;
   readonly #clients = new Map<string, StorageNodeClient>();
+  readonly #metadataEnded: RequestEnded | undefined;
+  readonly #sliverEnded: RequestEnded | undefined;
 
   constructor(options: BlobReaderOptions) {
     this.#options = options;
+    const observe = options.observer?.nodeRequestEnded?.bind(options.observer);
+    const ended =
+      (kind: NodeRequestKind): RequestEnded =>
+      (node, result, ms) =>
+        observe!(node, kind, nodeRequestOutcome(kind, result), ms);
+    this.#metadataEnded = observe && ended('metadata');
+    this.#sliverEnded = observe && ended('sliver');
   }
 
   #clientFor = (node: CommitteeNode): StorageNodeClient => {
@@ -109,6 +135,7 @@ export class BlobReader {
       blobIdBytes: idBytes,
       clientFor: this.#clientFor,
       scores: this.scores,
+      requestEnded: this.#metadataEnded,
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       requestTimeoutMs: this.#options.requestTimeoutMs,
       hedgeDelayMs: this.#options.hedgeDelayMs,
@@ -196,6 +223,7 @@ export class BlobReader {
       codec: this.#options.codec,
       clientFor: this.#clientFor,
       scores: this.scores,
+      requestEnded: this.#sliverEnded,
       signal,
       requestTimeoutMs: this.#options.requestTimeoutMs,
       hedgeDelayMs: this.#options.hedgeDelayMs,
@@ -274,6 +302,7 @@ export class BlobReader {
       codec: this.#options.codec,
       clientFor: this.#clientFor,
       scores: this.scores,
+      requestEnded: this.#sliverEnded,
       signal: linked,
       requestTimeoutMs: this.#options.requestTimeoutMs,
     });

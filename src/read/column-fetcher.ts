@@ -9,6 +9,7 @@ import { nodeIndexByShard, type Committee, type CommitteeNode } from '../network
 import type { StorageNodeClient } from '../network/storage-node-client.ts';
 import type { Codec } from '../codec/codec.ts';
 import { attemptResultOf, nextStep, type AttemptResult } from './attempt-policy.ts';
+import type { RequestEnded } from './node-requests.ts';
 import type { NodeScores } from './node-scores.ts';
 
 export interface ColumnsRequest {
@@ -22,6 +23,8 @@ export interface ColumnsRequest {
   codec: Codec;
   clientFor(node: CommitteeNode): StorageNodeClient;
   scores: NodeScores;
+  /** Told of every sliver request's end (metrics). */
+  requestEnded?: RequestEnded;
   signal: AbortSignal;
   requestTimeoutMs: number;
 }
@@ -62,11 +65,14 @@ async function attemptColumn(
     });
   } catch (error) {
     const result = attemptResultOf(error, signal);
-    if (result.kind === 'cancelled') scores.cancelled(node.url, performance.now() - started);
-    else scores.failed(node.url, performance.now() - started);
+    const ms = performance.now() - started;
+    if (result.kind === 'cancelled') scores.cancelled(node.url, ms);
+    else scores.failed(node.url, ms);
+    request.requestEnded?.(node, result, ms);
     return result;
   }
-  scores.succeeded(node.url, performance.now() - started);
+  const fetchMs = performance.now() - started;
+  scores.succeeded(node.url, fetchMs);
   const sliver = sliverDataView(bcs);
   const framed =
     sliver !== undefined &&
@@ -84,9 +90,8 @@ async function attemptColumn(
         expectedHash: metadata.hashes[pair]!.secondary,
       })
       .catch(() => false));
-  if (!valid) {
-    scores.byzantine(node.url);
-    return { kind: 'invalid' };
-  }
-  return { kind: 'ok', value: sliver.data };
+  const result: AttemptResult<Uint8Array> = valid ? { kind: 'ok', value: sliver.data } : { kind: 'invalid' };
+  if (!valid) scores.byzantine(node.url);
+  request.requestEnded?.(node, result, fetchMs);
+  return result;
 }

@@ -11,6 +11,7 @@ import {
 import type { Committee, CommitteeNode } from '../network/committee.ts';
 import type { StorageNodeClient } from '../network/storage-node-client.ts';
 import { attemptResultOf, nextStep, type AttemptResult, type MoveOnStep } from './attempt-policy.ts';
+import type { RequestEnded } from './node-requests.ts';
 import type { NodeScores } from './node-scores.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
 
@@ -20,6 +21,8 @@ export interface MetadataRequest {
   blobIdBytes: Uint8Array;
   clientFor(node: CommitteeNode): StorageNodeClient;
   scores: NodeScores;
+  /** Told of every request's end (metrics). */
+  requestEnded?: RequestEnded;
   signal: AbortSignal;
   requestTimeoutMs: number;
   /** Start another node when none has answered after this long. */
@@ -104,7 +107,9 @@ export function fetchMetadata(request: MetadataRequest): Promise<MetadataOutcome
     const attemptEnded = (node: CommitteeNode, result: AttemptResult<ParsedMetadata>, started: number) => {
       inFlight--;
       const step = nextStep(result);
-      score(scores, node.url, result, step, performance.now() - started);
+      const ms = performance.now() - started;
+      score(scores, node.url, result, step, ms);
+      request.requestEnded?.(node, result, ms);
       if (settled) return;
       switch (step.kind) {
         case 'ok':

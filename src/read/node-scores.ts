@@ -72,6 +72,17 @@ export class NodeScores {
     );
   }
 
+  /**
+   * The planner's view of a node as a number for people, 0..1: 1 for a node as good as a fresh one
+   * (an expected latency of INITIAL_LATENCY_MS or less, no recent failures), falling toward 0 as its
+   * latency and penalties grow (0.5 at twice that latency; about 0.02 right after one failure, back
+   * up as successes halve it). Undefined for a node not asked yet (the planner takes it as fresh).
+   */
+  score(node: string): number | undefined {
+    if (!this.#scores.has(node)) return undefined;
+    return Math.min(1, INITIAL_LATENCY_MS / this.cost(node));
+  }
+
   latencyMs(node: string): number {
     return this.#get(node).latencyMs;
   }

@@ -9,6 +9,7 @@ import { nodeIndexByShard, type Committee, type CommitteeNode } from '../network
 import type { StorageNodeClient } from '../network/storage-node-client.ts';
 import type { Codec } from '../codec/codec.ts';
 import { attemptResultOf } from './attempt-policy.ts';
+import type { RequestEnded } from './node-requests.ts';
 import type { NodeScores } from './node-scores.ts';
 import {
   SliverPlan,
@@ -31,6 +32,8 @@ export interface CollectRequest {
   codec: Codec;
   clientFor(node: CommitteeNode): StorageNodeClient;
   scores: NodeScores;
+  /** Told of every sliver request's end (metrics). */
+  requestEnded?: RequestEnded;
   signal: AbortSignal;
   requestTimeoutMs: number;
   hedgeDelayMs: number;
@@ -124,19 +127,23 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
           (bcs) => {
             const now = performance.now();
             scores.succeeded(node.url, now - started);
-            if (plan.sliverReceived(pair, now)) void verify(pair, node, bcs);
+            if (plan.sliverReceived(pair, now)) void verify(pair, node, bcs, now - started);
+            // Not wanted any more (another sliver filled its place): an answer all the same.
+            else request.requestEnded?.(node, { kind: 'ok', value: undefined }, now - started);
           },
           (error: unknown) => {
             const now = performance.now();
             const result = attemptResultOf(error, signal);
             if (result.kind === 'cancelled') scores.cancelled(node.url, now - started);
             else scores.failed(node.url, now - started);
+            request.requestEnded?.(node, result, now - started);
             dispatch(plan.attemptEnded(pair, result, now));
           },
         );
     }
 
-    async function verify(pair: number, node: CommitteeNode, bcs: Uint8Array) {
+    /** `fetchMs`: how long the node took to answer (reported once the answer is judged). */
+    async function verify(pair: number, node: CommitteeNode, bcs: Uint8Array, fetchMs: number) {
       const data = sliverData(bcs, pair, symbolSize, sliverBytes);
       const valid =
         data !== undefined &&
@@ -148,6 +155,7 @@ export function collectPrimarySlivers(request: CollectRequest): Promise<CollectO
           .catch(() => false));
       if (valid) slivers.set(pair, { bcs, data });
       else scores.byzantine(node.url);
+      request.requestEnded?.(node, valid ? { kind: 'ok', value: undefined } : { kind: 'invalid' }, fetchMs);
       dispatch(
         plan.attemptEnded(pair, valid ? { kind: 'ok', value: data } : { kind: 'invalid' }, performance.now()),
       );

@@ -6,8 +6,9 @@ import type { BlobHandle, BlobSource } from './blob-source.ts';
 import { failure, type ReadFailure } from './read-errors.ts';
 import { SingleFlight } from './single-flight.ts';
 
-export function singleFlightSource(inner: BlobSource): BlobSource {
-  const flights = new SingleFlight<BlobHandle | ReadFailure>();
+/** `joined`: told of each open that shares one already in flight (metrics). */
+export function singleFlightSource(inner: BlobSource, observer: { joined?: () => void } = {}): BlobSource {
+  const flights = new SingleFlight<BlobHandle | ReadFailure>({ joined: observer.joined });
   return {
     async open(request) {
       const { target, consistency } = request;

@@ -10,6 +10,12 @@ interface Flight<T> {
 
 export class SingleFlight<T> {
   readonly #flights = new Map<string, Flight<T>>();
+  /** Told when a caller joins work already in flight (metrics). */
+  readonly #joined: (() => void) | undefined;
+
+  constructor(options: { joined?: () => void } = {}) {
+    this.#joined = options.joined;
+  }
 
   /** Keys with work in progress. */
   get size(): number {
@@ -29,6 +35,8 @@ export class SingleFlight<T> {
       const created: Flight<T> = { promise, controller, waiters: 0 };
       flight = created;
       this.#flights.set(key, flight);
+    } else {
+      this.#joined?.();
     }
     return this.#join(key, flight, signal);
   }

@@ -68,6 +68,8 @@ export interface SuiCommitteeOptions {
   /** Deadline of one whole read (three round trips), in ms. Default 20 000. */
   timeoutMs?: number;
   onError?(error: unknown): void;
+  /** As in `PollingSourceOptions`: a load or check succeeded. */
+  onCurrent?(view: CommitteeView): void;
 }
 
 // Prefixes of the Move structs: BCS reads fields in order and ignores what follows, so parsing only up to
@@ -95,6 +97,7 @@ export function suiCommitteeSource(options: SuiCommitteeOptions): CommitteeSourc
     maxRetryMs: options.maxRetryMs,
     timeoutMs: options.timeoutMs,
     onError: options.onError,
+    onCurrent: options.onCurrent,
     load: async (signal) => {
       const { view, stakingStateId: id } = await readSui(options, signal);
       stakingStateId = id;

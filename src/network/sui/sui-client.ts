@@ -3,10 +3,11 @@
 // line naming the endpoint and its cause, and remembers the last failure for /status and /readyz.
 // Everything the edge reads on Sui goes through `core.getObjects` and `core.listEvents`, which the gRPC
 // client serves (LedgerService BatchGetObjects and ListEvents).
-import { SuiGrpcClient } from '@mysten/sui/grpc';
+import { GrpcWebFetchTransport, SuiGrpcClient } from '@mysten/sui/grpc';
 import type { SuiEventReader } from '../blob-lifetimes.ts';
 import type { SuiObjectReader } from '../committees/sui-committee.ts';
 import { raceAbort } from '../race-abort.ts';
+import { observedSuiTransport, type SuiCallObserver } from './observed-transport.ts';
 
 /**
  * The public full nodes of Sui Foundation, which serve Sui's gRPC API (grpc-web) on port 443.
@@ -28,13 +29,30 @@ export const SUI_FULLNODE_GRPC_URLS = {
 export type SuiReader = SuiObjectReader & SuiEventReader;
 
 /**
+ * A gRPC client of Sui at `baseUrl` (grpc-web, as `new SuiGrpcClient({ baseUrl })` builds it), whose
+ * calls an observer may watch (observed-transport.ts: failures by RPC, gas of executed transactions).
+ */
+export function suiGrpcClient(options: {
+  baseUrl: string;
+  network: SuiGrpcClient['network'];
+  fetch?: typeof fetch;
+  observer?: SuiCallObserver;
+}): SuiGrpcClient {
+  const transport = new GrpcWebFetchTransport({ baseUrl: options.baseUrl, fetch: options.fetch });
+  return new SuiGrpcClient({
+    network: options.network,
+    transport: options.observer ? observedSuiTransport(transport, options.observer) : transport,
+  });
+}
+
+/**
  * The gRPC client of the edge's configuration: `SUI_RPC_URL`, else the public full node of `NETWORK`.
  * `fetch` replaces the global one (tests). A failed fetch keeps its cause in the message
  * (`fetch failed: getaddrinfo ENOTFOUND …`), which grpc-web alone would drop.
  */
 export function suiClientFor(
   config: { NETWORK: 'mainnet' | 'testnet'; SUI_RPC_URL?: string | undefined },
-  options: { fetch?: typeof fetch } = {},
+  options: { fetch?: typeof fetch; observer?: SuiCallObserver } = {},
 ): { client: SuiGrpcClient; url: string } {
   const url = config.SUI_RPC_URL ?? SUI_FULLNODE_GRPC_URLS[config.NETWORK];
   const inner = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -48,10 +66,11 @@ export function suiClientFor(
   };
   return {
     // `satisfies`: the gRPC client's core API is what the committee, blob-object and event readers ask.
-    client: new SuiGrpcClient({
+    client: suiGrpcClient({
       network: config.NETWORK,
       baseUrl: url,
       fetch: describingFetch,
+      observer: options.observer,
     }) satisfies SuiReader,
     url,
   };

@@ -32,6 +32,25 @@ export function redisReplayGuard(redis: RedisClient, keyPrefix: string): ReplayG
   };
 }
 
+/** The guard with its store's failures told to `failed` (metrics); answers and rejections unchanged. */
+export function observedReplayGuard(
+  guard: ReplayGuard,
+  failed: (operation: 'claim' | 'release') => void,
+): ReplayGuard {
+  return {
+    claim: (id, expiresAtMs) =>
+      guard.claim(id, expiresAtMs).catch((error: unknown) => {
+        failed('claim');
+        throw error;
+      }),
+    release: (id) =>
+      guard.release(id).catch((error: unknown) => {
+        failed('release');
+        throw error;
+      }),
+  };
+}
+
 /**
  * One process's memory: for tests and single-instance setups without Redis. Replays at another
  * instance are NOT blocked; the composition root decides whether that is acceptable.
