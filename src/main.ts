@@ -289,9 +289,10 @@ async function buildNetwork(
     stakingObjectId: ids.stakingObjectId,
     committeeLoadedAt: view ? new Date(view.loadedAt).toISOString() : null,
   });
-  // When Sui last confirmed the committee (a load or an epoch check): its age is what "stale" means.
-  let committeeCheckedAt: number | undefined;
-  registerCommitteeMetrics(registry, { epoch: () => view?.epoch, checkedAt: () => committeeCheckedAt });
+  // When Sui last confirmed the committee (a load or an epoch check; its age is what "stale" means),
+  // and its epoch then.
+  let confirmed: { at: number; epoch: number } | undefined;
+  registerCommitteeMetrics(registry, { epoch: () => confirmed?.epoch, checkedAt: () => confirmed?.at });
   const source: CommitteeSource = suiCommitteeSource({
     client: watched.client,
     systemObjectId: ids.systemObjectId,
@@ -306,7 +307,7 @@ async function buildNetwork(
       if (!(error instanceof SuiUnavailableError)) watched.noteError(message);
       log.warn({ error: message }, 'committee refresh failed');
     },
-    onCurrent: () => (committeeCheckedAt = Date.now()),
+    onCurrent: (current) => (confirmed = { at: Date.now(), epoch: current.epoch }),
   });
   log.info(
     {
