@@ -6,8 +6,9 @@
 // Checked on 2026-12-01 against @mysten/sui 2.33.1: `SuiGrpcClient({ transport })` takes a
 // protobuf-ts `RpcTransport` (exported from @mysten/sui/grpc, as is the SDK's own GrpcWebFetchTransport,
 // which normalises aborts to CANCELLED / DEADLINE_EXCEEDED before any handler attached later runs);
-// every Sui call the SDK makes is a unary RPC; signAndExecuteTransaction asks for the effects, which
-// carry `gasUsed`.
+// the SDK's calls are unary RPCs except ListEvents (and the subscriptions), which stream from the
+// server; grpc-web has no client or duplex streams. signAndExecuteTransaction asks for the effects,
+// which carry `gasUsed`.
 import { RpcError, type GrpcTypes, type RpcTransport } from '@mysten/sui/grpc';
 
 export interface SuiCallObserver {
@@ -25,23 +26,26 @@ export interface SuiCallObserver {
 const NOT_FAILURES = new Set(['CANCELLED', 'NOT_FOUND']);
 
 export function observedSuiTransport(inner: RpcTransport, observer: SuiCallObserver): RpcTransport {
+  const failed = (rpc: string) => (error: unknown) => {
+    const code = error instanceof RpcError ? error.code : 'UNKNOWN';
+    if (!NOT_FAILURES.has(code)) observer.failed?.(rpc, code);
+  };
   return {
     mergeOptions: (options) => inner.mergeOptions(options),
     unary(method, input, options) {
       const call = inner.unary(method, input, options);
-      call.response.then(
-        (response) => {
-          if (method.name === 'ExecuteTransaction' && observer.executed)
-            observer.executed(gasOf(response as GrpcTypes.ExecuteTransactionResponse));
-        },
-        (error: unknown) => {
-          const code = error instanceof RpcError ? error.code : 'UNKNOWN';
-          if (!NOT_FAILURES.has(code)) observer.failed?.(method.name, code);
-        },
-      );
+      call.response.then((response) => {
+        if (method.name === 'ExecuteTransaction' && observer.executed)
+          observer.executed(gasOf(response as GrpcTypes.ExecuteTransactionResponse));
+      }, failed(method.name));
       return call;
     },
-    serverStreaming: (method, input, options) => inner.serverStreaming(method, input, options),
+    serverStreaming(method, input, options) {
+      const call = inner.serverStreaming(method, input, options);
+      // A streamed call's status settles once, when it ends (an error rejects it).
+      call.status.then(undefined, failed(method.name));
+      return call;
+    },
     clientStreaming: (method, options) => inner.clientStreaming(method, options),
     duplex: (method, options) => inner.duplex(method, options),
   };
