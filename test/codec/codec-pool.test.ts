@@ -1,10 +1,12 @@
 // The codec pool's workers, as the kernel sees them: their threads run at the niceness the pool was
-// given (witness: /proc/self/task/*/stat, field 19), so encoding yields the CPU to the event loop.
+// given (witness: /proc/self/task/*/stat, field 19), so encoding yields the CPU to the event loop; and
+// its queue length and job observer (the codec metrics' sources), against the jobs the test posts.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBlob } from '../../src/codec/blob-encoder.ts';
-import { codecPool } from '../../src/codec/codec-pool.ts';
+import { codecPool, type CodecJobKind } from '../../src/codec/codec-pool.ts';
 import type { Codec } from '../../src/codec/codec.ts';
+import { sliverDataView } from '../../src/protocol/bcs.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 
 /** A thread's niceness, by the kernel's own account. */
@@ -45,5 +47,33 @@ describe('codecPool', () => {
       expect(encoded.blobId).toEqual(inline.blobId);
       expect(encoded.primary).toEqual(inline.primary);
     }
+  });
+
+  it('says how many jobs wait for a worker, and tells its observer of each job as it ends', async () => {
+    const ended: { kind: CodecJobKind; ms: number; ok: boolean }[] = [];
+    const single = codecPool(1, {
+      observer: { jobFinished: (kind, ms, ok) => ended.push({ kind, ms, ok }) },
+    });
+    pool = single;
+    const n = 10;
+    const encoded = await single.encode(randomBytes(2_000, 12), n);
+    expect(single.queued).toBe(0);
+    const jobs = encoded.primary.map((bcs, pair) => {
+      const { data, symbolSize } = sliverDataView(bcs)!;
+      return { data, symbolSize, type: 'primary' as const, n, expectedHash: encoded.hashes[pair]!.primary };
+    });
+    const started = performance.now();
+    const checks = jobs.map((job) => single.verifySliver(job));
+    // One worker holds two jobs at a time; the rest wait in the pool's queue.
+    expect(single.queued).toBe(jobs.length - 2);
+    expect(await Promise.all(checks)).toEqual(jobs.map(() => true));
+    const wall = performance.now() - started;
+    expect(single.queued).toBe(0);
+    expect(ended.map((job) => job.kind)).toEqual(['encode', ...jobs.map(() => 'verify')]);
+    expect(ended.every((job) => job.ok)).toBe(true);
+    // Time in the worker: positive, and never more than the caller waited for all of them.
+    const verifying = ended.slice(1).reduce((sum, job) => sum + job.ms, 0);
+    expect(verifying).toBeGreaterThan(0);
+    expect(verifying).toBeLessThanOrEqual(wall);
   });
 });
