@@ -2,7 +2,7 @@
 // in their workers, how many jobs of each kind ran, and how many wait for a worker (a queue that stays
 // long means the pool is short of cores). Fed through the pool's observer and read at scrape time.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CodecJobKind, CodecObserver } from '../codec/codec-pool.ts';
+import type { CodecObserver } from '../codec/codec-pool.ts';
 
 /** Checks take well under a millisecond at small n and a few at n = 1000. */
 const VERIFY_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
@@ -37,14 +37,11 @@ export function codecMetrics(registry: Registry, queued: () => number): CodecObs
       this.set(queued());
     },
   });
-  const byKind = new Map<CodecJobKind, { inc(): void }>();
   return {
     jobFinished(kind, ms) {
       if (kind === 'verify') verify.observe(ms / 1000);
       else if (kind === 'decode') decode.observe(ms / 1000);
-      let child = byKind.get(kind);
-      if (!child) byKind.set(kind, (child = tasks.labels({ kind })));
-      child.inc();
+      tasks.inc({ kind });
     },
   };
 }
