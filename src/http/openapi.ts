@@ -583,7 +583,10 @@ export function openApiDocument(version: string) {
       },
       '/status': { get: { summary: 'Service status.', responses: { '200': { description: 'Status.' } } } },
       '/metrics': {
-        get: { summary: 'Prometheus metrics.', responses: { '200': { description: 'Text format.' } } },
+        get: {
+          summary: 'Prometheus metrics (served on METRICS_PORT instead when that is set).',
+          responses: { '200': { description: 'Text format.' } },
+        },
       },
       '/v1/api': {
         get: { summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1.' } } },
