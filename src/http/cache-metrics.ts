@@ -114,31 +114,31 @@ export function registerCacheMetrics(registry: Registry, cache: BlobCache): void
       if (epoch !== null) this.set(epoch);
     },
   });
-  // Redis's own evictions are server-wide counts since it started: this counter adds what Redis
-  // evicted between scrapes (from the first one on; a Redis restart starts over from its new count).
-  const redisConfigured = cache.stats().redis !== null;
-  let redisEvictions = 0;
-  let redisSeen: number | undefined;
   new Counter({
     name: 'walrus_edge_cache_evictions_total',
-    help: 'Cache entries dropped to make room, by tier: memory (the LRU, for its byte budget; not purges or deletes), redis (keys Redis itself evicted for maxmemory, INFO evicted_keys: server-wide, so with several edges on one Redis take max, not sum, across them).',
+    help: 'Cache entries this edge dropped to make room, by tier: memory (the LRU, for its byte budget; not purges or deletes). Redis evicts on its own: walrus_edge_cache_redis_evicted_keys.',
     labelNames: ['tier'] as const,
     registers: [registry],
-    async collect() {
-      if (redisConfigured) {
-        const seen = await cache.sharedTierEvictions();
-        if (seen !== undefined) {
-          if (redisSeen !== undefined) redisEvictions += seen >= redisSeen ? seen - redisSeen : seen;
-          redisSeen = seen;
-        }
-      }
+    collect() {
       this.reset();
       this.inc({ tier: 'memory' }, cache.stats().memory.evictions);
-      if (redisConfigured) this.inc({ tier: 'redis' }, redisEvictions);
     },
   });
   // Redis series exist only where Redis is configured.
-  if (!redisConfigured) return;
+  if (cache.stats().redis === null) return;
+  // Server-wide and since Redis started, so not this edge's to count: a gauge of Redis's own number
+  // (rate() over it gives evictions per second; a Redis restart reads as a counter reset). Every
+  // instance and worker reports the same value: aggregated by max, never summed.
+  new Gauge({
+    name: 'walrus_edge_cache_redis_evicted_keys',
+    help: "Keys Redis itself evicted for maxmemory since it started (INFO stats evicted_keys; the sum over a Cluster's masters): server-wide, the same for every edge sharing it (take max, not sum).",
+    aggregator: 'max',
+    registers: [registry],
+    async collect() {
+      const evicted = await cache.sharedTierEvictions();
+      if (evicted !== undefined) this.set(evicted);
+    },
+  });
   new Gauge({
     name: 'walrus_edge_cache_redis_up',
     help: '1 when the Redis tier is connected and its circuit breaker closed, else 0.',

@@ -42,6 +42,7 @@ export function registerCommitteeMetrics(
   new Gauge({
     name: 'walrus_edge_committee_epoch',
     help: 'The epoch of the storage committee the edge reads and writes with.',
+    aggregator: 'max',
     registers: [registry],
     collect() {
       const epoch = committee.epoch();
@@ -51,6 +52,8 @@ export function registerCommitteeMetrics(
   new Gauge({
     name: 'walrus_edge_committee_age_seconds',
     help: 'Seconds since Sui last confirmed the committee current (a load or an epoch check; they run every few seconds on a devnet, 30 s on Sui). Growing = the edge cannot reach Sui and serves a committee that may be stale.',
+    // Across processes of one instance, the stalest one's.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       const at = committee.checkedAt();

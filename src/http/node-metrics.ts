@@ -48,6 +48,8 @@ export function registerNodeScoreMetrics(
     name: 'walrus_edge_node_score',
     help: "The reader's score of a storage node, 0..1: 1 = as good as a fresh node (no recent failures, latency at most 50 ms), toward 0 as its latency and recent failures grow (about 0.02 right after a failure). Nodes of the current committee; 1 for one not asked yet.",
     labelNames: ['node'] as const,
+    // Each process scores on its own; across processes of one instance, their mean.
+    aggregator: 'average',
     registers: [registry],
     collect() {
       this.reset();
