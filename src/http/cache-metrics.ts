@@ -1,4 +1,5 @@
-// Prometheus view of the blob cache, read from its stats at scrape time (no per-request bookkeeping).
+// Prometheus view of the blob cache and what sits around it (single-flight joins, Redis errors and
+// evictions), read from stats at scrape time wherever it can be (no per-request bookkeeping).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BlobCache } from '../cache/blob-cache.ts';
 
