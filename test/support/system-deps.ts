@@ -1,6 +1,7 @@
 // `npm test`'s pretest step (and .ci/run's): what the tests need from the system, which npm cannot
 // bring. Debian's /usr/bin/chromium and ffmpeg (test/browser/media.test.ts), curl, jq, envsubst, openssl
-// and nginx (the docs' journeys, test/docs), redis-server (test/cache starts private servers to kill)
+// and nginx (the docs' journeys, test/docs), redis-server (test/cache starts private servers to kill),
+// prometheus and promtool (test/ops: the dashboards' queries, the alerting rules)
 // and a Redis answering at 127.0.0.1:6379 (the shared cache tier).
 // Missing packages are installed when we are root with apt-get, a Redis that is down is started;
 // otherwise this stops with the command that fixes it. The tests fail (never skip) without these, so
@@ -24,6 +25,9 @@ const PROGRAMS = [
   { name: 'openssl', pkg: 'openssl' },
   { name: 'envsubst', pkg: 'gettext-base' },
   { name: 'nginx', path: '/usr/sbin/nginx', pkg: 'nginx' },
+  // A real Prometheus, and promtool from the same package (test/ops).
+  { name: 'prometheus', path: '/usr/bin/prometheus', pkg: 'prometheus' },
+  { name: 'promtool', path: '/usr/bin/promtool', pkg: 'prometheus' },
 ];
 
 const isRoot = process.getuid?.() === 0;
@@ -42,7 +46,8 @@ function onPath(name: string): boolean {
 }
 
 function missingPackages(): string[] {
-  return PROGRAMS.filter((p) => !(p.path ? executable(p.path) : onPath(p.name))).map((p) => p.pkg);
+  const missing = PROGRAMS.filter((p) => !(p.path ? executable(p.path) : onPath(p.name)));
+  return [...new Set(missing.map((p) => p.pkg))];
 }
 
 function fail(message: string): never {
