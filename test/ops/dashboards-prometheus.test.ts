@@ -1,0 +1,214 @@
+// The dashboards against a real Prometheus (Debian's, test/ops/prometheus-server.ts) scraping a real
+// edge every second: an edge publishing on a devnet, with its ledger in PostgreSQL, a Redis tier and
+// a small memory tier, put under a little load — a paid upload (one node slow, one flaky), a refused
+// one, reads that miss, hit memory, hit Redis, wait on each other, meet a corrupt node, a node down
+// and every node down, bad requests, and the ledger's database gone. Then every query of every
+// dashboard panel and variable, with Grafana's variables replaced, goes through Prometheus's HTTP API
+// and must return data; and every metric a panel or an alerting rule names must be one Prometheus
+// scraped (its /api/v1/label/__name__/values), so a typo or a metric the edge does not export fails
+// here by name rather than showing "No data" to an operator. The shipped alerting rules load into the
+// same Prometheus and must evaluate without errors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningDevnet } from '../../src/devnet/devnet.ts';
+import type { RunningEdge } from '../../src/main.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+import { postFault, startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { openPaidAccount, paidPut } from '../support/paid-publishing.ts';
+import { testSchema } from '../support/postgres-schema.ts';
+import { putBlob, startPublishingEdge } from '../support/publishing.ts';
+import { metricNames, panelQueries, queryVariables, substitute } from './dashboard-queries.ts';
+import { startPrometheus, type PrometheusServer } from './prometheus-server.ts';
+
+const ADMIN = 'admin-token-for-the-dashboard-tests';
+const schema = testSchema('dashboards');
+const dir = tempDir('dashboards-prometheus');
+let devnet: RunningDevnet | undefined;
+let edge: RunningEdge | undefined;
+let prometheus: PrometheusServer | undefined;
+/** When the load began (ms since 1970): queries look back to it. */
+let loadStarted = 0;
+
+interface Sample {
+  metric: Record<string, string>;
+}
+interface Target {
+  health: string;
+  lastScrape: string;
+  lastError: string;
+}
+
+/** Resolves once Prometheus has scraped the edge successfully after `since` (ms since 1970). */
+async function scrapedAfter(since: number): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const { activeTargets } = await prometheus!.api<{ activeTargets: Target[] }>('targets');
+    const target = activeTargets[0];
+    if (target?.health === 'up' && Date.parse(target.lastScrape) > since) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Prometheus did not scrape the edge: ${JSON.stringify(await prometheus!.api('targets'))}`);
+}
+
+const get = (path: string, init?: RequestInit) =>
+  fetch(`${edge!.url}${path}`, init).then(async (response) => {
+    await response.arrayBuffer();
+    return response.status;
+  });
+
+/** What an operator's edge meets in a day, in a few seconds. */
+async function putUnderLoad(): Promise<void> {
+  const [slow, flaky, corrupt, down] = devnet!.committee.nodes;
+  const stored = await Promise.all(
+    [1, 2, 3, 4, 5, 6, 7].map(
+      async (seed) => (await storeOnDevnet(devnet!, randomBytes(30_000, seed))).blobId,
+    ),
+  );
+  const [first, second, third, joined, beyondCorrupt, beyondDown, beyondAll] = stored as [
+    string,
+    ...string[],
+  ];
+
+  // Paying: one upload charged while one node is slow (left as a straggler) and one flaky (retried);
+  // one refused for the client's balance; one without a key.
+  const payer = await openPaidAccount(edge!, ADMIN, 10n ** 12n);
+  const broke = await openPaidAccount(edge!, ADMIN, 0n);
+  await postFault(slow!.url, 'slow', 1_500);
+  await postFault(flaky!.url, 'flaky');
+  expect((await paidPut(edge!, payer.apiKey, randomBytes(20_000, 11), { epochs: 1 })).status).toBe(200);
+  await postFault(flaky!.url, 'ok');
+  expect((await paidPut(edge!, broke.apiKey, randomBytes(20_000, 12), { epochs: 1 })).status).toBe(402);
+  expect((await putBlob(edge!, '?epochs=1', randomBytes(1_000, 13))).status).toBe(401);
+  await postFault(slow!.url, 'ok');
+
+  // Reading: a miss then hits; four readers of one blob at once (one reconstruction, three joins); a
+  // small memory tier that evicts the first blobs, read again from Redis.
+  expect(await get(`/v1/blobs/${first}`)).toBe(200);
+  expect(await get(`/v1/blobs/${first}`)).toBe(200);
+  expect(await get(`/v1/blobs/${first}`, { headers: { range: 'bytes=0-99' } })).toBe(206);
+  const together = await Promise.all([1, 2, 3, 4].map(() => get(`/v1/blobs/${joined}`)));
+  expect(together).toEqual([200, 200, 200, 200]);
+  expect(await get(`/v1/blobs/${second}`)).toBe(200);
+  expect(await get(`/v1/blobs/${third}`)).toBe(200);
+  expect(await get(`/v1/blobs/${first}`)).toBe(200);
+
+  // Storage nodes misbehaving: corrupt slivers (rejected, read elsewhere), a node down, then all down.
+  await postFault(corrupt!.url, 'corrupt-slivers');
+  expect(await get(`/v1/blobs/${beyondCorrupt}`)).toBe(200);
+  await postFault(corrupt!.url, 'ok');
+  await postFault(down!.url, 'down');
+  expect(await get(`/v1/blobs/${beyondDown}`)).toBe(200);
+  const nodes = devnet!.committee.nodes;
+  await Promise.all(nodes.map((node) => postFault(node.url, 'down')));
+  expect(await get(`/v1/blobs/${beyondAll}`)).toBe(503);
+  await Promise.all(nodes.map((node) => postFault(node.url, 'ok')));
+
+  // Bad requests: not a blob ID, a blob nobody stored, a relay request without its parameters.
+  expect(await get('/v1/blobs/not-a-blob-id')).toBe(400);
+  expect(await get(`/v1/blobs/${Buffer.from(randomBytes(32, 14)).toString('base64url')}`)).toBe(404);
+  expect(await get('/v1/blob-upload-relay', { method: 'POST', body: 'x' })).toBe(400);
+
+  // The ledger's database loses its schema under the running edge: its operations fail.
+  await schema.drop();
+  expect(await get('/v1/account', { headers: { authorization: `Bearer ${payer.apiKey}` } })).toBe(503);
+}
+
+beforeAll(async () => {
+  await schema.create();
+  devnet = await startTestDevnet({ nodes: 4, shards: 10 });
+  edge = await startPublishingEdge(devnet, dir.path, {
+    PUBLISHER_AUTH: 'api-key',
+    ADMIN_TOKEN: ADMIN,
+    DATABASE_URL: schema.url(),
+    API_KEY_PEPPER: 'a pepper for the dashboard tests, long enough',
+    PUBLISHER_SUB_WALLETS: '1',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `walrus-edge-test-dashboards-${crypto.randomUUID()}:`,
+    CACHE_MEMORY_BYTES: String(80_000),
+  });
+  prometheus = await startPrometheus(new URL(edge.url).host);
+  loadStarted = Date.now();
+  await scrapedAfter(loadStarted); // so every series the load starts is seen from zero
+  await putUnderLoad();
+  // Two scrapes after the load: a series it began must have two samples for rate() to see it.
+  await scrapedAfter(Date.now() + 1_000);
+}, 120_000);
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await edge?.stop();
+  await devnet?.stop();
+  await schema.drop();
+  dir.remove();
+});
+
+/** The dashboards' variables as Grafana would set them here: "All" where allowed, else the first value. */
+async function variableValues(): Promise<{ values: Record<string, string>; problems: string[] }> {
+  const values: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const variable of queryVariables()) {
+    const call = /^label_values\((.+),\s*(\w+)\)$/.exec(variable.query);
+    if (!call) {
+      problems.push(`${variable.where}: not a label_values(selector, label) query: ${variable.query}`);
+      continue;
+    }
+    const selector = substitute(call[1]!, '1m', values);
+    const found = await prometheus!.api<string[]>(`label/${call[2]}/values`, { 'match[]': selector });
+    if (found.length === 0) problems.push(`${variable.where}: ${variable.query} finds no values`);
+    values[variable.name] ??= variable.allValue ?? found.sort()[0] ?? '';
+  }
+  return { values, problems };
+}
+
+describe('the Grafana dashboards on a real Prometheus scraping an edge under load', () => {
+  it('find values for every dashboard variable', async () => {
+    expect((await variableValues()).problems).toEqual([]);
+  });
+
+  it('get data from every panel query, and name only metrics the edge exports', async () => {
+    const { values } = await variableValues();
+    // The dashboards' time range as an operator would pick it: the whole of the load.
+    const window = `${Math.ceil((Date.now() - loadStarted) / 1000) + 5}s`;
+    const exported = new Set(await prometheus!.api<string[]>('label/__name__/values'));
+    /** Metric names no scrape has seen, each with the panels that name it. */
+    const notExported = new Map<string, string[]>();
+    const noData: string[] = [];
+    for (const { where, expr } of panelQueries()) {
+      const query = substitute(expr, window, values);
+      const { names, errors } = metricNames(query);
+      expect(errors, where).toEqual([]);
+      expect(names.length, `${where} names no metric: ${expr}`).toBeGreaterThan(0);
+      const unknown = names.filter((name) => !exported.has(name));
+      for (const name of unknown) notExported.set(name, [...(notExported.get(name) ?? []), where]);
+      // A query on a metric nobody exports has no data either: that is said once, above.
+      if (unknown.length > 0) continue;
+      const { result } = await prometheus!.api<{ result: Sample[] | [number, string] }>('query', { query });
+      if (result.length === 0) noData.push(`${where}: ${query}`);
+    }
+    expect({
+      notExported: [...notExported].map(([name, wheres]) => `${name} (${wheres.join('; ')})`).sort(),
+      noData,
+    }).toEqual({ notExported: [], noData: [] });
+  });
+});
+
+describe('the shipped alerting rules in that Prometheus', () => {
+  interface Rule {
+    name: string;
+    query: string;
+    health: string;
+    lastError?: string;
+  }
+
+  it('load, evaluate without errors and name only metrics the edge exports', async () => {
+    const { groups } = await prometheus!.api<{ groups: { name: string; rules: Rule[] }[] }>('rules');
+    const rules = groups.flatMap((group) => group.rules);
+    expect(rules.length).toBeGreaterThan(0);
+    const exported = new Set(await prometheus!.api<string[]>('label/__name__/values'));
+    const problems = rules.flatMap((rule) => [
+      ...(rule.health === 'ok' ? [] : [`${rule.name}: ${rule.health} ${rule.lastError ?? ''}`]),
+      ...metricNames(rule.query)
+        .names.filter((name) => !exported.has(name))
+        .map((name) => `${rule.name}: ${name}`),
+    ]);
+    expect(problems).toEqual([]);
+  });
+});
