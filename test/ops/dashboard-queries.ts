@@ -9,6 +9,9 @@ import { parser } from '@prometheus-io/lezer-promql';
 const DASHBOARDS = join(import.meta.dirname, '..', '..', 'grafana', 'dashboards');
 
 export interface PanelQuery {
+  file: string;
+  title: string;
+  refId: string;
   /** Where it is, for failure messages: file › panel title › refId. */
   where: string;
   expr: string;
@@ -49,6 +52,9 @@ export function panelQueries(): PanelQuery[] {
       .flatMap((panel) => [panel, ...(panel.panels ?? [])])
       .flatMap((panel) =>
         (panel.targets ?? []).map((target) => ({
+          file,
+          title: panel.title ?? '',
+          refId: target.refId,
           where: `${file} › ${panel.title} › ${target.refId}`,
           expr: target.expr,
         })),
