@@ -8,8 +8,12 @@
 // scraped (its /api/v1/label/__name__/values), so a typo or a metric the edge does not export fails
 // here by name rather than showing "No data" to an operator. The shipped alerting rules load into the
 // same Prometheus and must evaluate without errors.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
+import { nodeIndexByShard, type CommitteeNode } from '../../src/network/committee.ts';
+import { parseBlobId } from '../../src/protocol/blob-id.ts';
+import { shardForPair } from '../../src/protocol/sliver-layout.ts';
 import type { RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { postFault, startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
@@ -17,9 +21,11 @@ import { openPaidAccount, paidPut } from '../support/paid-publishing.ts';
 import { testSchema } from '../support/postgres-schema.ts';
 import { putBlob, startPublishingEdge } from '../support/publishing.ts';
 import { metricNames, panelQueries, queryVariables, substitute } from './dashboard-queries.ts';
-import { startPrometheus, type PrometheusServer } from './prometheus-server.ts';
+import { freePort, startPrometheus, type PrometheusServer } from './prometheus-server.ts';
 
 const ADMIN = 'admin-token-for-the-dashboard-tests';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const REDIS_PREFIX = `walrus-edge-test-dashboards-${crypto.randomUUID()}:`;
 const schema = testSchema('dashboards');
 const dir = tempDir('dashboards-prometheus');
 let devnet: RunningDevnet | undefined;
@@ -55,19 +61,28 @@ const get = (path: string, init?: RequestInit) =>
     return response.status;
   });
 
-/** What an operator's edge meets in a day, in a few seconds. */
-async function putUnderLoad(): Promise<void> {
-  const [slow, flaky, corrupt, down] = devnet!.committee.nodes;
-  const stored = await Promise.all(
-    [1, 2, 3, 4, 5, 6, 7, 8].map(
-      async (seed) => (await storeOnDevnet(devnet!, randomBytes(30_000, seed))).blobId,
-    ),
-  );
-  const [first, second, third, joined, beyondCorrupt, beyondDown, beyondAll, beyondAllAgain] = stored as [
-    string,
-    ...string[],
-  ];
+const BLOBS = ['first', 'second', 'third', 'joined', 'corrupt', 'down', 'allDown', 'allDownAgain'] as const;
+type Blobs = Record<(typeof BLOBS)[number], string>;
 
+/** Blobs stored on the devnet straight through its nodes and chain: the edge has never seen them. */
+async function storeBlobs(): Promise<Blobs> {
+  const stored = BLOBS.map(async (name, seed) => {
+    const { blobId } = await storeOnDevnet(devnet!, randomBytes(30_000, seed));
+    return [name, blobId] as const;
+  });
+  return Object.fromEntries(await Promise.all(stored)) as Blobs;
+}
+
+/** The storage node holding a blob's first primary sliver, which every read of the blob asks for. */
+function firstSliverHolder(blobId: string): CommitteeNode {
+  const { committee } = devnet!;
+  const shard = shardForPair(0, parseBlobId(blobId), committee.nShards);
+  return committee.nodes[nodeIndexByShard(committee)[shard]!]!;
+}
+
+/** What an operator's edge meets in a day, in a few seconds. */
+async function putUnderLoad(blobs: Blobs): Promise<void> {
+  const [slow, flaky] = devnet!.committee.nodes;
   // Paying: one upload charged while one node is slow (left as a straggler) and one flaky (retried);
   // one refused for the client's balance; one without a key.
   const payer = await openPaidAccount(edge!, ADMIN, 10n ** 12n);
@@ -82,27 +97,32 @@ async function putUnderLoad(): Promise<void> {
 
   // Reading: a miss then hits; four readers of one blob at once (one reconstruction, three joins); a
   // small memory tier that evicts the first blobs, read again from Redis.
-  expect(await get(`/v1/blobs/${first}`)).toBe(200);
-  expect(await get(`/v1/blobs/${first}`)).toBe(200);
-  expect(await get(`/v1/blobs/${first}`, { headers: { range: 'bytes=0-99' } })).toBe(206);
-  const together = await Promise.all([1, 2, 3, 4].map(() => get(`/v1/blobs/${joined}`)));
+  expect(await get(`/v1/blobs/${blobs.first}`)).toBe(200);
+  expect(await get(`/v1/blobs/${blobs.first}`)).toBe(200);
+  expect(await get(`/v1/blobs/${blobs.first}`, { headers: { range: 'bytes=0-99' } })).toBe(206);
+  const together = await Promise.all([1, 2, 3, 4].map(() => get(`/v1/blobs/${blobs.joined}`)));
   expect(together).toEqual([200, 200, 200, 200]);
-  expect(await get(`/v1/blobs/${second}`)).toBe(200);
-  expect(await get(`/v1/blobs/${third}`)).toBe(200);
-  expect(await get(`/v1/blobs/${first}`)).toBe(200);
+  expect(await get(`/v1/blobs/${blobs.second}`)).toBe(200);
+  expect(await get(`/v1/blobs/${blobs.third}`)).toBe(200);
+  expect(await get(`/v1/blobs/${blobs.first}`)).toBe(200);
 
   // Storage nodes misbehaving: corrupt slivers (rejected, read elsewhere), a node down, then all down.
-  await postFault(corrupt!.url, 'corrupt-slivers');
-  expect(await get(`/v1/blobs/${beyondCorrupt}`)).toBe(200);
-  await postFault(corrupt!.url, 'ok');
-  await postFault(down!.url, 'down');
-  expect(await get(`/v1/blobs/${beyondDown}`)).toBe(200);
+  // First a scrape, so that Prometheus has seen the sliver counters the reads above started at 0.
+  await scrapedAfter(Date.now());
+  const corrupt = firstSliverHolder(blobs.corrupt);
+  await postFault(corrupt.url, 'corrupt-slivers');
+  expect(await get(`/v1/blobs/${blobs.corrupt}`)).toBe(200);
+  await postFault(corrupt.url, 'ok');
+  const down = firstSliverHolder(blobs.down);
+  await postFault(down.url, 'down');
+  expect(await get(`/v1/blobs/${blobs.down}`)).toBe(200);
+  await postFault(down.url, 'ok');
   const nodes = devnet!.committee.nodes;
   await Promise.all(nodes.map((node) => postFault(node.url, 'down')));
-  expect(await get(`/v1/blobs/${beyondAll}`)).toBe(503);
+  expect(await get(`/v1/blobs/${blobs.allDown}`)).toBe(503);
   // A series starts at its first count, which rate() cannot see: the 5xx panels need a second one.
   await scrapedAfter(Date.now());
-  expect(await get(`/v1/blobs/${beyondAllAgain}`)).toBe(503);
+  expect(await get(`/v1/blobs/${blobs.allDownAgain}`)).toBe(503);
   await Promise.all(nodes.map((node) => postFault(node.url, 'ok')));
 
   // Bad requests: not a blob ID, a blob nobody stored, a relay request without its parameters.
@@ -118,20 +138,29 @@ async function putUnderLoad(): Promise<void> {
 beforeAll(async () => {
   await schema.create();
   devnet = await startTestDevnet({ nodes: 4, shards: 10 });
-  edge = await startPublishingEdge(devnet, dir.path, {
-    PUBLISHER_AUTH: 'api-key',
-    ADMIN_TOKEN: ADMIN,
-    DATABASE_URL: schema.url(),
-    API_KEY_PEPPER: 'a pepper for the dashboard tests, long enough',
-    PUBLISHER_SUB_WALLETS: '1',
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `walrus-edge-test-dashboards-${crypto.randomUUID()}:`,
-    CACHE_MEMORY_BYTES: String(80_000),
-  });
-  prometheus = await startPrometheus(new URL(edge.url).host);
+  // The edge, Prometheus and the blobs the edge will read come up side by side: Prometheus is told
+  // the edge's port before it listens (and learns its targets only every 5 s, so it starts first).
+  const port = await freePort();
+  const [started, scraping, blobs] = await Promise.all([
+    startPublishingEdge(devnet, dir.path, {
+      PORT: String(port),
+      PUBLISHER_AUTH: 'api-key',
+      ADMIN_TOKEN: ADMIN,
+      DATABASE_URL: schema.url(),
+      API_KEY_PEPPER: 'a pepper for the dashboard tests, long enough',
+      PUBLISHER_SUB_WALLETS: '1',
+      REDIS_URL,
+      REDIS_PREFIX,
+      CACHE_MEMORY_BYTES: String(80_000),
+    }),
+    startPrometheus(`127.0.0.1:${port}`),
+    storeBlobs(),
+  ]);
+  edge = started;
+  prometheus = scraping;
   loadStarted = Date.now();
   await scrapedAfter(loadStarted); // so every series the load starts is seen from zero
-  await putUnderLoad();
+  await putUnderLoad(blobs);
   // Two scrapes after the load: a series it began must have two samples for rate() to see it.
   await scrapedAfter(Date.now() + 1_000);
 }, 120_000);
@@ -142,6 +171,11 @@ afterAll(async () => {
   await devnet?.stop();
   await schema.drop();
   dir.remove();
+  // Leave the shared Redis as we found it.
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${REDIS_PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
 });
 
 /** The dashboards' variables as Grafana would set them here: "All" where allowed, else the first value. */
@@ -212,9 +246,15 @@ describe('the Grafana dashboards on a real Prometheus scraping an edge under loa
       expect.arrayContaining(['200', '206', '400', '401', '402', '404', '503']),
     );
     expect(Number((await series('overview.json', '5xx ratio'))[0]?.value[1])).toBeGreaterThan(0);
-    // The corrupt node's slivers did not verify, the downed nodes' did not come.
-    expect(await labels('storage-nodes.json', 'Primary sliver requests by result', 'result')).toEqual(
-      expect.arrayContaining(['ok', 'failed', 'invalid']),
+    // The corrupt node's sliver did not verify, the downed node's did not come (these series start at
+    // 0 with the first read, so their rates say it), and reads decoded around them.
+    const slivers = await series('storage-nodes.json', 'Primary sliver requests by result');
+    for (const result of ['ok', 'failed', 'invalid']) {
+      const sample = slivers.find((s) => s.metric.result === result);
+      expect(Number(sample?.value[1]), `sliver requests ${result}`).toBeGreaterThan(0);
+    }
+    expect(await labels('reads-and-cache.json', 'Reconstructions by outcome and path', 'path')).toEqual(
+      expect.arrayContaining(['systematic', 'decoded']),
     );
     expect(await labels('publisher-and-money.json', 'Paid uploads by outcome', 'outcome')).toEqual(
       expect.arrayContaining(['newly-created', 'insufficient-balance']),
@@ -250,5 +290,18 @@ describe('the shipped alerting rules in that Prometheus', () => {
         .map((name) => `${rule.name}: ${name}`),
     ]);
     expect(problems).toEqual([]);
+  });
+
+  it('fire on what the load broke, and only on that', async () => {
+    // Its rules evaluate every second; the corrupt node's slivers were rejected well before now.
+    const { alerts } = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
+      'alerts',
+    );
+    const firing = alerts.filter((alert) => alert.state === 'firing').map((alert) => alert.labels.alertname);
+    expect(firing).toContain('WalrusEdgeInvalidSlivers');
+    // The edge stayed up and so did Redis: those must be quiet, pending included.
+    const raised = alerts.map((alert) => alert.labels.alertname);
+    expect(raised).not.toContain('WalrusEdgeDown');
+    expect(raised).not.toContain('WalrusEdgeRedisDown');
   });
 });

@@ -25,8 +25,8 @@ interface ShippedConfig {
   scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
 }
 
-/** A port nothing listens on now (the kernel's pick); Prometheus binds it a moment later. */
-async function freePort(): Promise<number> {
+/** A port nothing listens on now (the kernel's pick), for a server that binds it a moment later. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
