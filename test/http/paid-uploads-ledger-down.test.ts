@@ -2,7 +2,6 @@
 // /readyz says `ledger: down` and why it is degraded, paid uploads are refused 503 (nothing spent on
 // chain: the sponsor's balances by Sui stay as they were), reads keep working; with the relay back the
 // edge is whole again. The real server at 127.0.0.1:5432, in a schema of this file's own.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import type { RunningEdge } from '../../src/main.ts';
@@ -11,60 +10,32 @@ import { startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { openPaidAccount, paidPut } from '../support/paid-publishing.ts';
 import { publisherWallet, startPublishingEdge, walletBalances } from '../support/publishing.ts';
 import { testSchema } from '../support/postgres-schema.ts';
+import { startTcpRelay, type TcpRelay } from '../support/tcp-relay.ts';
 
 const ADMIN = 'admin-token-for-ledger-down-tests';
 const schema = testSchema('paid_down');
 
-/** A relay to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
-function cuttableRelay(): { port: () => number; cut(): void; restore(): void; server: Server } {
-  const sockets = new Set<Socket>();
-  let open = true;
-  const server = createServer((client) => {
-    if (!open) return void client.destroy();
-    const upstream = createConnection(5432, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  return {
-    server,
-    port: () => (server.address() as { port: number }).port,
-    cut() {
-      open = false;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore() {
-      open = true;
-    },
-  };
-}
-
-const relay = cuttableRelay();
+let relay: TcpRelay | undefined;
 const dir = tempDir('paid-ledger-down');
 let devnet: RunningDevnet | undefined;
 let edge: RunningEdge | undefined;
 
 beforeAll(async () => {
   await schema.create();
-  await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
+  relay = await startTcpRelay({ host: '127.0.0.1', port: 5432 });
   devnet = await startTestDevnet({ nodes: 4, shards: 10 });
   edge = await startPublishingEdge(devnet, dir.path, {
     PUBLISHER_AUTH: 'api-key',
     ADMIN_TOKEN: ADMIN,
-    DATABASE_URL: schema.url(relay.port()),
+    DATABASE_URL: schema.url(relay.port),
     API_KEY_PEPPER: 'a pepper for the ledger-down tests, long enough',
   });
 }, 120_000);
 afterAll(async () => {
-  relay.restore();
+  relay?.restore();
   await edge?.stop();
   await devnet?.stop();
-  relay.server.close();
+  await relay?.close();
   dir.remove();
   await schema.drop();
 });
@@ -80,7 +51,7 @@ describe('paid publishing while the ledger is down', () => {
     const { blobId } = await storeOnDevnet(devnet!, randomBytes(3_000, 42));
     const sponsor = publisherWallet(dir.path).address;
 
-    relay.cut();
+    relay!.cut();
     const down = await readiness();
     expect(down.ledger).toBe('down');
     expect(down.degraded).toMatch(/ledger/);
@@ -101,7 +72,7 @@ describe('paid publishing while the ledger is down', () => {
     ).toBeGreaterThan(0);
     expect(text).toMatch(/^walrus_edge_ledger_open_holds 0$/m);
 
-    relay.restore();
+    relay!.restore();
     expect(await readiness()).toMatchObject({ ledger: 'up' });
     expect((await paidPut(edge!, account.apiKey, randomBytes(2_000, 44), { epochs: 1 })).status).toBe(200);
   });

@@ -8,6 +8,8 @@
 // scraped (its /api/v1/label/__name__/values), so a typo or a metric the edge does not export fails
 // here by name rather than showing "No data" to an operator. The shipped alerting rules load into the
 // same Prometheus and must evaluate without errors.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
@@ -20,6 +22,7 @@ import { postFault, startTestDevnet, storeOnDevnet, tempDir } from '../support/d
 import { openPaidAccount, paidPut } from '../support/paid-publishing.ts';
 import { testSchema } from '../support/postgres-schema.ts';
 import { putBlob, startPublishingEdge } from '../support/publishing.ts';
+import { startTcpRelay, type TcpRelay } from '../support/tcp-relay.ts';
 import { metricNames, panelQueries, queryVariables, substitute } from './dashboard-queries.ts';
 import { freePort, startPrometheus, type PrometheusServer } from './prometheus-server.ts';
 
@@ -28,7 +31,10 @@ const REDIS_URL = 'redis://127.0.0.1:6379';
 const REDIS_PREFIX = `walrus-edge-test-dashboards-${crypto.randomUUID()}:`;
 const schema = testSchema('dashboards');
 const dir = tempDir('dashboards-prometheus');
+/** The devnet as the edge reaches it: its committee.json, with Sui behind `suiRelay`. */
+const reached = tempDir('dashboards-devnet-via-relay');
 let devnet: RunningDevnet | undefined;
+let suiRelay: TcpRelay | undefined;
 let edge: RunningEdge | undefined;
 let prometheus: PrometheusServer | undefined;
 /** When the load began (ms since 1970): queries look back to it. */
@@ -133,17 +139,32 @@ async function putUnderLoad(blobs: Blobs): Promise<void> {
   // The ledger's database loses its schema under the running edge: its operations fail.
   await schema.drop();
   expect(await get('/v1/account', { headers: { authorization: `Bearer ${payer.apiKey}` } })).toBe(503);
+
+  // Sui becomes unreachable: the edge's committee checks and event polls (every 2 s here) fail. Wait
+  // until Prometheus has seen those failures grow, or give up after a while and let the panels say so.
+  suiRelay!.cut();
+  for (let tries = 0; tries < 30; tries++) {
+    await scrapedAfter(Date.now());
+    const query = 'increase(walrus_edge_sui_errors_total[1m]) > 0';
+    if ((await prometheus!.api<{ result: Sample[] }>('query', { query })).result.length > 0) break;
+  }
 }
 
 beforeAll(async () => {
   await schema.create();
   devnet = await startTestDevnet({ nodes: 4, shards: 10 });
+  const sui = new URL(devnet.suiUrl);
+  suiRelay = await startTcpRelay({ host: sui.hostname, port: Number(sui.port) });
+  const committee = JSON.parse(readFileSync(join(devnet.dir, 'committee.json'), 'utf8')) as object;
+  const suiUrl = devnet.suiUrl.replace(sui.host, `127.0.0.1:${suiRelay.port}`);
+  writeFileSync(join(reached.path, 'committee.json'), JSON.stringify({ ...committee, suiUrl }));
   // The edge, Prometheus and the blobs the edge will read come up side by side: Prometheus is told
   // the edge's port before it listens (and learns its targets only every 5 s, so it starts first).
   const port = await freePort();
   const [started, scraping, blobs] = await Promise.all([
     startPublishingEdge(devnet, dir.path, {
       PORT: String(port),
+      DEVNET_DIR: reached.path,
       PUBLISHER_AUTH: 'api-key',
       ADMIN_TOKEN: ADMIN,
       DATABASE_URL: schema.url(),
@@ -166,9 +187,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  suiRelay?.restore();
   await prometheus?.stop();
   await edge?.stop();
+  await suiRelay?.close();
   await devnet?.stop();
+  reached.remove();
   await schema.drop();
   dir.remove();
   // Leave the shared Redis as we found it.
@@ -265,6 +289,10 @@ describe('the Grafana dashboards on a real Prometheus scraping an edge under loa
     expect(
       (await labels('publisher-and-money.json', 'Ledger errors by operation', 'operation')).length,
     ).toBeGreaterThan(0);
+    // With Sui cut off, the committee checks fail.
+    expect(await labels('publisher-and-money.json', 'Sui errors by operation', 'operation')).toContain(
+      'batch_get_objects',
+    );
     const hitRatio = Number((await series('overview.json', 'Memory hit ratio'))[0]?.value[1]);
     expect(hitRatio > 0 && hitRatio < 1, `memory hit ratio ${hitRatio}`).toBe(true);
   });
