@@ -2,12 +2,13 @@
 // edge every second: an edge publishing on a devnet, with its ledger in PostgreSQL, a Redis tier and
 // a small memory tier, put under a little load — a paid upload (one node slow, one flaky), a refused
 // one, reads that miss, hit memory, hit Redis, wait on each other, meet a corrupt node, a node down
-// and every node down, bad requests, and the ledger's database gone. Then every query of every
-// dashboard panel and variable, with Grafana's variables replaced, goes through Prometheus's HTTP API
-// and must return data; and every metric a panel or an alerting rule names must be one Prometheus
-// scraped (its /api/v1/label/__name__/values), so a typo or a metric the edge does not export fails
-// here by name rather than showing "No data" to an operator. The shipped alerting rules load into the
-// same Prometheus and must evaluate without errors.
+// and every node down, bad requests, the ledger's database gone, and Sui out of reach. Then every
+// query of every dashboard panel and variable, with Grafana's variables replaced, goes through
+// Prometheus's HTTP API and must return data; and every metric a panel or an alerting rule names
+// must be one Prometheus scraped (its /api/v1/label/__name__/values), so a typo or a metric the edge
+// does not export fails here by name rather than showing "No data" to an operator. The panels must
+// also show what the load did, and the shipped alerting rules, loaded into the same Prometheus, must
+// evaluate without errors and fire on the corrupt node's slivers (and not on what stayed up).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
