@@ -298,6 +298,18 @@ describe('the Grafana dashboards on a real Prometheus scraping an edge under loa
     expect(await labels('publisher-and-money.json', 'Sui errors by operation', 'operation')).toContain(
       'batch_get_objects',
     );
+    // Reads answered from memory, from Redis (after the small memory tier evicted them) and rebuilt.
+    expect(await labels('overview.json', 'Bytes served by cache result', 'cache')).toEqual(
+      expect.arrayContaining(['memory', 'redis', 'miss']),
+    );
+    const evictions = await series('reads-and-cache.json', 'Evictions by tier');
+    expect(Number(evictions[0]?.value[1]), 'memory evictions').toBeGreaterThan(0);
+    // Four readers of one blob at once: one reconstruction, the others joined it.
+    const joins = await series('reads-and-cache.json', 'Fills and single-flight joins', 'B');
+    expect(
+      joins.reduce((sum, sample) => sum + Number(sample.value[1]), 0),
+      'joins',
+    ).toBeGreaterThan(0);
     const hitRatio = Number((await series('overview.json', 'Memory hit ratio'))[0]?.value[1]);
     expect(hitRatio > 0 && hitRatio < 1, `memory hit ratio ${hitRatio}`).toBe(true);
   });
