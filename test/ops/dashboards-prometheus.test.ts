@@ -41,6 +41,9 @@ let prometheus: PrometheusServer | undefined;
 /** When the load began (ms since 1970): queries look back to it. */
 let loadStarted = 0;
 
+/** The dashboards' time range as an operator would pick it, for $__range and $__rate_interval: the load. */
+const loadWindow = () => `${Math.ceil((Date.now() - loadStarted) / 1000) + 5}s`;
+
 interface Sample {
   metric: Record<string, string>;
   value: [number, string];
@@ -48,7 +51,6 @@ interface Sample {
 interface Target {
   health: string;
   lastScrape: string;
-  lastError: string;
 }
 
 /** Resolves once Prometheus has scraped the edge successfully after `since` (ms since 1970). */
@@ -232,8 +234,7 @@ describe('the Grafana dashboards on a real Prometheus scraping an edge under loa
 
   it('get data from every panel query, and name only metrics the edge exports', async () => {
     const { values } = await variableValues();
-    // The dashboards' time range as an operator would pick it: the whole of the load.
-    const window = `${Math.ceil((Date.now() - loadStarted) / 1000) + 5}s`;
+    const window = loadWindow();
     const exported = new Set(await prometheus!.api<string[]>('label/__name__/values'));
     /** Metric names no scrape has seen, each with the panels that name it. */
     const notExported = new Map<string, string[]>();
@@ -258,7 +259,7 @@ describe('the Grafana dashboards on a real Prometheus scraping an edge under loa
 
   it('show what the load did', async () => {
     const { values } = await variableValues();
-    const window = `${Math.ceil((Date.now() - loadStarted) / 1000) + 5}s`;
+    const window = loadWindow();
     /** The series a panel's query returns now, as Grafana would ask for them. */
     const series = async (file: string, title: string, refId = 'A'): Promise<Sample[]> => {
       const panel = panelQueries().find((q) => q.file === file && q.title === title && q.refId === refId);
