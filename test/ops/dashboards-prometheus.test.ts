@@ -303,7 +303,7 @@ describe('the Grafana dashboards on a real Prometheus scraping an edge under loa
     expect(await labels('overview.json', 'Bytes served by cache result', 'cache')).toEqual(
       expect.arrayContaining(['memory', 'redis', 'miss']),
     );
-    const evictions = await series('reads-and-cache.json', 'Evictions by tier');
+    const evictions = await series('reads-and-cache.json', 'Evictions');
     expect(Number(evictions[0]?.value[1]), 'memory evictions').toBeGreaterThan(0);
     // Four readers of one blob at once: one reconstruction, the others joined it.
     const joins = await series('reads-and-cache.json', 'Fills and single-flight joins', 'B');
