@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Builds deploy/docker/Dockerfile with Debian's podman where no image registry is reachable, starts the
-# image on its embedded devnet and checks it from the host: /healthz, /status (the devnet's 1000
-# shards), /readyz, the image's own HEALTHCHECK, and that the edge runs as the non-root user.
+# Builds deploy/docker/Dockerfile with Debian's podman where no image registry is reachable, and runs
+# the image twice, checking it from the host:
+#  1. on its embedded devnet: /healthz, /status (the devnet's 1000 shards), /readyz, the image's own
+#     HEALTHCHECK, and that the edge runs as the non-root user;
+#  2. as deploy/compose/compose.yaml runs it: a devnet in a container of its own (advertising the name
+#     `devnet` on a network of theirs) and the edge reading its directory from a read-only volume
+#     (DEVNET_DIR). A blob is published through the edge, the edge restarted (memory cache gone), and
+#     the blob read back: the bytes must be the same, and the devnet's storage nodes must have served
+#     slivers for it (their own /_devnet/stats counters).
 #
 # Both base images are made here from Debian packages (apt's mirror is all it needs):
 #   walrus-edge-base:bookworm      debootstrap --variant=minbase, imported with `podman import`
@@ -11,10 +17,10 @@
 # Needs root, podman, debootstrap and dpkg-deb (Debian: apt-get install podman debootstrap runc).
 # Takes minutes the first time (debootstrap, apt and npm ci inside the build); reruns reuse the base
 # images and podman's layer cache. Usage, from anywhere:
-#   deploy/podman/build-and-run.sh            # build, run, check, then stop and remove the container
-#   KEEP=1 deploy/podman/build-and-run.sh     # leave the container running (name: walrus-edge-smoke)
+#   deploy/podman/build-and-run.sh            # build, run, check, then remove what it started
+#   KEEP=1 deploy/podman/build-and-run.sh     # leave the containers of step 2 running
 # Settings (environment): WORK_DIR (default /var/tmp/walrus-edge-podman), DEBIAN_MIRROR, HOST_PORT
-# (default 18080), IMAGE (default localhost/walrus-edge:local), REBUILD_BASE=1 to remake the bases,
+# (default 18080; step 2 uses the next port), IMAGE (default localhost/walrus-edge:local), REBUILD_BASE=1 to remake the bases,
 # CA_BUNDLE (default /etc/ssl/certs/ca-certificates.crt: the CAs npm trusts inside the build).
 set -euo pipefail
 
@@ -25,6 +31,9 @@ suite=bookworm
 host_port=${HOST_PORT:-18080}
 image=${IMAGE:-localhost/walrus-edge:local}
 container=walrus-edge-smoke
+devnet=walrus-edge-smoke-devnet
+edge=walrus-edge-smoke-edge
+network=walrus-edge-smoke-net
 uid=10001
 started=$(date +%s)
 step() { printf '\n=== %s (+%ss)\n' "$1" "$(($(date +%s) - started))"; }
@@ -109,38 +118,82 @@ podman build --format docker "${secret[@]}" \
   -f "$repo/deploy/docker/Dockerfile" -t "$image" "$repo"
 podman image inspect "$image" --format 'image {{.Id}}: {{.Size}} bytes, user {{.Config.User}}, healthcheck {{.Config.Healthcheck.Test}}'
 
-step "run it on the embedded devnet, port 127.0.0.1:$host_port"
-podman rm -f "$container" >/dev/null 2>&1 || true
-podman volume rm -f walrus-edge-smoke-data >/dev/null 2>&1 || true
-podman run -d --name "$container" -p "127.0.0.1:${host_port}:8080" -v walrus-edge-smoke-data:/data "$image" >/dev/null
+step "1. run it on the embedded devnet, port 127.0.0.1:$host_port"
 cleanup() {
+  podman rm -f "$container" >/dev/null 2>&1 || true
+  podman volume rm -f walrus-edge-smoke-data >/dev/null 2>&1 || true
   if [ -z "${KEEP:-}" ]; then
-    podman rm -f "$container" >/dev/null 2>&1 || true
-    podman volume rm -f walrus-edge-smoke-data >/dev/null 2>&1 || true
+    podman rm -f "$edge" "$devnet" >/dev/null 2>&1 || true
+    podman volume rm -f walrus-edge-smoke-devnet walrus-edge-smoke-edge >/dev/null 2>&1 || true
+    podman network rm -f "$network" >/dev/null 2>&1 || true
   fi
 }
+KEEP='' cleanup
 trap cleanup EXIT
-base="http://127.0.0.1:${host_port}"
-for _ in $(seq 1 120); do
-  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-  podman container exists "$container" && [ "$(podman inspect -f '{{.State.Running}}' "$container")" = true ] ||
-    { podman logs "$container" >&2; fail "the container stopped"; }
-  sleep 1
-done
+# Podman runs HEALTHCHECKs from systemd timers; without systemd it says so on stderr ("unable to get
+# systemd connection to add healthchecks") and the check is run by hand below instead.
+podman run -d --name "$container" -p "127.0.0.1:${host_port}:8080" -v walrus-edge-smoke-data:/data "$image" >/dev/null
 
-step "checks from the host"
-healthz=$(curl -fsS "$base/healthz") || { podman logs "$container" >&2; fail "/healthz did not answer"; }
+# Waits until URL answers 200, or fails with the container's log.
+wait_for() {
+  local url=$1 name=$2
+  for _ in $(seq 1 120); do
+    curl -fsS "$url" >/dev/null 2>&1 && return 0
+    [ "$(podman inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" = true ] ||
+      { podman logs "$name" >&2; fail "$name stopped"; }
+    sleep 1
+  done
+  podman logs "$name" >&2
+  fail "$url did not answer"
+}
+base="http://127.0.0.1:${host_port}"
+wait_for "$base/healthz" "$container"
+healthz=$(curl -fsS "$base/healthz")
 echo "GET /healthz -> $healthz"
 [ "$healthz" = '{"ok":true}' ] || fail "unexpected /healthz: $healthz"
+wait_for "$base/readyz" "$container"
 status=$(curl -fsS "$base/status")
 echo "GET /status -> $status"
 echo "$status" | grep -q '"nShards":1000' || fail "unexpected /status: $status"
-echo "GET /readyz -> $(curl -sS -o /dev/null -w '%{http_code}' "$base/readyz") $(curl -sS "$base/readyz")"
+echo "GET /readyz -> $(curl -fsS "$base/readyz")"
 # The image's own HEALTHCHECK, run now rather than waiting for its interval.
 podman healthcheck run "$container" && echo "HEALTHCHECK: healthy" || fail "the image's HEALTHCHECK failed"
 user=$(podman top "$container" huser user | tail -n +2)
 echo "process user (host uid, container user): $user"
 case "$user" in "$uid "*) ;; *) fail "the edge does not run as uid $uid: $user" ;; esac
-podman logs "$container" 2>&1 | tail -n 3
+podman rm -f "$container" >/dev/null
 
-step "done in $(($(date +%s) - started))s${KEEP:+ (container $container left running at $base)}"
+step "2. a devnet container and an edge reading it (as compose.yaml), port 127.0.0.1:$((host_port + 1))"
+podman network create "$network" >/dev/null
+podman run -d --name "$devnet" --network "$network" --network-alias devnet --hostname devnet \
+  -v walrus-edge-smoke-devnet:/data "$image" src/cli.ts devnet --dir /data --host devnet >/dev/null
+# committee.json appears once the devnet serves (it prints one JSON line then).
+for _ in $(seq 1 60); do podman logs "$devnet" 2>/dev/null | grep -q '"committee"' && break; sleep 1; done
+podman logs "$devnet" 2>/dev/null | grep '"committee"' || { podman logs "$devnet" >&2; fail "the devnet did not start"; }
+podman run -d --name "$edge" --network "$network" -p "127.0.0.1:$((host_port + 1)):8080" \
+  -e NETWORK=devnet -e DEVNET_DIR=/devnet \
+  -v walrus-edge-smoke-devnet:/devnet:ro -v walrus-edge-smoke-edge:/data "$image" >/dev/null
+base="http://127.0.0.1:$((host_port + 1))"
+wait_for "$base/readyz" "$edge"
+echo "GET /readyz -> $(curl -fsS "$base/readyz")"
+blob="$work/blob.bin"
+head -c 300000 /dev/urandom >"$blob"
+stored=$(curl -fsS -X PUT --upload-file "$blob" "$base/v1/blobs?epochs=1") || fail "PUT /v1/blobs failed"
+blob_id=$(echo "$stored" | grep -o '"blobId":"[^"]*"' | head -1 | cut -d'"' -f4)
+echo "PUT /v1/blobs (300000 random bytes) -> blobId $blob_id"
+[ -n "$blob_id" ] || fail "no blobId in: $stored"
+podman restart "$edge" >/dev/null
+wait_for "$base/readyz" "$edge"
+curl -fsS -D "$work/headers.txt" -o "$work/back.bin" "$base/v1/blobs/$blob_id" || fail "GET the blob failed"
+cmp "$blob" "$work/back.bin" || fail "the blob read back differs from the one stored"
+echo "GET /v1/blobs/$blob_id after a restart: the same 300000 bytes, $(grep -i '^x-cache' "$work/headers.txt" | tr -d '\r')"
+# The storage nodes' own count of slivers served, read inside the devnet's container.
+served=$(podman exec "$devnet" /usr/local/bin/node -e '
+  const { nodes } = JSON.parse(require("fs").readFileSync("/data/committee.json", "utf8"));
+  Promise.all(nodes.map((n) => fetch(n.url + "/_devnet/stats").then((r) => r.json())))
+    .then((all) => console.log(all.reduce((sum, s) => sum + (s.requests.sliver ?? 0), 0)));')
+echo "slivers the devnet's storage nodes served: $served"
+[ "$served" -gt 0 ] || fail "the storage nodes served no sliver: the read did not reach them"
+podman logs "$edge" 2>&1 | tail -n 2
+
+step "done in $(($(date +%s) - started))s${KEEP:+ (left running: $devnet, $edge at $base)}"
