@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds deploy/docker/Dockerfile with Debian's podman where no image registry is reachable, and runs
 # the image twice, checking it from the host:
-#  1. on its embedded devnet: /healthz, /status (the devnet's 1000 shards), /readyz, the image's own
-#     HEALTHCHECK, and that the edge runs as the non-root user;
+#  1. on its embedded devnet, on a read-only root filesystem with no capabilities: /healthz, /status
+#     (the devnet's 1000 shards), /readyz, the image's own HEALTHCHECK, and that the edge runs as the
+#     non-root user;
 #  2. as deploy/compose/compose.yaml runs it: a devnet in a container of its own (advertising the name
 #     `devnet` on a network of theirs) and the edge reading its directory from a read-only volume
 #     (DEVNET_DIR). A blob is published through the edge, the edge restarted (memory cache gone), and
@@ -20,7 +21,7 @@
 #   deploy/podman/build-and-run.sh            # build, run, check, then remove what it started
 #   KEEP=1 deploy/podman/build-and-run.sh     # leave the containers of step 2 running
 # Settings (environment): WORK_DIR (default /var/tmp/walrus-edge-podman), DEBIAN_MIRROR, HOST_PORT
-# (default 18080; step 2 uses the next port), IMAGE (default localhost/walrus-edge:local), REBUILD_BASE=1 to remake the bases,
+# (default the first free one from 18080; step 2 takes the next free one), IMAGE (default localhost/walrus-edge:local), REBUILD_BASE=1 to remake the bases,
 # CA_BUNDLE (default /etc/ssl/certs/ca-certificates.crt: the CAs npm trusts inside the build).
 set -euo pipefail
 
@@ -28,7 +29,14 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=${WORK_DIR:-/var/tmp/walrus-edge-podman}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
-host_port=${HOST_PORT:-18080}
+# The first port from $1 up that nothing on this host listens on.
+free_port() {
+  local port=$1
+  while [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; do port=$((port + 1)); done
+  echo "$port"
+}
+host_port=${HOST_PORT:-$(free_port 18080)}
+second_port=$(free_port $((host_port + 1)))
 image=${IMAGE:-localhost/walrus-edge:local}
 container=walrus-edge-smoke
 devnet=walrus-edge-smoke-devnet
@@ -43,7 +51,7 @@ fail() {
 }
 
 [ "$(id -u)" = 0 ] || fail "run as root (rootful podman; debootstrap needs root)"
-for tool in podman debootstrap dpkg-deb curl; do
+for tool in podman debootstrap dpkg-deb curl ss; do
   command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install -y podman debootstrap curl)"
 done
 mkdir -p "$work"
@@ -132,7 +140,10 @@ KEEP='' cleanup
 trap cleanup EXIT
 # Podman runs HEALTHCHECKs from systemd timers; without systemd it says so on stderr ("unable to get
 # systemd connection to add healthchecks") and the check is run by hand below instead.
-podman run -d --name "$container" -p "127.0.0.1:${host_port}:8080" -v walrus-edge-smoke-data:/data "$image" >/dev/null
+# With the restrictions deploy/kubernetes/deployment.yaml sets: a read-only root filesystem (and no
+# tmpfs at /tmp either), no capabilities, no privilege gain; /data is the only writable place.
+podman run -d --name "$container" -p "127.0.0.1:${host_port}:8080" -v walrus-edge-smoke-data:/data \
+  --read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges "$image" >/dev/null
 
 # Waits until URL answers 200, or fails with the container's log.
 wait_for() {
@@ -163,17 +174,17 @@ echo "process user (host uid, container user): $user"
 case "$user" in "$uid "*) ;; *) fail "the edge does not run as uid $uid: $user" ;; esac
 podman rm -f "$container" >/dev/null
 
-step "2. a devnet container and an edge reading it (as compose.yaml), port 127.0.0.1:$((host_port + 1))"
+step "2. a devnet container and an edge reading it (as compose.yaml), port 127.0.0.1:$second_port"
 podman network create "$network" >/dev/null
 podman run -d --name "$devnet" --network "$network" --network-alias devnet --hostname devnet \
   -v walrus-edge-smoke-devnet:/data "$image" src/cli.ts devnet --dir /data --host devnet >/dev/null
 # committee.json appears once the devnet serves (it prints one JSON line then).
 for _ in $(seq 1 60); do podman logs "$devnet" 2>/dev/null | grep -q '"committee"' && break; sleep 1; done
 podman logs "$devnet" 2>/dev/null | grep '"committee"' || { podman logs "$devnet" >&2; fail "the devnet did not start"; }
-podman run -d --name "$edge" --network "$network" -p "127.0.0.1:$((host_port + 1)):8080" \
+podman run -d --name "$edge" --network "$network" -p "127.0.0.1:${second_port}:8080" \
   -e NETWORK=devnet -e DEVNET_DIR=/devnet \
   -v walrus-edge-smoke-devnet:/devnet:ro -v walrus-edge-smoke-edge:/data "$image" >/dev/null
-base="http://127.0.0.1:$((host_port + 1))"
+base="http://127.0.0.1:${second_port}"
 wait_for "$base/readyz" "$edge"
 echo "GET /readyz -> $(curl -fsS "$base/readyz")"
 blob="$work/blob.bin"
