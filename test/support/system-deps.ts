@@ -1,7 +1,8 @@
 // `npm test`'s pretest step (and .ci/run's): what the tests need from the system, which npm cannot
 // bring. Debian's /usr/bin/chromium and ffmpeg (test/browser/media.test.ts), curl, jq, envsubst, openssl
 // and nginx (the docs' journeys, test/docs), redis-server (test/cache starts private servers to kill),
-// systemd-analyze and haproxy (test/deploy, nginx too) and a Redis answering at 127.0.0.1:6379 (the shared cache tier).
+// systemd-analyze and haproxy (test/deploy, which runs nginx too) and a Redis answering at
+// 127.0.0.1:6379 (the shared cache tier).
 // Missing packages are installed when we are root with apt-get, a Redis that is down is started;
 // otherwise this stops with the command that fixes it. The tests fail (never skip) without these, so
 // a clear stop here beats a wall of failures later. When all is present it is path checks and a PING.
