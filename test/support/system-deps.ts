@@ -1,8 +1,9 @@
 // `npm test`'s pretest step (and .ci/run's): what the tests need from the system, which npm cannot
 // bring. Debian's /usr/bin/chromium and ffmpeg (test/browser/media.test.ts), curl, jq, envsubst, openssl
 // and nginx (the docs' journeys, test/docs), redis-server (test/cache starts private servers to kill),
-// prometheus and promtool (test/ops: the dashboards' queries, the alerting rules)
-// and a Redis answering at 127.0.0.1:6379 (the shared cache tier).
+// prometheus and promtool (test/ops: the dashboards' queries, the alerting rules), systemd-analyze
+// and haproxy (test/deploy, which runs nginx too) and a Redis answering at 127.0.0.1:6379 (the shared
+// cache tier).
 // Missing packages are installed when we are root with apt-get, a Redis that is down is started;
 // otherwise this stops with the command that fixes it. The tests fail (never skip) without these, so
 // a clear stop here beats a wall of failures later. When all is present it is path checks and a PING.
@@ -28,6 +29,10 @@ const PROGRAMS = [
   // A real Prometheus, and promtool from the same package (test/ops).
   { name: 'prometheus', path: '/usr/bin/prometheus', pkg: 'prometheus' },
   { name: 'promtool', path: '/usr/bin/promtool', pkg: 'prometheus' },
+  // test/deploy/systemd.test.ts checks the unit with systemd's own analyzer.
+  { name: 'systemd-analyze', path: '/usr/bin/systemd-analyze', pkg: 'systemd' },
+  // test/deploy/load-balancer.test.ts runs the load balancers' configurations (nginx's, too).
+  { name: 'haproxy', path: '/usr/sbin/haproxy', pkg: 'haproxy' },
 ];
 
 const isRoot = process.getuid?.() === 0;
