@@ -39,6 +39,16 @@ const edge = {
     .describe(
       'Serve `/metrics` on this port of its own (on `HOST`), and no longer on `PORT` (there it answers 404): metrics stay off the public port, and only the monitoring network need reach this one (`0`: any free port); unset: `/metrics` on `PORT`',
     ),
+  // Read by main.ts's runEdge; the processes and what they share: src/cluster/primary.ts.
+  HTTP_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(256)
+    .default(0)
+    .describe(
+      'Edge processes serving `PORT` together (node:cluster): `0` = one per core, but `1` on an embedded devnet (one process); more there runs the devnet in the supervising process and the workers attach to it. Each worker keeps its own memory tier and asks the others before reconstructing; they share Redis, reconstruct a blob once for all of them, answer `/metrics` for all, and publish through one of them. A worker that exits is replaced (after a pause doubling up to 30 s while it keeps failing at once)',
+    ),
   DATA_DIR: z
     .string()
     .min(1)

@@ -2,22 +2,25 @@
 // (devnet or Sui, committee, transport, lifetimes), the cache, the read stack, and HTTP — each returning
 // what it built and how to close it; one disposer closes them in reverse order. `npm start` runs this
 // file; `walrus-edge serve` calls startEdge.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { totalmem } from 'node:os';
 import { LRUCache } from 'lru-cache';
 import { BlobCache } from './cache/blob-cache.ts';
 import { MemoryTier } from './cache/memory-tier.ts';
 import { NegativeCache } from './cache/negative-cache.ts';
 import { RedisTier } from './cache/redis-tier.ts';
+import type { CacheTier, FillClaims } from './cache/cache-tier.ts';
 import { suiBlobLifetimes, walrusEventsModule, type BlobLifetimes } from './network/blob-lifetimes.ts';
 import { endEpochFromNodes } from './network/blob-status.ts';
 import { pino, type BaseLogger as Logger } from 'pino';
 import prettyStream from 'pino-pretty';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
+import { httpWorkers } from './cluster/http-workers.ts';
+import { startCluster } from './cluster/primary.ts';
 import { codecPool, type CodecPool } from './codec/codec-pool.ts';
 import type { Codec } from './codec/codec.ts';
 import type { Signer } from '@mysten/sui/cryptography';
@@ -144,6 +147,29 @@ export interface EdgeOverrides {
      */
     allowPrivateNodeAddresses?: boolean;
   };
+  /** This process is one of several serving the port together (HTTP_WORKERS > 1, src/cluster/). */
+  host?: EdgeHost;
+}
+
+/** What one process of a multi-process edge shares with the others of its host, through their primary. */
+export interface EdgeHost {
+  /** The metrics registry: what this process records; its metrics() answers for the whole host. */
+  registry: Registry;
+  /** Fill claims by which one process of the host reconstructs a blob for all (then `shared`: Redis's). */
+  fillClaims(shared: FillClaims | undefined): FillClaims;
+  /** The other processes' memory: a tier after this one's, before Redis. */
+  peers: CacheTier;
+  /** Lets the other processes find blobs in this one's cache, and purge them from it. */
+  share(cache: BlobCache): void;
+  /** Codec worker threads of this process when CODEC_WORKERS is 0 (the host's cores are shared). */
+  codecWorkers: number;
+  /**
+   * Publishing happens in one process: this one (also listening at `socketPath` for what the others
+   * pass on), or another, to which `forward` passes the publisher's requests (true when it took one).
+   */
+  publisher:
+    | { here: true; socketPath: string }
+    | { here: false; forward(req: IncomingMessage, res: ServerResponse): boolean };
 }
 
 type Close = () => void | Promise<void>;
@@ -165,18 +191,22 @@ export async function startEdge(config: EdgeConfig, overrides: EdgeOverrides = {
   const log = edgeLogger(config);
   const disposer = new Disposer();
   try {
-    const registry = new Registry();
+    const { host } = overrides;
+    const registry = host?.registry ?? new Registry();
     const network = await buildNetwork(config, overrides, registry, log, disposer);
-    const cache = buildCache(config, network, log, disposer);
+    const cache = buildCache(config, network, host, log, disposer);
     registerCacheMetrics(registry, cache);
     // One worker pool for the CPU work of reads (verify, decode) and writes (encode).
-    const codec: CodecPool = codecPool(config.CODEC_WORKERS || undefined, {
+    const codec: CodecPool = codecPool(config.CODEC_WORKERS || host?.codecWorkers || undefined, {
       observer: codecMetrics(registry, () => codec.queued),
     });
     disposer.add(() => codec.close());
     const stack = buildReadStack(config, network, cache, codec, registry, disposer);
-    const publishing = await buildPublishing(config, network, cache, codec, registry, log, disposer);
-    const http = await buildHttp(config, network, cache, stack, publishing, registry, log, disposer);
+    const publishing =
+      host?.publisher.here === false
+        ? {}
+        : await buildPublishing(config, network, cache, codec, registry, log, disposer);
+    const http = await buildHttp(config, network, cache, stack, publishing, host, registry, log, disposer);
     return {
       url: http.url,
       metricsUrl: http.metricsUrl,
@@ -396,7 +426,13 @@ function redactedRedisUrl(url: string): string {
 }
 
 /** The blob cache: memory, Redis when configured, the negative cache, following the chain's events. */
-function buildCache(config: EdgeConfig, network: EdgeNetwork, log: Logger, disposer: Disposer): BlobCache {
+function buildCache(
+  config: EdgeConfig,
+  network: EdgeNetwork,
+  host: EdgeHost | undefined,
+  log: Logger,
+  disposer: Disposer,
+): BlobCache {
   const redis = config.REDIS_URL
     ? new RedisTier({
         url: config.REDIS_URL,
@@ -423,9 +459,10 @@ function buildCache(config: EdgeConfig, network: EdgeNetwork, log: Logger, dispo
     negative: new NegativeCache(config.NEGATIVE_CACHE_TTL_MS),
     maxObjectBytes: config.CACHE_MAX_OBJECT_BYTES,
     lifetimes: network.lifetimes,
-    tiers: redis ? [redis] : [],
-    claims: redis,
+    tiers: [...(host ? [host.peers] : []), ...(redis ? [redis] : [])],
+    claims: host ? host.fillClaims(redis) : redis,
   });
+  host?.share(cache);
   disposer.add(cache.start());
   return cache;
 }
@@ -879,7 +916,7 @@ function replayGuard(config: EdgeConfig, registry: Registry, log: Logger, dispos
  * Logs as JSON lines for collectors, or readable for a person at a terminal (LOG_FORMAT; auto = pretty
  * when stdout is a TTY). pino-pretty runs as a stream in this thread: no transport worker to manage.
  */
-function edgeLogger(config: EdgeConfig): Logger {
+export function edgeLogger(config: EdgeConfig): Logger {
   const pretty =
     config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
   if (!pretty) return pino({ level: config.LOG_LEVEL });
@@ -896,6 +933,7 @@ async function buildHttp(
   cache: BlobCache,
   stack: ReadStack,
   publishing: Publishing,
+  host: EdgeHost | undefined,
   registry: Registry,
   log: Logger,
   disposer: Disposer,
@@ -940,30 +978,33 @@ async function buildHttp(
   const accessLog = config.ACCESS_LOG
     ? (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`)
     : undefined;
-  const server = createServer(
-    withRequestLog(
-      withFastHits(
-        {
-          cache,
-          blocklist: stack.blocklist,
-          sniffedTypes,
-          activeContent: config.ACTIVE_CONTENT,
-          corsOrigins,
-          record: httpMetrics.recordFastHit,
-        },
-        appListener,
-      ),
-      accessLog,
+  const listener = withRequestLog(
+    withFastHits(
+      {
+        cache,
+        blocklist: stack.blocklist,
+        sniffedTypes,
+        activeContent: config.ACTIVE_CONTENT,
+        corsOrigins,
+        record: httpMetrics.recordFastHit,
+      },
+      appListener,
     ),
+    accessLog,
   );
+  const server = createServer(hostListener(listener, host));
   await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));
-  disposer.add(
-    () =>
-      new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-      }),
-  );
+  disposer.add(() => closeServer(server));
+  // The publishing process of several also serves what the others pass on, at a socket of its own.
+  if (host?.publisher.here) {
+    const socketPath = host.publisher.socketPath;
+    const forwarded = createServer(listener);
+    rmSync(socketPath, { force: true });
+    await new Promise<void>((listening) =>
+      forwarded.listen({ path: socketPath, exclusive: true }, listening),
+    );
+    disposer.add(() => closeServer(forwarded));
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
@@ -978,10 +1019,40 @@ async function buildHttp(
   return { url, metricsUrl: metrics.url };
 }
 
+/** The listener, or for a process that does not publish, the publisher's routes passed on first. */
+function hostListener(listener: RequestListener, host: EdgeHost | undefined): RequestListener {
+  const publisher = host?.publisher;
+  if (!publisher || publisher.here) return listener;
+  return (req, res) => {
+    if (!publisher.forward(req, res)) listener(req, res);
+  };
+}
+
+function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
+  return new Promise<void>((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * The edge as `npm start` and `walrus-edge serve` run it: this process, or with HTTP_WORKERS > 1 (the
+ * default: one per core, but one on an embedded devnet) a primary and that many workers serving the
+ * port together (src/cluster/primary.ts). `env` is what the workers are started with.
+ */
+export async function runEdge(
+  config: EdgeConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const workers = httpWorkers(config);
+  if (workers <= 1) return startEdge(config);
+  return startCluster(config, { workers, env, log: edgeLogger(config) });
+}
+
 if (import.meta.main) {
-  let edge: RunningEdge;
+  let edge: { stop(): Promise<void> };
   try {
-    edge = await startEdge(loadConfig());
+    edge = await runEdge(loadConfig());
   } catch (error) {
     // An edge that cannot start says why in one line (an invalid setting names itself), not a stack.
     console.error(`walrus-edge: ${String((error as Error)?.message ?? error).replace(/\s*\n\s*/g, ' ')}`);

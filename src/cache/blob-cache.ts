@@ -39,6 +39,8 @@ export type CacheHitLabel = CacheTier['hitLabel'];
 
 /** How long a reconstruction claim holds, and how long others wait on it before trying themselves. */
 const CLAIM_MS = 30_000;
+/** Claims tried (and waited on) before a fill goes ahead unclaimed. */
+const CLAIM_ROUNDS = 3;
 
 export class BlobCache {
   readonly memory: MemoryTier;
@@ -97,9 +99,12 @@ export class BlobCache {
     });
   }
 
-  /** A memory hit, synchronously (the fast path); never one past its end epoch. */
-  hit(blobId: string): CachedBlob | undefined {
-    const blob = this.memory.get(blobId);
+  /**
+   * A memory hit, synchronously (the fast path); never one past its end epoch. Uncounted: another
+   * process of the host asking (src/cluster/peer-tier.ts), not a lookup of this one.
+   */
+  hit(blobId: string, { counted = true } = {}): CachedBlob | undefined {
+    const blob = counted ? this.memory.get(blobId) : this.memory.peek(blobId);
     if (blob && this.#epoch !== undefined && blob.endEpoch !== undefined && blob.endEpoch <= this.#epoch) {
       this.memory.delete(blobId);
       return undefined;
@@ -248,17 +253,24 @@ export class BlobCache {
     // A fill that finished a moment ago, here or on another instance, may already have stored it.
     const stored = await this.#find(blobId);
     if (stored) return this.#serve(fill, stored.blob.bytes);
-    // Across instances: one claims the reconstruction, the others wait for its result.
-    const claimed = this.cacheable(handle.size)
-      ? await this.#claims?.claim(blobId, this.#instance, CLAIM_MS)
-      : undefined;
+    // Across instances (and the processes of a host): one claims the reconstruction, the others wait
+    // for its result. A holder that gives up or dies leaves it to the waiters: they look again, and
+    // one of them claims it next.
+    const claims = this.cacheable(handle.size) ? this.#claims : undefined;
+    let result: CachedBlob | undefined;
     try {
-      if (claimed === false) {
-        const landed = await this.#claims!.waitFor(blobId, fill.signal, CLAIM_MS, this.#epoch);
+      let claimed = await claims?.claim(blobId, this.#instance, CLAIM_MS);
+      for (let round = 1; claims && claimed === false; round++) {
+        const landed =
+          (await claims.waitFor(blobId, fill.signal, CLAIM_MS, this.#epoch)) ??
+          (fill.signal.aborted ? undefined : (await this.#find(blobId))?.blob);
         if (landed) {
-          this.memory.set(blobId, landed);
+          result = landed;
+          if (landed.endEpoch !== undefined) this.memory.set(blobId, landed);
           return this.#serve(fill, landed.bytes);
         }
+        if (fill.signal.aborted || round === CLAIM_ROUNDS) break;
+        claimed = await claims.claim(blobId, this.#instance, CLAIM_MS);
       }
       this.#fills++;
       const body = await handle.read(undefined, fill.signal);
@@ -273,9 +285,12 @@ export class BlobCache {
       }
       fill.finish();
       // Awaited: instances waiting on our claim look for the blob the moment the claim is released.
-      await this.#keep(blobId, fill.bytes, await lifetime);
+      result = (await this.#keep(blobId, fill.bytes, await lifetime)) ?? {
+        bytes: fill.bytes,
+        storedAt: Date.now(),
+      };
     } finally {
-      if (claimed) void this.#claims!.release(blobId, this.#instance);
+      if (claims) void claims.release(blobId, this.#instance, result);
     }
   }
 
@@ -284,7 +299,12 @@ export class BlobCache {
     fill.finish();
   }
 
-  async #keep(blobId: string, bytes: Uint8Array, lifetime: BlobLifetime | undefined): Promise<void> {
+  /** Keeps the blob in every tier, if its lifetime allows; returns the entry kept. */
+  async #keep(
+    blobId: string,
+    bytes: Uint8Array,
+    lifetime: BlobLifetime | undefined,
+  ): Promise<CachedBlob | undefined> {
     const now = Date.now();
     const endEpoch = lifetime?.endEpoch;
     if (
@@ -293,11 +313,12 @@ export class BlobCache {
       (lifetime?.endsAtMs !== undefined && lifetime.endsAtMs <= now) ||
       !this.cacheable(bytes.length)
     )
-      return;
+      return undefined;
     // Entries end with the blob: by epoch (events) and, where epochs follow a clock, by time too.
     const entry: CachedBlob = { bytes, storedAt: now, endEpoch, expiresAt: lifetime?.endsAtMs };
     const requests = this.#requests(blobId);
     for (const tier of this.#tiers) await tier.set(blobId, entry, requests);
+    return entry;
   }
 
   /** Memory as a tier: the epoch check of `hit`, and the doorkeeper for large blobs. */

@@ -1,11 +1,11 @@
-// One tier of the blob cache: memory and Redis today; the Workers Cache API, R2 and image variants plug
+// One tier of the blob cache: memory, the sibling processes' memory (src/cluster/) and Redis today; the Workers Cache API, R2 and image variants plug
 // in behind the same interface. Tiers are asked in order; a hit in a later tier is copied into the
 // earlier ones. A tier never fails a request: trouble is a miss.
 import type { CachedBlob } from './memory-tier.ts';
 
 export interface CacheTier {
   /** The X-Cache value of a hit in this tier. */
-  readonly hitLabel: 'HIT-MEMORY' | 'HIT-REDIS';
+  readonly hitLabel: 'HIT-MEMORY' | 'HIT-PEER' | 'HIT-REDIS';
   /** The blob, unless absent, expired by time, or past its end epoch (`currentEpoch`, when known). */
   get(blobId: string, currentEpoch: number | undefined): Promise<CachedBlob | undefined>;
   /**
@@ -28,12 +28,22 @@ export interface TierHealth {
   byOperation: Record<string, number>;
 }
 
-/** Redis-like tiers also let instances agree on who reconstructs a blob (one fill for all of them). */
+/**
+ * Redis-like tiers also let instances agree on who reconstructs a blob (one fill for all of them), and
+ * the processes of one host do the same through their primary (src/cluster/host-fill-claims.ts).
+ */
 export interface FillClaims {
   /** true = ours, false = someone else's, undefined = cannot tell (go ahead). */
   claim(blobId: string, holder: string, ttlMs: number): Promise<boolean | undefined>;
-  release(blobId: string, holder: string): Promise<void>;
-  /** The blob once the claim's holder stored it, or undefined when it gave up or the wait ran out. */
+  /**
+   * Called once a fill that asked `claim` is over, whatever the answer was; `result` is the blob it
+   * ended with (reconstructed or landed from the holder), undefined if it failed.
+   */
+  release(blobId: string, holder: string, result?: CachedBlob): Promise<void>;
+  /**
+   * The blob once the claim's holder has it (without `endEpoch` when it could not be kept: serve it,
+   * do not keep it), or undefined when the holder gave up or died, or the wait ran out.
+   */
   waitFor(
     blobId: string,
     signal: AbortSignal,

@@ -58,6 +58,12 @@ export class MemoryTier {
     return blob;
   }
 
+  /** As `get`, but not counted as a lookup: another process of the host asking (src/cluster/). */
+  peek(blobId: string, now = Date.now()): CachedBlob | undefined {
+    const blob = this.#pinned.get(blobId) ?? this.#lru.get(blobId);
+    return blob && (blob.expiresAt === undefined || blob.expiresAt > now) ? blob : undefined;
+  }
+
   /** False when the blob is larger than one entry may be. */
   set(blobId: string, blob: CachedBlob): boolean {
     if (blob.bytes.length > this.maxEntryBytes) return false;

@@ -110,6 +110,8 @@ export function registerCacheMetrics(registry: Registry, cache: BlobCache): void
     name: 'walrus_edge_cache_chain_epoch',
     help: 'The epoch the cache has heard of from the chain (stuck = its event follower is behind).',
     registers: [registry],
+    // Of several processes (HTTP_WORKERS), the one furthest behind.
+    aggregator: 'min',
     collect() {
       const { epoch } = cache.stats();
       if (epoch !== null) this.set(epoch);
@@ -144,6 +146,8 @@ export function registerCacheMetrics(registry: Registry, cache: BlobCache): void
     name: 'walrus_edge_cache_redis_up',
     help: '1 when the Redis tier is connected and its circuit breaker closed, else 0.',
     registers: [registry],
+    // Of several processes (HTTP_WORKERS), 0 if any of them cannot use Redis.
+    aggregator: 'min',
     collect() {
       this.set(cache.stats().redis?.available ? 1 : 0);
     },

@@ -28,7 +28,7 @@ export interface ByteSpan {
 }
 
 /** Where a handle's bytes come from (X-Cache) and how long they have been there (Age, seconds). */
-export type BytesOrigin = 'MISS' | 'HIT-MEMORY' | 'HIT-REDIS';
+export type BytesOrigin = 'MISS' | 'HIT-MEMORY' | 'HIT-PEER' | 'HIT-REDIS';
 
 export interface PatchInfo {
   patchId: string;
