@@ -1,0 +1,86 @@
+// Starting with HTTP_WORKERS > 1: on an embedded devnet the devnet runs in the primary and the workers
+// attach to it (by /proc, the nodes' listening sockets are the primary's); a start that fails in the
+// workers stops the edge with one line, as a single process does.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { httpWorkers } from '../../src/cluster/http-workers.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Committee } from '../../src/network/committee.ts';
+import { tempDir } from '../support/devnet.ts';
+import { requestsOnOwnConnections, startCluster } from './cluster-process.ts';
+
+/** Ports some process of `pids` listens on (IPv4), by /proc. */
+function listeningPorts(pids: number[]): Map<number, number> {
+  const inodes = new Map<string, number>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[3] === '0A') inodes.set(fields[9]!, Number.parseInt(fields[1]!.split(':')[1]!, 16)); // LISTEN
+  }
+  const owners = new Map<number, number>();
+  for (const pid of pids)
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      const port = inode && inodes.get(inode);
+      if (port) owners.set(port, pid);
+    }
+  return owners;
+}
+
+describe('HTTP_WORKERS', () => {
+  it('defaults to one per core, and to one on an embedded devnet (which lives in one process)', () => {
+    expect(httpWorkers(loadConfig({}), 8)).toBe(1);
+    expect(httpWorkers(loadConfig({ DEVNET_DIR: '/somewhere' }), 8)).toBe(8);
+    expect(httpWorkers(loadConfig({ NETWORK: 'mainnet' }), 8)).toBe(8);
+    expect(httpWorkers(loadConfig({ HTTP_WORKERS: '3' }), 8)).toBe(3);
+  });
+
+  it('runs an embedded devnet in the primary when more workers are asked for, the workers attached to it', async () => {
+    const dataDir = tempDir('cluster-embedded');
+    const edge = await startCluster({
+      HTTP_WORKERS: '2',
+      DATA_DIR: dataDir.path,
+      DEVNET_NODES: '4',
+      DEVNET_SHARDS: '100',
+    });
+    try {
+      const committee = JSON.parse(
+        readFileSync(join(dataDir.path, 'devnet', 'committee.json'), 'utf8'),
+      ) as Committee;
+      const nodePorts = committee.nodes.map((node) => Number(new URL(node.url).port));
+      const listeners = listeningPorts([edge.primary.pid!, ...edge.workers().keys()]);
+      for (const port of nodePorts) expect(listeners.get(port)).toBe(edge.primary.pid);
+      const answers = await requestsOnOwnConnections(edge, [{ path: '/status' }, { path: '/status' }]);
+      expect(new Set(answers.map((answer) => answer.servedBy))).toEqual(new Set(edge.workers().keys()));
+      for (const answer of answers)
+        expect(JSON.parse(answer.body.toString())).toMatchObject({ network: 'devnet', storageNodes: 4 });
+    } finally {
+      await edge.stop();
+      dataDir.remove();
+    }
+  });
+
+  it('stops the edge with one line, no stack trace, when the workers cannot start', () => {
+    const dataDir = tempDir('cluster-bad');
+    const devnetDir = tempDir('cluster-no-devnet'); // no committee.json: not a devnet
+    const started = spawnSync(process.execPath, [join(import.meta.dirname, '../../src/main.ts')], {
+      env: {
+        ...process.env,
+        HTTP_WORKERS: '2',
+        DEVNET_DIR: devnetDir.path,
+        DATA_DIR: dataDir.path,
+        PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    dataDir.remove();
+    devnetDir.remove();
+    expect(started.status).toBe(1);
+    const lines = started.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^walrus-edge: .*committee\.json/);
+    expect(started.stderr).not.toMatch(/\n\s+at /);
+  });
+});
