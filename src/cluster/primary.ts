@@ -165,6 +165,9 @@ export async function startCluster(
   };
 
   const exited = (slot: Slot, worker: Worker, code: number | null, signal: string | null) => {
+    // Its channel may close a moment after its exit; until then node:cluster would still hand it
+    // connections (lost with it): closed now.
+    if (worker.isConnected()) worker.process.disconnect();
     slot.link?.close('the worker exited');
     leases.workerGone(worker.id);
     Object.assign(slot, { worker: undefined, link: undefined, ready: false });

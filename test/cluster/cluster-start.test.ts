@@ -28,7 +28,7 @@ function listeningPorts(pids: number[]): Map<number, number> {
   return owners;
 }
 
-describe('HTTP_WORKERS', () => {
+describe('HTTP_WORKERS', { timeout: 120_000 }, () => {
   it('defaults to one per core, and to one on an embedded devnet (which lives in one process)', () => {
     expect(httpWorkers(loadConfig({}), 8)).toBe(1);
     expect(httpWorkers(loadConfig({ DEVNET_DIR: '/somewhere' }), 8)).toBe(8);
