@@ -48,6 +48,8 @@ export async function startBenchEdge(devnetDir: string, env: Record<string, stri
         PORT: '0',
         LOG_LEVEL: 'info',
         MEMORY_PROBE_FILE: probeFile,
+        // One process unless asked (the memory probe reads the process it is loaded in).
+        HTTP_WORKERS: '1',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -119,8 +119,9 @@ async function serveCommand(args: string[]): Promise<void> {
   if (values['devnet-dir']) env.DEVNET_DIR = values['devnet-dir'];
   if (values.port) env.PORT = values.port;
   if (values.host) env.HOST = values.host;
-  const [{ loadConfig }, { startEdge }] = await Promise.all([import('./config.ts'), import('./main.ts')]);
-  const edge = await startEdge(loadConfig(env));
+  const [{ loadConfig }, { runEdge }] = await Promise.all([import('./config.ts'), import('./main.ts')]);
+  // As `npm start`: HTTP_WORKERS processes (the workers get `env`, flags included).
+  const edge = await runEdge(loadConfig(env), env);
   await waitForSignal();
   await edge.stop();
 }

@@ -1008,7 +1008,8 @@ async function buildHttp(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
-  log.info({ url }, 'walrus-edge listening');
+  // With several workers, the primary says 'walrus-edge listening' once all of them are.
+  log.info({ url }, host ? 'edge worker listening' : 'walrus-edge listening');
   if (config.METRICS_PORT === undefined) return { url };
   // Its own port: only Prometheus's network need reach it (config.ts, METRICS_PORT).
   if (config.METRICS_PORT !== 0 && config.METRICS_PORT === port)

@@ -211,7 +211,7 @@ export async function startCluster(
     await stop();
     throw error;
   }
-  log.info({ url, workers }, 'walrus-edge cluster listening');
+  log.info({ url, workers }, 'walrus-edge listening');
   return { url: url!, stop };
 }
 

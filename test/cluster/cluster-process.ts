@@ -21,7 +21,7 @@ export interface ClusterProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the edge with `env` (PORT 0, JSON logs) and resolves once its primary says all listen. */
+/** Starts the edge with `env` (PORT 0, JSON logs) and resolves once its primary says all workers listen. */
 export async function startCluster(
   env: Record<string, string>,
   { timeoutMs = 90_000 }: { timeoutMs?: number } = {},
@@ -51,7 +51,7 @@ export async function startCluster(
         return;
       }
       logs.push(entry);
-      if (entry.msg === 'walrus-edge cluster listening') {
+      if (entry.msg === 'walrus-edge listening') {
         clearTimeout(timer);
         resolve(entry.url as string);
       }

@@ -69,6 +69,7 @@ describe('NETWORK=mainnet with no route to Sui, run as `npm start` runs it', () 
         ...process.env,
         NETWORK: 'mainnet',
         SUI_RPC_URL: suiUrl,
+        HTTP_WORKERS: '1',
         PORT: '0',
         DATA_DIR: dir.path,
         LOG_LEVEL: 'info',

@@ -29,7 +29,8 @@ export async function startEdgeProcess(
 ): Promise<EdgeProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    // One process (HTTP_WORKERS=1): a SIGKILL then kills the whole edge at once, as these tests mean.
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', HTTP_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // A test that fails before its cleanup must not leave the edge running.
