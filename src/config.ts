@@ -47,7 +47,7 @@ const edge = {
     .max(256)
     .default(0)
     .describe(
-      'Edge processes serving `PORT` together (node:cluster): `0` = one per core, but `1` on an embedded devnet (one process); more there runs the devnet in the supervising process and the workers attach to it. Each worker keeps its own memory tier and asks the others before reconstructing; they share Redis, reconstruct a blob once for all of them, answer `/metrics` for all, and publish through one of them. A worker that exits is replaced (after a pause doubling up to 30 s while it keeps failing at once)',
+      'Edge processes serving `PORT` (node:cluster); `0`: one per core, but `1` on an embedded devnet (with more, it runs in the supervisor). They share one reconstruction per blob, Redis and `/metrics`; one of them publishes; one that exits is replaced',
     ),
   DATA_DIR: z
     .string()

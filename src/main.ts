@@ -21,6 +21,7 @@ import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { httpWorkers } from './cluster/http-workers.ts';
 import { startCluster } from './cluster/primary.ts';
+import type { PublisherView } from './cluster/publisher-view.ts';
 import { codecPool, type CodecPool } from './codec/codec-pool.ts';
 import type { Codec } from './codec/codec.ts';
 import type { Signer } from '@mysten/sui/cryptography';
@@ -165,11 +166,16 @@ export interface EdgeHost {
   codecWorkers: number;
   /**
    * Publishing happens in one process: this one (also listening at `socketPath` for what the others
-   * pass on), or another, to which `forward` passes the publisher's requests (true when it took one).
+   * pass on, and showing them its sponsor and ledger), or another, to which `forward` passes the
+   * publisher's requests (true when it took one) and whose sponsor and ledger `view` shows.
    */
   publisher:
-    | { here: true; socketPath: string }
-    | { here: false; forward(req: IncomingMessage, res: ServerResponse): boolean };
+    | { here: true; socketPath: string; show(view: PublisherView): void }
+    | {
+        here: false;
+        forward(req: IncomingMessage, res: ServerResponse): boolean;
+        view: PublisherView;
+      };
 }
 
 type Close = () => void | Promise<void>;
@@ -943,6 +949,13 @@ async function buildHttp(
     config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
   const sniffedTypes = new LRUCache<string, string>({ max: 100_000 });
   const sponsor = publishing.publish?.sponsor;
+  const ownPublisher: PublisherView = {
+    sponsor: sponsor ? () => sponsor.status() : undefined,
+    ledgerAnswers: publishing.publish?.accounts && ledgerAnswers(publishing.publish.accounts.ledger),
+  };
+  // Of several processes, those that do not publish show the publishing one's sponsor and ledger.
+  const publisher = host?.publisher.here === false ? host.publisher.view : ownPublisher;
+  if (host?.publisher.here) host.publisher.show(ownPublisher);
   const uploadRelay = publishing.uploadRelay;
   const app = createEdgeApp({
     version: VERSION,
@@ -969,8 +982,8 @@ async function buildHttp(
     },
     publish: publishing.publish,
     accounts: publishing.publish?.accounts,
-    ledgerAnswers: publishing.publish?.accounts && ledgerAnswers(publishing.publish.accounts.ledger),
-    sponsor: sponsor ? () => sponsor.status() : undefined,
+    ledgerAnswers: publisher.ledgerAnswers,
+    sponsor: publisher.sponsor,
     uploadRelay,
   });
   const appListener = getRequestListener(app.fetch);

@@ -22,7 +22,7 @@ import { startDevnet, type RunningDevnet } from '../devnet/devnet.ts';
 import { FillLeases } from './fill-leases.ts';
 import { hostMetrics } from './host-metrics.ts';
 import { Link } from './link.ts';
-import { WORKER_ENV } from './worker-env.ts';
+import { PUBLISHER_SLOT, WORKER_ENV } from './worker-env.ts';
 
 /** A worker that lived less than this before exiting failed quickly: the next start waits longer. */
 const STABLE_MS = 10_000;
@@ -34,6 +34,8 @@ const STOP_GRACE_MS = 15_000;
 const PEER_ASK_MS = 500;
 /** A blob copied from another worker's memory (up to CACHE_MAX_OBJECT_BYTES). */
 const PEER_GIVE_MS = 5_000;
+/** The publishing worker's sponsor and ledger (it asks its ledger for a second at most). */
+const PUBLISHER_VIEW_MS = 2_000;
 
 export interface RunningCluster {
   url: string;
@@ -162,6 +164,11 @@ export async function startCluster(
       for (const other of ready()) if (other !== link) void other.note('peer.purge', body);
     });
     link.answer('metrics.text', () => metrics.text());
+    link.answer('publisher.view', (_, signal) => {
+      const publishing = slots[PUBLISHER_SLOT]!;
+      if (!publishing.ready || !publishing.link) throw new Error('the publishing worker is not ready');
+      return publishing.link.request('publisher.view', null, { timeoutMs: PUBLISHER_VIEW_MS, signal });
+    });
   };
 
   const exited = (slot: Slot, worker: Worker, code: number | null, signal: string | null) => {

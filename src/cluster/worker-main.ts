@@ -10,6 +10,7 @@ import { HostRegistry } from './host-metrics.ts';
 import { Link } from './link.ts';
 import { peerTier } from './peer-tier.ts';
 import { publisherForwarder } from './publisher-forward.ts';
+import { remotePublisherView, showPublisherView } from './publisher-view.ts';
 import { PUBLISHER_SLOT, WORKER_ENV } from './worker-env.ts';
 
 const primary = new Link((message, sent) => {
@@ -34,8 +35,8 @@ const host: EdgeHost = {
       : Math.max(1, Math.floor(availableParallelism() / workers)),
   publisher:
     slot === PUBLISHER_SLOT
-      ? { here: true, socketPath }
-      : { here: false, forward: publisherForwarder(socketPath) },
+      ? { here: true, socketPath, show: (view) => showPublisherView(primary, view) }
+      : { here: false, forward: publisherForwarder(socketPath), view: remotePublisherView(primary) },
 };
 
 let edge: RunningEdge;

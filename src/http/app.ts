@@ -45,10 +45,13 @@ export interface EdgeAppDeps {
   publish?: PublishDeps;
   /** Paid publishing's accounts, quotes and top-ups (PUBLISHER_AUTH=api-key); absent = none. */
   accounts?: AccountRouteDeps;
-  /** The publisher's sponsored account as last read (/status, /readyz); absent when not publishing. */
-  sponsor?: () => SponsorStatus;
-  /** Whether paid publishing's ledger answers (/readyz); absent when there is none. */
-  ledgerAnswers?: () => Promise<boolean>;
+  /**
+   * The publisher's sponsored account as last read (/status, /readyz); absent when not publishing,
+   * undefined while not known (a worker showing another's publisher: src/cluster/publisher-view.ts).
+   */
+  sponsor?: () => SponsorStatus | undefined;
+  /** Whether paid publishing's ledger answers (/readyz); absent or undefined when there is none. */
+  ledgerAnswers?: () => Promise<boolean | undefined>;
   /**
    * The official upload relay (GET /v1/tip-config, POST /v1/blob-upload-relay); absent = none. Its
    * work comes in as a function: it encodes and checks BLS signatures in walrus-wasm, which the
@@ -102,7 +105,8 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
     const committee = await deps.committee();
     const redis = deps.cache?.stats().redis;
     const sui = deps.sui?.();
-    const lowBalance = deps.sponsor?.().lowBalance;
+    const sponsor = deps.sponsor?.();
+    const lowBalance = sponsor?.lowBalance;
     const ledgerUp = deps.ledgerAnswers ? await deps.ledgerAnswers() : undefined;
     const failing =
       sui?.lastError && (sui.lastSuccessAt === null || sui.lastError.at >= sui.lastSuccessAt)
@@ -114,7 +118,7 @@ export function createEdgeApp(deps: EdgeAppDeps): Hono {
       redis: redis ? (redis.available ? 'up' : 'down') : 'not configured',
       ...(sui ? { sui } : {}),
       // A low main wallet does not make the edge unready (reads work), but it is said here.
-      ...(deps.sponsor ? { publisher: { lowBalance: lowBalance ?? null } } : {}),
+      ...(sponsor ? { publisher: { lowBalance: lowBalance ?? null } } : {}),
       ...(ledgerUp === undefined ? {} : { ledger: ledgerUp ? 'up' : 'down' }),
       ...(lowBalance && !failing ? { degraded: `publishing: ${lowBalance}` } : {}),
       ...(ledgerUp === false && !failing && !lowBalance

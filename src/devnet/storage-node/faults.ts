@@ -7,6 +7,8 @@ export const FaultSchema = z.object({
     'ok',
     'down',
     'slow',
+    // Only sliver reads (GET .../slivers/P/T) wait delayMs: metadata answers at once.
+    'slow-slivers',
     'corrupt-slivers',
     'corrupt-metadata',
     'blocked',

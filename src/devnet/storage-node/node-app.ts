@@ -116,7 +116,10 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
         503,
       );
     }
-    if (fault.mode === 'slow') {
+    if (
+      fault.mode === 'slow' ||
+      (fault.mode === 'slow-slivers' && c.req.method === 'GET' && /\/slivers\/\d+\/\w+$/.test(c.req.path))
+    ) {
       await delay(fault.delayMs, c.req.raw.signal);
       // The client gave up while we stalled: do no work and count nothing for it.
       if (c.req.raw.signal.aborted) return c.body(null, 499 as 400);
