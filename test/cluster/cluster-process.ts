@@ -1,19 +1,16 @@
 // The edge as operators start it with HTTP_WORKERS > 1: `node src/main.ts` in a process of its own (the
 // primary), whose workers the test finds in /proc, and requests each on a connection of its own, kept
 // open afterwards, so that /proc can tell which worker took it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startEdgeProcess } from '../support/edge-process.ts';
 import { childrenOf, environOf, holdersOfConnections } from './proc.ts';
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface ClusterProcess {
   url: string;
   port: number;
   primary: ChildProcess;
-  /** The primary's JSON log lines so far (the workers log to the same stdout). */
+  /** The JSON log lines so far (the primary's and the workers', on one stdout). */
   readonly logs: Record<string, unknown>[];
   /** The worker processes now, by /proc: PID → the slot it was started for. */
   workers(): Map<number, number>;
@@ -21,62 +18,29 @@ export interface ClusterProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the edge with `env` (PORT 0, JSON logs) and resolves once its primary says all workers listen. */
-export async function startCluster(
-  env: Record<string, string>,
-  { timeoutMs = 90_000 }: { timeoutMs?: number } = {},
-): Promise<ClusterProcess> {
-  const primary = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ACCESS_LOG: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const killOnExit = () => primary.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) => primary.once('exit', () => resolve()));
-  void exited.then(() => process.off('exit', killOnExit));
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  primary.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      primary.kill('SIGKILL');
-      reject(new Error(`the edge did not listen within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    createInterface({ input: primary.stdout! }).on('line', (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      logs.push(entry);
-      if (entry.msg === 'walrus-edge listening') {
-        clearTimeout(timer);
-        resolve(entry.url as string);
-      }
-    });
-    primary.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the edge exited (${code ?? signal}) before listening; stderr: ${stderr}`));
-    });
-  });
+/**
+ * Starts `node src/main.ts` with `env` (HTTP_WORKERS in it) and resolves once the primary says
+ * 'walrus-edge listening', which it says when every worker listens.
+ */
+export async function startCluster(env: Record<string, string>): Promise<ClusterProcess> {
+  const edge = await startEdgeProcess(
+    { LOG_FORMAT: 'json', ACCESS_LOG: 'false', ...env },
+    { timeoutMs: 90_000 },
+  );
+  const pid = edge.child.pid!;
   return {
-    url,
-    port: Number(new URL(url).port),
-    primary,
-    logs,
+    url: edge.url,
+    port: Number(new URL(edge.url).port),
+    primary: edge.child,
+    logs: edge.logs,
     workers: () =>
       new Map(
-        childrenOf(primary.pid!).flatMap((pid) => {
-          const slot = environOf(pid, 'WALRUS_EDGE_WORKER_SLOT');
-          return slot === undefined ? [] : [[pid, Number(slot)] as const];
+        childrenOf(pid).flatMap((child) => {
+          const slot = environOf(child, 'WALRUS_EDGE_WORKER_SLOT');
+          return slot === undefined ? [] : [[child, Number(slot)] as const];
         }),
       ),
-    stop: async () => {
-      if (primary.exitCode === null && primary.signalCode === null) primary.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => edge.stop(),
   };
 }
 
