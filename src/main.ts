@@ -1057,7 +1057,7 @@ function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
 export async function runEdge(
   config: EdgeConfig,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; metricsUrl?: string; stop(): Promise<void> }> {
   const workers = httpWorkers(config);
   if (workers <= 1) return startEdge(config);
   return startCluster(config, { workers, env, log: edgeLogger(config) });

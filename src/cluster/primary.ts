@@ -13,6 +13,7 @@
 // Windows; setupPrimary's `serialization: 'advanced'` lets bytes cross the IPC channel as bytes.
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BaseLogger as Logger } from 'pino';
@@ -39,6 +40,8 @@ const PUBLISHER_VIEW_MS = 2_000;
 
 export interface RunningCluster {
   url: string;
+  /** Where /metrics is served when METRICS_PORT is set (for the whole host, by any worker). */
+  metricsUrl: string | undefined;
   /** Stops the workers (gracefully, then for good), then the embedded devnet. */
   stop(): Promise<void>;
 }
@@ -81,6 +84,10 @@ export async function startCluster(
       'embedded devnet started (in the primary: the workers attach to it)',
     );
   }
+  // node:cluster shares listening sockets by address and port: PORT=0 and METRICS_PORT=0 would be
+  // one socket for the workers. The ports are chosen here instead, once for all workers.
+  if (config.PORT === 0) env.PORT = String(await freePort(config.HOST));
+  if (config.METRICS_PORT === 0) env.METRICS_PORT = String(await freePort(config.HOST));
   // Unix socket paths are short (108 bytes): in the temporary directory, not under DATA_DIR.
   const publisherSocket = join(tmpdir(), `walrus-edge-${process.pid}-publisher.sock`);
 
@@ -99,6 +106,7 @@ export async function startCluster(
   let stopping = false;
   let started = false;
   let url: string | undefined;
+  let metricsUrl: string | undefined;
   let settleStart!: (error?: Error) => void;
   const startedUp = new Promise<void>((resolve, reject) => {
     settleStart = (error) => (error ? reject(error) : resolve());
@@ -124,9 +132,10 @@ export async function startCluster(
     Object.assign(slot, { worker, link, ready: false, startedAt: Date.now(), failure: undefined });
     worker.on('message', (message: unknown) => link.receive(message));
     serve(link, worker.id);
-    link.hear<{ url: string }>('ready', (body) => {
+    link.hear<{ url: string; metricsUrl?: string }>('ready', (body) => {
       slot.ready = true;
       url ??= body.url;
+      metricsUrl ??= body.metricsUrl;
       if (!started && slots.every((each) => each.ready)) {
         started = true;
         settleStart();
@@ -218,8 +227,23 @@ export async function startCluster(
     await stop();
     throw error;
   }
-  log.info({ url, workers }, 'walrus-edge listening');
-  return { url: url!, stop };
+  log.info(
+    { url, workers, ...(metricsUrl ? { metrics: `${metricsUrl}/metrics` } : {}) },
+    'walrus-edge listening',
+  );
+  return { url: url!, metricsUrl, stop };
+}
+
+/** A port free on `host` now (the kernel's choice for port 0). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** SIGTERM (the worker closes its connections and exits), SIGKILL after the grace period. */

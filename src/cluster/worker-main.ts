@@ -49,7 +49,7 @@ try {
   });
   process.exit(1);
 }
-await primary.note('ready', { url: edge.url, pid: process.pid });
+await primary.note('ready', { url: edge.url, metricsUrl: edge.metricsUrl });
 const shutdown = () => void edge.stop().then(() => process.exit(0));
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);

@@ -35,6 +35,8 @@ beforeAll(async () => {
     DATA_DIR: dataDir.path,
     // No spare sliver requests: each reconstruction reads exactly the rows it needs.
     HEDGE_DELAY_MS: '30000',
+    // /metrics on a port of its own, any free one: the primary picks it for all workers.
+    METRICS_PORT: '0',
   });
 });
 afterAll(async () => {
@@ -139,20 +141,22 @@ describe('HTTP_WORKERS=2', { timeout: 120_000 }, () => {
     expect(counted.perNode('sliver')).toEqual(oneReconstruction(blobId, SIZE));
   });
 
-  it('answers /metrics for both workers: http_requests_total counts every request, whichever worker took it', async () => {
-    const before = sumOf(
-      await (await fetch(`${edge.url}/metrics`)).text(),
-      'walrus_edge_http_requests_total',
-    );
+  it('answers /metrics for both workers on METRICS_PORT: http_requests_total counts every request, whichever worker took it', async () => {
+    const listening = edge.logs.find((line) => line.msg === 'walrus-edge listening') as { metrics: string };
+    const scrape = async () => (await fetch(listening.metrics)).text();
+    expect(new URL(listening.metrics).port).not.toBe(String(edge.port));
+    const before = sumOf(await scrape(), 'walrus_edge_http_requests_total');
     const answers = await requestsOnOwnConnections(
       edge,
       Array.from({ length: 10 }, (_, i) => ({ path: i % 2 ? '/status' : '/healthz' })),
     );
     expect(new Set(answers.map((answer) => answer.servedBy)).size).toBe(2);
-    const metrics = await (await fetch(`${edge.url}/metrics`)).text();
-    // The ten, and the first scrape (counted once it was answered).
-    expect(sumOf(metrics, 'walrus_edge_http_requests_total') - before).toBe(11);
+    // Scrapes on METRICS_PORT are not requests of the edge's API: exactly the ten.
+    const metrics = await scrape();
+    expect(sumOf(metrics, 'walrus_edge_http_requests_total') - before).toBe(10);
     expect(metrics).toMatch(/^walrus_edge_cluster_workers\{state="ready"\} 2$/m);
+    // Not on the public port any more.
+    expect((await fetch(`${edge.url}/metrics`)).status).toBe(404);
   });
 
   it('publishes through either worker: the one that does not publish passes uploads to the one that does', async () => {
