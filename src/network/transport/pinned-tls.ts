@@ -10,7 +10,7 @@
 import { ECDH, createPublicKey, type KeyObject } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { buildConnector } from 'undici';
+import { buildConnector } from './undici-package.ts';
 
 /** The pinned network public key of the node at `hostPort` ("host:port", IPv6 in brackets), if any. */
 export type PinLookup = (hostPort: string) => Uint8Array | undefined;

@@ -1,7 +1,7 @@
 // Node transport: one undici Pool per storage node, kept alive across requests, HTTP/2 when the node
 // offers it over TLS. A reader talks to hundreds of nodes thousands of times a minute; new TCP and TLS
 // handshakes per sliver would dominate its latency.
-import { Agent } from 'undici';
+import { Agent } from './undici-package.ts';
 import { TransportError, type NodeTransport } from './node-transport.ts';
 import { pinnedTlsConnector, type PinLookup } from './pinned-tls.ts';
 
