@@ -1,6 +1,6 @@
-// An edge as operators run it: `node src/main.ts` in a process of its own, so that a test can kill it
-// the hard way (SIGKILL: no shutdown hook, no flush, no finally) and start it again on the same
-// DATA_DIR. Its JSON log lines are kept for the test to read.
+// An edge as operators run it: `node src/main.ts` (or `bun src/main.ts`) in a process of its own, so
+// that a test can kill it the hard way (SIGKILL: no shutdown hook, no flush, no finally) and start it
+// again on the same DATA_DIR. Its JSON log lines are kept for the test to read.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,13 +21,14 @@ export interface EdgeProcess {
 /**
  * Starts `src/main.ts` with `env` over the test's environment (LOG_LEVEL info, PORT 0) and resolves
  * once it logs 'walrus-edge listening'; rejects if it exits before that or takes over `timeoutMs`.
- * The process runs on the Node that runs the test (the pinned Node 24: src/ is TypeScript).
+ * The process runs on `runtime`: by default the one that runs the test (the pinned Node 24: src/ is
+ * TypeScript), or e.g. Bun (test/support/bun.ts).
  */
 export async function startEdgeProcess(
   env: Record<string, string>,
-  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 60_000, runtime = process.execPath }: { timeoutMs?: number; runtime?: string } = {},
 ): Promise<EdgeProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
+  const child = spawn(runtime, [join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     // One process (HTTP_WORKERS=1): a SIGKILL then kills the whole edge at once, as these tests mean.
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', HTTP_WORKERS: '1', ...env },
