@@ -1,0 +1,189 @@
+// npm run bench:serve:bun — small hits on Bun next to Node and nginx, in the same run: one 64 KiB blob
+// held in the edge's memory cache, answered by walrus-edge on Node and on Bun (`npm start`,
+// `npm run start:bun`), by the node:http floor (bench/node-floor-server.ts: preloaded bytes, nothing
+// else) on each runtime, and by nginx serving the same bytes as a static file (one worker: per core,
+// like the single edge process). wrk runs in its own process (-t1 -c64 by default); CPU µs per answer
+// come from /proc/PID/stat (user + sys of the server process, all its threads) over the timed run.
+// Needs Debian's nginx and wrk (apt-get install nginx wrk).
+// Usage: node bench/serve-bun.ts [--connections 64] [--seconds 5] [--rounds 2]
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { BUN } from '../test/support/bun.ts';
+import { CLI, startBenchDevnet } from './bench-devnet.ts';
+import { processCpuSeconds } from './process-cpu.ts';
+import { WRK, wrkRun, type WrkResult } from './wrk-run.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const NGINX = '/usr/sbin/nginx';
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '64' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
+if (!WRK) throw new Error('wrk is not installed: apt-get install wrk');
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((child) => child.kill('SIGTERM')));
+
+interface Server {
+  name: string;
+  url: string;
+  /** The process doing the serving (nginx: its one worker). */
+  pid: () => number;
+}
+
+/** Starts `command`, and waits until `url` answers with exactly `bytes`. */
+async function serve(
+  name: string,
+  command: string,
+  args: string[],
+  url: string,
+  bytes: Buffer,
+  env: Record<string, string> = {},
+): Promise<Server & { child: ChildProcess }> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  for (let attempt = 0; ; attempt++) {
+    const body = await fetch(url)
+      .then(async (response) => (response.ok ? Buffer.from(await response.arrayBuffer()) : undefined))
+      .catch(() => undefined);
+    if (body?.equals(bytes)) break;
+    if (body) throw new Error(`${name} answered other bytes than the blob's`);
+    if (attempt > 300) throw new Error(`${name} did not answer ${url}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { name, url, child, pid: () => child.pid! };
+}
+
+const devnet = await startBenchDevnet('serve-bun', { nodes: '4', shards: '10' });
+try {
+  const file = join(devnet.dir, 'blob.bin');
+  const bytes = Buffer.from(crypto.getRandomValues(new Uint8Array(64 * 1024)));
+  writeFileSync(file, bytes);
+  const stored = await promisify(execFile)(process.execPath, [CLI, 'put', file, '--devnet-dir', devnet.dir]);
+  const blobId = (JSON.parse(stored.stdout) as { blobId: string }).blobId;
+  const path = `/v1/blobs/${blobId}`;
+  mkdirSync(join(devnet.dir, 'blobs'));
+  writeFileSync(join(devnet.dir, 'blobs', blobId), bytes);
+
+  const servers: Server[] = [];
+  for (const [name, runtime] of [
+    ['walrus-edge on Node', process.execPath],
+    ['walrus-edge on Bun', BUN],
+  ] as const) {
+    const port = await freePort();
+    const edge = await serve(
+      name,
+      runtime,
+      [join(ROOT, 'src/main.ts')],
+      `http://127.0.0.1:${port}${path}`,
+      bytes,
+      {
+        DEVNET_DIR: devnet.dir,
+        DATA_DIR: join(devnet.dir, `edge-${port}`),
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+    );
+    const hit = await fetch(edge.url);
+    if (hit.headers.get('x-cache') !== 'HIT-MEMORY') throw new Error(`${name}: not a memory hit`);
+    servers.push(edge);
+  }
+  for (const [name, runtime] of [
+    ['node:http floor on Node', process.execPath],
+    ['node:http floor on Bun', BUN],
+  ] as const) {
+    const port = await freePort();
+    const floor = [join(ROOT, 'bench/node-floor-server.ts'), String(port), join(devnet.dir, 'blobs', blobId)];
+    servers.push(await serve(name, runtime, floor, `http://127.0.0.1:${port}${path}`, bytes));
+  }
+  const nginxPort = await freePort();
+  const nginxDir = join(devnet.dir, 'nginx');
+  mkdirSync(nginxDir);
+  writeFileSync(
+    join(nginxDir, 'nginx.conf'),
+    `${process.getuid?.() === 0 ? 'user root;  # the worker must read the private temp directory' : ''}
+worker_processes 1;
+pid ${join(nginxDir, 'nginx.pid')};
+error_log ${join(nginxDir, 'error.log')} warn;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path ${join(nginxDir, 'body')};
+  proxy_temp_path ${join(nginxDir, 'proxy')};
+  fastcgi_temp_path ${join(nginxDir, 'fastcgi')};
+  uwsgi_temp_path ${join(nginxDir, 'uwsgi')};
+  scgi_temp_path ${join(nginxDir, 'scgi')};
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location /v1/blobs/ { alias ${join(devnet.dir, 'blobs')}/; default_type application/octet-stream; }
+  }
+}
+`,
+  );
+  const nginx = await serve(
+    'nginx (1 worker, static file)',
+    NGINX,
+    ['-c', join(nginxDir, 'nginx.conf'), '-p', nginxDir],
+    `http://127.0.0.1:${nginxPort}${path}`,
+    bytes,
+  );
+  // The master only forks; its one worker answers.
+  const worker = () =>
+    Number(readFileSync(`/proc/${nginx.child.pid}/task/${nginx.child.pid}/children`, 'utf8').trim());
+  servers.push({ ...nginx, pid: worker });
+
+  const options = { threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
+  const results = new Map<string, (WrkResult & { cpuUs: number })[]>();
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const server of servers) {
+      // A short untimed run first: JIT and connection set-up are not what is compared.
+      await wrkRun(server.url, { ...options, name: server.name, seconds: 1 });
+      const cpuBefore = processCpuSeconds(server.pid());
+      const result = await wrkRun(server.url, { ...options, name: server.name });
+      const cpuUs = ((processCpuSeconds(server.pid()) - cpuBefore) * 1e6) / result.requests;
+      results.set(server.name, [...(results.get(server.name) ?? []), { ...result, cpuUs }]);
+    }
+  }
+
+  const header = ['server', 'req/s', 'p50', 'p99', 'CPU/answer', 'vs nginx'];
+  const nginxRps = Math.max(...results.get(nginx.name)!.map((r) => r.rps));
+  const rows = [...results].map(([name, runs]) => [
+    name,
+    runs.map((r) => r.rps.toFixed(0)).join(' / '),
+    runs.map((r) => `${r.p50.toFixed(2)} ms`).join(' / '),
+    runs.map((r) => `${r.p99.toFixed(2)} ms`).join(' / '),
+    runs.map((r) => `${r.cpuUs.toFixed(0)} µs`).join(' / '),
+    (Math.max(...runs.map((r) => r.rps)) / nginxRps).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  console.log(
+    `\n64 KiB memory hits: wrk -t1 -c${options.connections} -d${options.seconds}s, ${values.rounds} rounds (one column each; "vs nginx" compares best rounds)\n`,
+  );
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  devnet.stop();
+}
