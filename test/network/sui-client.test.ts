@@ -98,7 +98,8 @@ describe('the Sui client of a configuration', () => {
     const error = await client.core
       .getObjects({ objectIds: [WALRUS_MAINNET.systemObjectId], include: { content: true } })
       .catch((failure: unknown) => failure as Error);
-    expect((error as Error).message).toMatch(/^fetch failed: .*ECONNREFUSED/);
+    // Node's fetch says only "fetch failed" and keeps the reason in its cause; Bun's names it at once.
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 
   it('exports the Walrus objects of both networks', () => {
@@ -119,7 +120,7 @@ describe('Sui calls, watched', () => {
       .getObjects({ objectIds: [WALRUS_MAINNET.systemObjectId], include: { content: true } })
       .catch((failure: unknown) => failure)) as Error;
     expect(error).toBeInstanceOf(SuiUnavailableError);
-    expect(error.message).toMatch(new RegExp(`^Sui at ${url}: fetch failed: .*ECONNREFUSED`));
+    expect(error.message).toMatch(new RegExp(`^Sui at ${url}: .*ECONNREFUSED`));
     expect(error.message).not.toContain('\n');
     const health = watched.health();
     expect(health.lastError?.message).toBe(error.message);
