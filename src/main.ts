@@ -59,7 +59,7 @@ import { singleFlightSource } from './read/single-flight-source.ts';
 import { cachedSource } from './cache/cached-source.ts';
 import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
-import { withFastHits } from './http/fast-hits.ts';
+import { fastHits } from './http/fast-hits.ts';
 import { withRequestLog, type AccessLogLine } from './http/request-log.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
@@ -992,18 +992,16 @@ async function buildHttp(
     ? (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`)
     : undefined;
   const listener = withRequestLog(
-    withFastHits(
-      {
-        cache,
-        blocklist: stack.blocklist,
-        sniffedTypes,
-        activeContent: config.ACTIVE_CONTENT,
-        corsOrigins,
-        record: httpMetrics.recordFastHit,
-      },
-      appListener,
-    ),
+    appListener,
     accessLog,
+    fastHits({
+      cache,
+      blocklist: stack.blocklist,
+      sniffedTypes,
+      activeContent: config.ACTIVE_CONTENT,
+      corsOrigins,
+      metrics: httpMetrics.fastPath,
+    }),
   );
   const server = createServer(hostListener(listener, host));
   await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));
