@@ -60,7 +60,7 @@ import { cachedSource } from './cache/cached-source.ts';
 import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
 import { fastHits } from './http/fast-hits.ts';
-import { withRequestLog, type AccessLogLine } from './http/request-log.ts';
+import { accessLogTo, withRequestLog } from './http/request-log.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './read/limiter.ts';
@@ -988,9 +988,7 @@ async function buildHttp(
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
-  const accessLog = config.ACCESS_LOG
-    ? (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`)
-    : undefined;
+  const accessLog = config.ACCESS_LOG ? accessLogTo(log) : undefined;
   const listener = withRequestLog(
     appListener,
     accessLog,

@@ -32,6 +32,11 @@ export type FirstAnswer = (
   startedMs: number,
 ) => number | null | undefined;
 
+/** Access lines as info records of the edge's log: `access` holds the line, the message sums it up. */
+export function accessLogTo(log: { info(record: object, message: string): void }) {
+  return (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`);
+}
+
 /** Visible ASCII, no spaces, at most 128: enough for any tracing system's IDs, nothing to inject. */
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 

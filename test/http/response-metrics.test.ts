@@ -135,11 +135,12 @@ describe('bytes served and time to first and last byte', () => {
     expect(bytesOf('none', '/status')).toBe(status.length);
 
     // One observation per answer, in each histogram, under the same labels as its bytes.
-    for (const [edge, before, after, cache, answers] of [
+    const answered: [{ url: string }, typeof beforeA, typeof afterA, string, (typeof hits)[number][]][] = [
       [a, beforeA, afterA, 'miss', [miss]],
       [a, beforeA, afterA, 'memory', hits],
       [b, beforeB, afterB, 'redis', [shared]],
-    ] as const) {
+    ];
+    for (const [edge, before, after, cache, answers] of answered) {
       for (const name of [FIRST, LAST])
         expect(
           delta(before, after, series(`${name}_count`, ROUTE, cache)),
