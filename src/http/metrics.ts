@@ -1,7 +1,7 @@
 // Prometheus metrics for the HTTP layer; one registry per edge so tests can run several side by side.
 // Every answer — the app's and the fast path's — is counted by route pattern, method and status; its
 // body bytes and the time to its first and last byte by route and cache result: how the body was
-// obtained, as the read stack's handle said and X-Cache tells the client (memory, redis, miss), or
+// obtained, as the read stack's handle said and X-Cache tells the client (memory, peer, redis, miss), or
 // none for answers not read through the cache (status pages, errors, uploads). The series are
 // prebound (prebound-metrics.ts): a memory hit must cost next to nothing to count.
 import type { HttpBindings } from '@hono/node-server';
@@ -17,10 +17,12 @@ import {
   type HistogramSeries,
 } from './prebound-metrics.ts';
 
-export type CacheResult = 'memory' | 'redis' | 'miss' | 'none';
+export type CacheResult = 'memory' | 'peer' | 'redis' | 'miss' | 'none';
 
 const CACHE_RESULTS: Record<BytesOrigin, CacheResult> = {
   'HIT-MEMORY': 'memory',
+  // Another worker's memory on this host (HTTP_WORKERS > 1, src/cluster/peer-tier.ts).
+  'HIT-PEER': 'peer',
   'HIT-REDIS': 'redis',
   MISS: 'miss',
 };
@@ -74,7 +76,7 @@ export function createHttpMetrics(registry = new Registry()): HttpMetrics {
   }).series({});
   const bytes = preboundCounter({
     name: 'walrus_edge_http_response_bytes_total',
-    help: 'Response body bytes handed to the connection, by route pattern and cache result (memory, redis, miss: how the body was obtained; none: not read through the cache).',
+    help: "Response body bytes handed to the connection, by route pattern and cache result (memory, peer: another worker's memory, redis, miss: how the body was obtained; none: not read through the cache).",
     labelNames: ['route', 'cache'],
     registers,
   });
