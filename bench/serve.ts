@@ -1,26 +1,94 @@
-// npm run bench:serve — cache hits under load: walrus-edge serving 64 KiB and 1 MiB blobs from its
-// memory cache, against the same bytes through nginx proxy_cache in front of it (the setup the
-// Walrus docs suggest for aggregators), measured in the same run from a separate process: wrk (Debian's
-// wrk) where installed, else autocannon (slower as a client, so the servers look alike). A third row,
-// the node:http floor (bench/node-floor-server.ts), is the most one Node process can do here.
-// Needs Debian's nginx (apt-get install nginx wrk).
-// Usage: node bench/serve.ts [--connections 64] [--seconds 10]
+// npm run bench:serve — small cache hits, per core (issue 13). One run measures, with one load
+// generator (wrk, in its own process; -t1 -c64 -d5s by default) and the same bytes:
+//   nginx serving the blob as a static file, and nginx proxy_cache in front of the edge;
+//   a bare node:http server writing preloaded bytes (three headers, and the edge's own headers);
+//   the edge's fast path on memory hits with its defaults (metrics, request IDs, an access-log line
+//   per request, written to a file), with ACCESS_LOG=false, and with HTTP_WORKERS=2 when this build
+//   has HTTP_WORKERS (src/config.ts; the per-core rows set HTTP_WORKERS=1);
+// each as requests/s and as CPU per answer: the user+system time of the server's processes (every
+// thread and child, /proc/PID/stat) over the run divided by its answers, which other work on the
+// machine disturbs far less than requests/s (a server waiting for a core spends no CPU meanwhile).
+// Idle CPU (a server's background work, ms per second) is shown apart. Rounds alternate the servers;
+// the table gives the median and the range. Each edge run must be fast-path hits only (its
+// walrus_edge_http_fast_hits_total grows by at least the answers), and the logging edge must have
+// written a line per answer. Then the JavaScript work of one hit, layer by layer, in-process
+// (bench/fast-path-cost.ts): what metrics and the access log cost on their own.
+// Needs Debian's nginx and wrk (apt-get install nginx wrk).
+// Usage: node bench/serve.ts [--connections 64] [--seconds 5] [--rounds 3] [--sizes 65536,1048576]
+//        [--workers 2] [--threads 1] [--edge-root DIR] [--before DIR]
+// --edge-root: the edge of another checkout; --before: also another checkout's edge (the same two
+// per-core rows), to compare a change with what came before it in one run.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { autocannonRun } from './autocannon-run.ts';
+import { CLI, startBenchDevnet } from './bench-devnet.ts';
+import { processTreeCpuSeconds } from './process-cpu.ts';
 
 const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..');
 const { values } = parseArgs({
-  options: { connections: { type: 'string', default: '64' }, seconds: { type: 'string', default: '10' } },
+  options: {
+    connections: { type: 'string', default: '64' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    sizes: { type: 'string', default: '65536,1048576' },
+    workers: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
+    'edge-root': { type: 'string', default: ROOT },
+    before: { type: 'string' },
+  },
 });
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-if (!NGINX) throw new Error('nginx is not installed: apt-get install nginx');
 const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p));
+if (!NGINX || !WRK) throw new Error('bench:serve needs nginx and wrk: apt-get install nginx wrk');
+const sizes = values.sizes.split(',').map(Number);
+const rounds = Number(values.rounds);
+// HTTP_WORKERS arrives with the cluster (src/cluster/); an edge without it would ignore the setting.
+const { loadConfig } = (await import(pathToFileURL(join(values['edge-root'], 'src/config.ts')).href)) as {
+  loadConfig(env: Record<string, string>): Record<string, unknown>;
+};
+const hasWorkers = loadConfig({ HTTP_WORKERS: '2' }).HTTP_WORKERS === 2;
+
+interface Target {
+  name: string;
+  pid: number;
+  base: string;
+  /** An edge: its /metrics, and the file its stdout (the access log) goes to. */
+  edge?: { log?: string };
+  child?: ChildProcess;
+}
+
+interface Run {
+  rps: number;
+  answers: number;
+  cpuUs: number;
+  p50: number;
+  p99: number;
+}
+
+const dir = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'walrus-edge-bench-serve-'));
+const children: ChildProcess[] = [];
+let stopDevnet = () => {};
+const cleanup = () => {
+  for (const child of children) child.kill('SIGTERM');
+  stopDevnet();
+};
+process.on('exit', cleanup);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -30,210 +98,361 @@ const freePort = () =>
     });
   });
 
-const dir = mkdtempSync(join(tmpdir(), 'walrus-edge-bench-serve-'));
-const children: ChildProcess[] = [];
-const cleanup = () => {
-  for (const child of children) child.kill('SIGTERM');
-};
-process.on('exit', cleanup);
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
+async function waitFor(url: string, ok: (response: Response) => boolean = (r) => r.ok) {
+  for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(url)).ok) return;
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (ok(response)) return response;
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not come up`);
+  throw new Error(`${url} did not answer as expected`);
 }
 
 try {
-  // The edge on an embedded devnet (100 shards keeps start-up and uploads quick; hits never touch it).
-  const edgePort = await freePort();
-  const edge = spawn(process.execPath, [join(root, 'src/main.ts')], {
-    env: {
-      ...process.env,
-      PORT: String(edgePort),
-      DATA_DIR: join(dir, 'edge'),
-      DEVNET_SHARDS: '100',
-      DEVNET_NODES: '11',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(edge);
-  const edgeUrl = `http://127.0.0.1:${edgePort}`;
-  await waitFor(`${edgeUrl}/status`);
-
-  const blobs: { label: string; id: string; file: string }[] = [];
-  for (const [label, size] of [
-    ['64 KiB', 64 * 1024],
-    ['1 MiB', 1024 * 1024],
-  ] as const) {
-    const file = join(dir, `${size}.bin`);
-    writeFileSync(file, randomFile(size));
-    const { stdout } = await run(process.execPath, [
-      join(root, 'src/cli.ts'),
-      'put',
-      file,
-      '--devnet-dir',
-      join(dir, 'edge', 'devnet'),
-    ]);
+  const started = new Date();
+  const devnet = await startBenchDevnet('serve', { nodes: '11', shards: '100' });
+  stopDevnet = devnet.stop;
+  const blobs: { size: number; id: string; file: string }[] = [];
+  mkdirSync(join(dir, 'static', 'v1', 'blobs'), { recursive: true });
+  for (const size of sizes) {
+    const upload = join(dir, `${size}.bin`);
+    writeFileSync(upload, randomBytes(size));
+    const { stdout } = await run(process.execPath, [CLI, 'put', upload, '--devnet-dir', devnet.dir]);
     const id = (JSON.parse(stdout) as { blobId: string }).blobId;
-    blobs.push({ label, id, file: join(dir, id) });
-    writeFileSync(join(dir, id), readFileSync(file));
+    const file = join(dir, 'static', 'v1', 'blobs', id);
+    writeFileSync(file, readFileSync(upload));
+    blobs.push({ size, id, file });
   }
 
-  // The floor: one Node process answering the same bytes with nothing else to do.
-  const floorPort = await freePort();
-  const floor = spawn(
-    process.execPath,
-    [join(root, 'bench/node-floor-server.ts'), String(floorPort), ...blobs.map((b) => b.file)],
-    { stdio: 'inherit' },
-  );
-  children.push(floor);
-  const floorUrl = `http://127.0.0.1:${floorPort}`;
-  await waitFor(`${floorUrl}/v1/blobs/${blobs[0]!.id}`);
+  const startEdge = async (
+    name: string,
+    env: Record<string, string>,
+    log?: string,
+    root = values['edge-root'],
+    nodeArgs: string[] = [],
+  ): Promise<Target> => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [...nodeArgs, join(root, 'src/main.ts')], {
+      env: {
+        ...process.env,
+        DEVNET_DIR: devnet.dir,
+        DATA_DIR: mkdtempSync(join(dir, 'edge-')),
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        HTTP_WORKERS: '1',
+        ENV_PROBE_FILE: join(dir, 'env-probe.json'),
+        ENV_PROBE_SIZE: String(sizes[0]),
+        ...env,
+      },
+      stdio: ['ignore', log ? openSync(log, 'w') : 'ignore', 'inherit'],
+    });
+    children.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/status`);
+    // Memory hits everywhere: each worker has a memory tier of its own, and a blob larger than
+    // 256 KiB enters memory on its second read.
+    const workers = Number(env.HTTP_WORKERS ?? 1);
+    for (const { id } of blobs) {
+      for (let inARow = 0, tries = 0; inARow < 5 * workers; tries++) {
+        if (tries > 200) throw new Error(`${name} does not keep ${id} in memory`);
+        const hit = await fetch(`${base}/v1/blobs/${id}`);
+        await hit.arrayBuffer();
+        inARow = hit.headers.get('x-cache') === 'HIT-MEMORY' ? inARow + 1 : 0;
+      }
+    }
+    return { name, pid: child.pid!, base, edge: { log }, child };
+  };
 
-  // nginx proxy_cache in front of the edge, as operators put it in front of the official aggregator.
-  const nginxPort = await freePort();
-  mkdirSync(join(dir, 'nginx', 'cache'), { recursive: true });
-  writeFileSync(
-    join(dir, 'nginx', 'nginx.conf'),
-    `${process.getuid?.() === 0 ? 'user root;  # workers must reach the private temp directory' : ''}
-worker_processes auto;
-pid ${join(dir, 'nginx', 'nginx.pid')};
-error_log ${join(dir, 'nginx', 'error.log')} warn;
+  const edgeLog = join(dir, 'edge-access.log');
+  const perCore = hasWorkers ? ', HTTP_WORKERS=1' : '';
+  const edge = await startEdge(`edge fast path (defaults${perCore})`, {}, edgeLog);
+  // It also carries bench/env-probe.ts (a SIGUSR2 handler, nothing per request), for the end.
+  const quiet = await startEdge(
+    `edge, ACCESS_LOG=false${perCore}`,
+    { ACCESS_LOG: 'false' },
+    undefined,
+    undefined,
+    ['--import', join(ROOT, 'bench/env-probe.ts')],
+  );
+  const edges = [edge, quiet];
+  if (hasWorkers)
+    for (const workers of values.workers.split(',').filter(Boolean))
+      edges.push(await startEdge(`edge, HTTP_WORKERS=${workers}`, { HTTP_WORKERS: workers }));
+  if (values.before) {
+    const before = values.before;
+    edges.push(
+      await startEdge('before: edge fast path (defaults)', {}, join(dir, 'before-access.log'), before),
+    );
+    edges.push(await startEdge('before: edge, ACCESS_LOG=false', { ACCESS_LOG: 'false' }, undefined, before));
+  }
+
+  // The bare servers: three headers, and the very headers the edge answered each blob with.
+  const edgeHeaders: Record<string, [string, string][]> = {};
+  for (const { id } of blobs) {
+    const hit = await fetch(`${edge.base}/v1/blobs/${id}`);
+    await hit.arrayBuffer();
+    edgeHeaders[id] = [...hit.headers].filter(
+      ([name]) => !['date', 'connection', 'keep-alive'].includes(name),
+    );
+  }
+  writeFileSync(join(dir, 'edge-headers.json'), JSON.stringify(edgeHeaders));
+  const startFloor = async (name: string, env: Record<string, string>): Promise<Target> => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bench/node-floor-server.ts'), String(port), ...blobs.map((b) => b.file)],
+      { env: { ...process.env, ...env }, stdio: 'inherit' },
+    );
+    children.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/v1/blobs/${blobs[0]!.id}`);
+    return { name, pid: child.pid!, base };
+  };
+  const floor = await startFloor('bare node:http, 3 headers', {});
+  const floorSame = await startFloor("bare node:http, the edge's headers", {
+    HEADERS_FILE: join(dir, 'edge-headers.json'),
+  });
+
+  // nginx with one worker (per core, as the edge's rows): the file itself, and proxy_cache in front
+  // of the edge, as operators put it in front of the official aggregator.
+  const startNginx = async (name: string, location: string): Promise<Target> => {
+    const prefix = mkdtempSync(join(dir, 'nginx-'));
+    const port = await freePort();
+    writeFileSync(
+      join(prefix, 'nginx.conf'),
+      `${process.getuid?.() === 0 ? 'user root;  # the worker must reach the private temp directory' : ''}
+worker_processes 1;
+pid ${join(prefix, 'nginx.pid')};
+error_log ${join(prefix, 'error.log')} warn;
 daemon off;
 events { worker_connections 4096; }
 http {
   access_log off;
   sendfile on;
-  keepalive_requests 100000;
-  proxy_cache_path ${join(dir, 'nginx', 'cache')} levels=1:2 keys_zone=walrus:50m max_size=2g inactive=1d use_temp_path=off;
-  client_body_temp_path ${join(dir, 'nginx', 'body')};
-  proxy_temp_path ${join(dir, 'nginx', 'proxy')};
-  fastcgi_temp_path ${join(dir, 'nginx', 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'nginx', 'uwsgi')};
-  scgi_temp_path ${join(dir, 'nginx', 'scgi')};
-  upstream edge { server 127.0.0.1:${edgePort}; keepalive 64; }
+  keepalive_requests 1000000;
+  proxy_cache_path ${join(prefix, 'cache')} levels=1:2 keys_zone=walrus:50m max_size=2g inactive=1d use_temp_path=off;
+  client_body_temp_path ${join(prefix, 'body')};
+  proxy_temp_path ${join(prefix, 'proxy')};
+  fastcgi_temp_path ${join(prefix, 'fastcgi')};
+  uwsgi_temp_path ${join(prefix, 'uwsgi')};
+  scgi_temp_path ${join(prefix, 'scgi')};
+  upstream edge { server ${new URL(edge.base).host}; keepalive 64; }
   server {
-    listen 127.0.0.1:${nginxPort};
+    listen 127.0.0.1:${port};
     location /v1/blobs/ {
-      proxy_pass http://edge;
+${location}
+    }
+  }
+}
+`,
+    );
+    const child = spawn(NGINX, ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'inherit' });
+    children.push(child);
+    return { name, pid: child.pid!, base: `http://127.0.0.1:${port}` };
+  };
+  const nginxStatic = await startNginx(
+    'nginx, static file',
+    `      root ${join(dir, 'static')};
+      default_type application/octet-stream;
+      add_header Cache-Control "public, max-age=31536000, immutable";`,
+  );
+  const nginxProxy = await startNginx(
+    'nginx proxy_cache → edge',
+    `      proxy_pass http://edge;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_cache walrus;
       proxy_cache_valid 200 1d;
       proxy_cache_lock on;
-      add_header X-Cache-Status $upstream_cache_status;
-    }
-  }
-}
-`,
+      add_header X-Cache-Status $upstream_cache_status;`,
   );
-  const nginx = spawn(NGINX, ['-c', join(dir, 'nginx', 'nginx.conf'), '-p', join(dir, 'nginx')], {
-    stdio: 'inherit',
-  });
-  children.push(nginx);
-  const nginxUrl = `http://127.0.0.1:${nginxPort}`;
-
-  // Warm both: the edge's memory tier and nginx's cache.
   for (const { id } of blobs) {
-    for (let i = 0; i < 3; i++) {
-      await (await fetch(`${edgeUrl}/v1/blobs/${id}`)).arrayBuffer();
-      await waitFor(`${nginxUrl}/v1/blobs/${id}`);
-    }
-    const check = await fetch(`${nginxUrl}/v1/blobs/${id}`);
-    if (check.headers.get('x-cache-status') !== 'HIT') throw new Error('nginx did not cache the blob');
-    const hit = await fetch(`${edgeUrl}/v1/blobs/${id}`);
-    if (hit.headers.get('x-cache') !== 'HIT-MEMORY') throw new Error('the edge did not cache the blob');
+    await waitFor(`${nginxStatic.base}/v1/blobs/${id}`);
+    await waitFor(`${nginxProxy.base}/v1/blobs/${id}`, (r) => r.headers.get('x-cache-status') === 'HIT');
   }
 
-  const rows: string[][] = [];
-  for (const { label, id } of blobs) {
-    const results: Record<string, { rps: number; p50: number; p99: number; mbps: number }> = {};
-    for (const [name, base] of [
-      ['walrus-edge', edgeUrl],
-      ['nginx proxy_cache', nginxUrl],
-      ['node:http floor', floorUrl],
-    ] as const) {
-      // A short untimed run first: JIT and connection set-up are not what is compared.
-      await load(`${base}/v1/blobs/${id}`, name, 1);
-      results[name] = await load(`${base}/v1/blobs/${id}`, name);
-    }
-    const ours = results['walrus-edge']!;
-    const nginxResult = results['nginx proxy_cache']!;
-    for (const [name, r] of Object.entries(results)) {
-      rows.push([label, name, r.rps.toFixed(0), `${r.p50} ms`, `${r.p99} ms`, `${r.mbps.toFixed(0)} MB/s`]);
-    }
-    const ratio = (name: string, a: typeof ours, b: typeof ours) => [
-      '',
-      name,
-      (a.rps / b.rps).toFixed(2),
-      (a.p50 / Math.max(1, b.p50)).toFixed(2),
-      (a.p99 / Math.max(1, b.p99)).toFixed(2),
-      '',
-    ];
-    const floorResult = results['node:http floor']!;
-    rows.push(ratio('ratio edge/nginx', ours, nginxResult));
-    // How close the edge is to the most one Node process can do, and how far that is from nginx.
-    rows.push(ratio('ratio edge/floor', ours, floorResult));
-    rows.push(ratio('ratio floor/nginx', floorResult, nginxResult));
+  const targets = [nginxStatic, nginxProxy, floor, floorSame, ...edges];
+  // Background work of each server, idle, over 3 s.
+  const idle = new Map<Target, number>();
+  for (const target of targets) {
+    const before = processTreeCpuSeconds(target.pid);
+    await new Promise((r) => setTimeout(r, 3_000));
+    idle.set(target, ((processTreeCpuSeconds(target.pid) - before) * 1000) / 3);
   }
 
-  const header = ['blob', 'server', 'req/s', 'p50', 'p99', 'throughput'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const tables: string[] = [];
+  for (const { size, id } of blobs) {
+    const runs = new Map<Target, Run[]>(targets.map((t) => [t, []]));
+    // JIT and connection set-up are not what is compared.
+    for (const target of targets) await load(target, id, 2);
+    for (let round = 0; round < rounds; round++) {
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+      for (const target of order) runs.get(target)!.push(await load(target, id, Number(values.seconds)));
+    }
+    const rows = targets.map((target) => {
+      const r = runs.get(target)!;
+      return [
+        target.name,
+        spread(
+          r.map((x) => x.rps / 1000),
+          1,
+          'k',
+        ),
+        spread(
+          r.map((x) => x.cpuUs),
+          0,
+          '',
+        ),
+        spread(
+          r.map((x) => x.p99),
+          1,
+          ' ms',
+        ),
+        idle.get(target)!.toFixed(0),
+      ];
+    });
+    const median = (target: Target, key: keyof Run) => middle(runs.get(target)!.map((x) => x[key]));
+    const ratios = [
+      [edge, floor],
+      [edge, floorSame],
+      [edge, nginxStatic],
+      [floor, nginxStatic],
+    ].map(
+      ([a, b]) =>
+        `  ${a!.name} / ${b!.name}: req/s ${(median(a!, 'rps') / median(b!, 'rps')).toFixed(2)}, CPU per answer ${(median(a!, 'cpuUs') / median(b!, 'cpuUs')).toFixed(2)}`,
+    );
+    tables.push(
+      [
+        `${size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`} memory hits — wrk -t${values.threads} -c${values.connections} -d${values.seconds}s, ${rounds} rounds: median [min–max]`,
+        '',
+        ...table(['server', 'req/s', 'CPU µs/answer', 'p99 latency', 'idle CPU ms/s'], rows),
+        '',
+        'ratios of the medians:',
+        ...ratios,
+      ].join('\n'),
+    );
+  }
+
+  // The JavaScript work of one hit, layer by layer, with no kernel and no load generator around it;
+  // and node:http's own, in a bare process and inside the edge that served the ACCESS_LOG=false rows.
+  // The other servers are stopped first; the least of two alternations is kept.
+  for (const child of children) if (child !== quiet.child) child.kill('SIGTERM');
+  const layers = new Map<string, number>();
+  const keep = (name: string, us: number) => layers.set(name, Math.min(layers.get(name) ?? Infinity, us));
+  for (let i = 0; i < 2; i++) {
+    const { stdout } = await run(process.execPath, [join(ROOT, 'bench/fast-path-cost.ts'), String(sizes[0])]);
+    for (const { name, us } of JSON.parse(stdout) as { name: string; us: number }[]) keep(name, us);
+    rmSync(join(dir, 'env-probe.json'), { force: true });
+    quiet.child!.kill('SIGUSR2');
+    while (!existsSync(join(dir, 'env-probe.json'))) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // written at once, but be sure it is whole
+    const probe = JSON.parse(readFileSync(join(dir, 'env-probe.json'), 'utf8')) as { us: number };
+    keep('node:http, 3 headers, inside the running edge', probe.us);
+  }
+
   console.log(
-    `\ncache hits, ${values.connections} connections, ${values.seconds} s each (${WRK ? 'wrk' : 'autocannon'} in its own process)\n`,
+    `\nbench:serve, ${started.toISOString()}, ${cpus().length} cores shared with the load generator (load average ${loadavg()[0]!.toFixed(1)} at the end)\n`,
   );
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
+  console.log(tables.join('\n\n'));
+  console.log(
+    `\nJavaScript work per ${sizes[0]! >> 10} KiB hit, in-process (real node:http objects, a socket that discards; least of 2 × 9 rounds of 20,000, main thread)\n`,
+  );
+  for (const line of table(
+    ['layers', 'µs/answer'],
+    [...layers].map(([name, us]) => [name, us.toFixed(2)]),
+  ))
+    console.log(line);
 } finally {
   cleanup();
+  stopDevnet = () => {};
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Requests/s, latency percentiles (ms) and throughput (MB/s) of one load run. */
-async function load(
-  url: string,
-  name: string,
-  seconds = Number(values.seconds),
-): Promise<{ rps: number; p50: number; p99: number; mbps: number }> {
-  if (WRK) {
-    const { stdout } = await run(
-      WRK,
-      ['-t2', `-c${values.connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', url],
-      {
-        maxBuffer: 1 << 20,
-      },
-    );
-    const ms = (text: string) => {
-      const m = /([\d.]+)(us|ms|s)/.exec(text);
-      if (!m) throw new Error(`${name}: cannot read wrk output:\n${stdout}`);
-      return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
-    };
-    const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout) ?? /Socket errors: .*/.exec(stdout);
-    if (errors && !/Socket errors: connect 0, read 0, write 0, timeout 0/.test(errors[0])) {
-      throw new Error(`${name}: ${errors[0]}`);
-    }
-    const bytes = /Transfer\/sec:\s+([\d.]+)(KB|MB|GB)/.exec(stdout)!;
-    return {
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]),
-      // Anchored: a thread-stats column such as "82.50%" must not pass for the 50% percentile.
-      p50: ms(/^\s+50%\s+(\S+)/m.exec(stdout)![1]!),
-      p99: ms(/^\s+99%\s+(\S+)/m.exec(stdout)![1]!),
-      mbps: Number(bytes[1]) * { KB: 1 / 1024, MB: 1, GB: 1024 }[bytes[2] as 'KB' | 'MB' | 'GB'],
-    };
+/** One wrk run against a target: requests/s, CPU per answer, latency; checked as the header says. */
+async function load(target: Target, id: string, seconds: number): Promise<Run> {
+  const url = `${target.base}/v1/blobs/${id}`;
+  const fastHitsBefore = target.edge ? await fastHits(target) : 0;
+  const logBefore = target.edge?.log ? statSync(target.edge.log).size : 0;
+  const cpuBefore = processTreeCpuSeconds(target.pid);
+  const { stdout } = await run(
+    WRK!,
+    [`-t${values.threads}`, `-c${values.connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', url],
+    { maxBuffer: 1 << 20 },
+  );
+  const cpu = processTreeCpuSeconds(target.pid) - cpuBefore;
+  const failed = /Non-2xx or 3xx responses: (\d+)/.exec(stdout) ?? /Socket errors: .*/.exec(stdout);
+  if (failed) throw new Error(`${target.name}: ${failed[0]}`);
+  const answers = Number(/(\d+) requests in/.exec(stdout)![1]);
+  if (target.edge) {
+    const hits = (await fastHits(target)) - fastHitsBefore;
+    if (hits < answers) throw new Error(`${target.name}: ${hits} fast-path hits for ${answers} answers`);
   }
-  return autocannonRun(url, { name, connections: values.connections, seconds });
+  if (target.edge?.log) {
+    // Lines are written as answers end; a moment later they are all there.
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = accessLines(target.edge.log, logBefore);
+    if (lines < answers) throw new Error(`${target.name}: ${lines} access-log lines for ${answers} answers`);
+  }
+  const ms = (text: string) => {
+    const m = /([\d.]+)(us|ms|s)$/.exec(text)!;
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
+  };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]),
+    answers,
+    cpuUs: (cpu * 1e6) / answers,
+    // Anchored: a thread-stats column such as "82.50%" must not pass for the 50% percentile.
+    p50: ms(/^\s+50%\s+(\S+)/m.exec(stdout)![1]!),
+    p99: ms(/^\s+99%\s+(\S+)/m.exec(stdout)![1]!),
+  };
 }
 
-function randomFile(size: number): Uint8Array {
+async function fastHits(target: Target): Promise<number> {
+  const text = await (await fetch(`${target.base}/metrics`)).text();
+  return Number(/^walrus_edge_http_fast_hits_total (\d+)/m.exec(text)![1]);
+}
+
+/** Access-log lines written to the file since `from` (a byte offset). */
+function accessLines(file: string, from: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const text = Buffer.alloc(statSync(file).size - from);
+    readSync(fd, text, 0, text.length, from);
+    return text
+      .toString('latin1')
+      .split('\n')
+      .filter((line) => line.includes('"access":')).length;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function middle(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function spread(xs: number[], digits: number, unit: string): string {
+  const f = (x: number) => `${x.toFixed(digits)}${unit}`;
+  return `${f(middle(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+function randomBytes(size: number): Uint8Array {
   const data = new Uint8Array(size);
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(size, i + 65536)));
   return data;

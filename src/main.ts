@@ -59,8 +59,8 @@ import { singleFlightSource } from './read/single-flight-source.ts';
 import { cachedSource } from './cache/cached-source.ts';
 import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
-import { withFastHits } from './http/fast-hits.ts';
-import { withRequestLog, type AccessLogLine } from './http/request-log.ts';
+import { fastHits } from './http/fast-hits.ts';
+import { accessLogTo, withRequestLog } from './http/request-log.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './read/limiter.ts';
@@ -988,22 +988,18 @@ async function buildHttp(
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
-  const accessLog = config.ACCESS_LOG
-    ? (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`)
-    : undefined;
+  const accessLog = config.ACCESS_LOG ? accessLogTo(log) : undefined;
   const listener = withRequestLog(
-    withFastHits(
-      {
-        cache,
-        blocklist: stack.blocklist,
-        sniffedTypes,
-        activeContent: config.ACTIVE_CONTENT,
-        corsOrigins,
-        record: httpMetrics.recordFastHit,
-      },
-      appListener,
-    ),
+    appListener,
     accessLog,
+    fastHits({
+      cache,
+      blocklist: stack.blocklist,
+      sniffedTypes,
+      activeContent: config.ACTIVE_CONTENT,
+      corsOrigins,
+      metrics: httpMetrics.fastPath,
+    }),
   );
   const server = createServer(hostListener(listener, host));
   await new Promise<void>((listening) => server.listen(config.PORT, config.HOST, listening));

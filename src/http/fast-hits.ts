@@ -1,16 +1,21 @@
 // The hot path of a cache: GET/HEAD /v1/blobs/{blobId} (whole or one range) answered from memory on
-// Node's http objects, before Hono, Web Responses and streams are built. Those layers cost about 4×
-// the work of the answer itself for a 64 KiB hit (bench:serve). Anything this path does not fully
-// understand (a query, several ranges, a blocked or uncached blob, a type not sniffed yet) goes to
-// the app, which stays the one definition of the semantics; tests check both give the same headers.
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+// Node's http objects, before Hono, Web Responses and streams are built. Anything this path does not
+// fully understand (a query, several ranges, a blocked or uncached blob, a type not sniffed yet) goes
+// to the app, which stays the one definition of the semantics; tests check both give the same headers.
+// It runs inside request-log.ts (which hands it the request ID) and costs, per 64 KiB hit, about what
+// node:http itself needs to write the same answer (bench:serve): per request it makes one header
+// array (a copy of one built once per cached entry, with the Age and the ID filled in) and no closure
+// unless the answer is still being written when it returns.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlobCache } from '../cache/blob-cache.ts';
 import { ageSeconds, type CachedBlob } from '../cache/memory-tier.ts';
 import { IMMUTABLE } from './aggregator-deps.ts';
 import { matchesIfNoneMatch, presentationHeaders, type ActiveContentPolicy } from './blob-responder.ts';
-import { contentRange, decideRange, rangeUnlessStale, type ByteRange } from './range.ts';
-import type { Blocklist } from '../read/blocklist.ts';
 import { EXPOSED_HEADERS } from './cors.ts';
+import type { FastPathMetrics } from './metrics.ts';
+import { contentRange, decideRange, rangeUnlessStale } from './range.ts';
+import type { Blocklist } from '../read/blocklist.ts';
+import type { FirstAnswer } from './request-log.ts';
 
 export interface FastHitDeps {
   cache: BlobCache;
@@ -18,88 +23,124 @@ export interface FastHitDeps {
   sniffedTypes: { get(etag: string): string | undefined };
   activeContent: ActiveContentPolicy;
   corsOrigins: '*' | string[];
-  /** Counts the answer like the app's metrics middleware does (route pattern, method, status). */
-  record?: (route: string, method: string, status: number, seconds: number) => void;
+  /** Counts the answers as the app's metrics middleware counts its own (see metrics.ts). */
+  metrics?: (route: string) => FastPathMetrics;
 }
 
-const BLOB_PATH = /^\/v1\/blobs\/([A-Za-z0-9_-]{43})$/;
-const ROUTE = '/v1/blobs/:blobId';
+export const FAST_ROUTE = '/v1/blobs/:blobId';
+const PREFIX = '/v1/blobs/';
+const BLOB_ID = /^[A-Za-z0-9_-]{43}$/;
 const EXPOSED = EXPOSED_HEADERS.join(',');
 
-/** Wraps the app's listener: memory hits are answered here, everything else is passed on. */
-export function withFastHits(deps: FastHitDeps, app: RequestListener): RequestListener {
-  // Headers that depend only on the cached entry and its type, built once per entry.
-  const prepared = new WeakMap<CachedBlob, { type: string; base: string[]; full: string[] }>();
-  const corsFor =
-    deps.corsOrigins === '*'
-      ? () => ['access-control-allow-origin', '*', 'access-control-expose-headers', EXPOSED]
-      : (origin: string | undefined) => [
-          ...(origin && (deps.corsOrigins as string[]).includes(origin)
-            ? ['access-control-allow-origin', origin]
-            : []),
-          'access-control-expose-headers',
-          EXPOSED,
-          'vary',
-          'Origin',
-        ];
+/** An entry's header arrays, built once: a 200's, a 304's and a 206's, before the per-request ones. */
+interface Prepared {
+  type: string;
+  whole: string[];
+  notModified: string[];
+  partial: string[];
+}
 
-  const answer = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const method = req.method;
-    if (method !== 'GET' && method !== 'HEAD') return false;
-    const match = BLOB_PATH.exec(req.url ?? '');
-    if (!match) return false;
-    const blobId = match[1]!;
-    if (deps.blocklist.has(blobId)) return false;
-    const type = deps.sniffedTypes.get(blobId);
-    if (type === undefined) return false;
-    const blob = deps.cache.hit(blobId);
-    if (!blob) return false;
+/** Answers memory hits of GET/HEAD /v1/blobs/{blobId}; undefined leaves the request to the app. */
+export function fastHits(deps: FastHitDeps): FirstAnswer {
+  const prepared = new WeakMap<CachedBlob, Prepared>();
+  const metrics = deps.metrics?.(FAST_ROUTE);
+  const listed = deps.corsOrigins === '*' ? undefined : deps.corsOrigins;
+  // Any origin: the same CORS headers on every answer. A list: the request's origin is echoed when
+  // listed, and Vary says the answer depends on it.
+  const cors = listed
+    ? ['access-control-expose-headers', EXPOSED, 'vary', 'Origin']
+    : ['access-control-allow-origin', '*', 'access-control-expose-headers', EXPOSED];
 
-    let entry = prepared.get(blob);
-    if (!entry || entry.type !== type) {
-      entry = entryHeaders(blobId, type, deps.activeContent);
-      prepared.set(blob, entry);
-    }
-    const perRequest = ['age', String(ageSeconds(blob)), ...corsFor(req.headers.origin)];
-    if (matchesIfNoneMatch(req.headers['if-none-match'], blobId)) {
-      res.writeHead(304, [...entry.base, ...perRequest]);
-      res.end();
-      return true;
-    }
-    // A single range (video seeking) is served here too; several ranges (multipart) and unsatisfiable
-    // ones go to the app.
-    const ifRange = req.headers['if-range'];
-    if (Array.isArray(ifRange)) return false;
-    const rangeHeader = rangeUnlessStale(req.headers.range, ifRange, `"${blobId}"`);
-    const size = blob.bytes.length;
-    const decision = decideRange(rangeHeader, size);
-    let range: ByteRange = { start: 0, end: size };
-    if (decision.kind === 'unsatisfiable' || (decision.kind === 'ranges' && decision.ranges.length > 1))
-      return false;
-    if (decision.kind === 'ranges') {
-      range = decision.ranges[0]!;
-      perRequest.push('content-range', contentRange(range, size));
-    }
-    perRequest.push('content-length', String(range.end - range.start));
-    res.writeHead(decision.kind === 'ranges' ? 206 : 200, [...entry.full, ...perRequest]);
-    if (method === 'HEAD') res.end();
-    else
-      res.end(
-        range.start === 0 && range.end === size ? blob.bytes : blob.bytes.subarray(range.start, range.end),
-      );
-    return true;
+  /** The per-request head: the entry's, the Age, the request ID and, for a listed origin, that. */
+  const head = (base: string[], blob: CachedBlob, requestId: string, origin: string | undefined) => {
+    const headers = base.slice();
+    headers.push('age', String(ageSeconds(blob)), 'x-request-id', requestId);
+    if (listed && origin !== undefined && listed.includes(origin))
+      headers.push('access-control-allow-origin', origin);
+    return headers;
   };
 
-  return (req, res) => {
-    const started = performance.now();
-    if (!answer(req, res)) return app(req, res);
-    deps.record?.(ROUTE, req.method!, res.statusCode, (performance.now() - started) / 1000);
+  return (req: IncomingMessage, res: ServerResponse, requestId: string, startedMs: number) => {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return undefined;
+    const url = req.url!;
+    if (url.length !== PREFIX.length + 43 || !url.startsWith(PREFIX)) return undefined;
+    const blobId = url.slice(PREFIX.length);
+    if (!BLOB_ID.test(blobId) || deps.blocklist.has(blobId)) return undefined;
+    const type = deps.sniffedTypes.get(blobId);
+    if (type === undefined) return undefined;
+    const blob = deps.cache.hit(blobId);
+    if (!blob) return undefined;
+    const headers = req.headers;
+    let entry = prepared.get(blob);
+    if (!entry || entry.type !== type) {
+      entry = entryHeaders(blobId, type, blob.bytes.length, deps.activeContent, cors);
+      prepared.set(blob, entry);
+    }
+    const origin = headers.origin;
+    if (matchesIfNoneMatch(headers['if-none-match'], blobId)) {
+      res.writeHead(304, head(entry.notModified, blob, requestId, origin));
+      res.end();
+      return finished(res, method, 304, 0, null, startedMs, metrics);
+    }
+
+    // A single range (video seeking) is served here too; several ranges (multipart), unsatisfiable
+    // ones and several If-Range headers go to the app.
+    const ifRange = headers['if-range'];
+    if (Array.isArray(ifRange)) return undefined;
+    const size = blob.bytes.length;
+    const decision = decideRange(rangeUnlessStale(headers.range, ifRange, `"${blobId}"`), size);
+    if (decision.kind === 'unsatisfiable' || (decision.kind === 'ranges' && decision.ranges.length > 1))
+      return undefined;
+    if (decision.kind === 'whole') {
+      res.writeHead(200, head(entry.whole, blob, requestId, origin));
+      if (method === 'HEAD') res.end();
+      else res.end(blob.bytes);
+      return finished(res, method, 200, method === 'HEAD' ? 0 : size, size, startedMs, metrics);
+    }
+    const range = decision.ranges[0]!;
+    const length = range.end - range.start;
+    const partial = head(entry.partial, blob, requestId, origin);
+    partial.push('content-range', contentRange(range, size), 'content-length', String(length));
+    res.writeHead(206, partial);
+    if (method === 'HEAD') res.end();
+    else res.end(blob.bytes.subarray(range.start, range.end));
+    return finished(res, method, 206, method === 'HEAD' ? 0 : length, length, startedMs, metrics);
   };
 }
 
-/** What a 304 repeats (`base`) and what a 200 or 206 adds: the type and the active-content headers. */
-function entryHeaders(blobId: string, type: string, policy: ActiveContentPolicy) {
-  const base = [
+/**
+ * Counts the answer and returns its Content-Length (the access log's `bytes`; null for a 304). Its last
+ * byte is known at once when the operating system took the whole answer within end() (nothing is left
+ * queued, as for most small hits); otherwise when the response finishes.
+ */
+function finished(
+  res: ServerResponse,
+  method: string,
+  status: number,
+  bodyBytes: number,
+  contentLength: number | null,
+  startedMs: number,
+  metrics: FastPathMetrics | undefined,
+): number | null {
+  if (metrics) {
+    const now = performance.now();
+    metrics.answered(method, status, bodyBytes, startedMs, now);
+    if (res.writableLength === 0) metrics.lastByte(startedMs, now);
+    else res.once('finish', () => metrics.lastByte(startedMs, performance.now()));
+  }
+  return contentLength;
+}
+
+/** What a 304 repeats, and what a 200 and a 206 add: the type and the active-content headers. */
+function entryHeaders(
+  blobId: string,
+  type: string,
+  size: number,
+  policy: ActiveContentPolicy,
+  cors: string[],
+): Prepared {
+  const notModified = [
     'etag',
     `"${blobId}"`,
     'cache-control',
@@ -110,9 +151,10 @@ function entryHeaders(blobId: string, type: string, policy: ActiveContentPolicy)
     'nosniff',
     'x-cache',
     'HIT-MEMORY',
+    ...cors,
   ];
-  const full = [...base, 'content-type', type];
+  const partial = [...notModified, 'content-type', type];
   for (const [name, value] of Object.entries(presentationHeaders(type, policy, undefined)))
-    full.push(name, value);
-  return { type, base, full };
+    partial.push(name, value);
+  return { type, notModified, partial, whole: [...partial, 'content-length', String(size)] };
 }

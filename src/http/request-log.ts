@@ -1,7 +1,9 @@
 // Outermost layer of the Node server: every request gets an ID — the client's `X-Request-Id` when it
-// sent a sensible one, else a new UUID — answered as the `X-Request-Id` header (on the fast path's
-// hits and the app's answers alike: Node merges it into whatever they write), and one access-log line
-// when the answer is done or the client went away. A Node-only adapter, wired by main.ts.
+// sent a sensible one, else a new UUID — answered as the `X-Request-Id` header, and one access-log
+// line when the answer is done or the client went away. A Node-only adapter, wired by main.ts.
+// A first answerer (the fast path, fast-hits.ts) may answer before the listener: it writes the ID
+// among its own headers, which keeps Node's writeHead on its fast path (a header set beforehand with
+// setHeader makes writeHead remove and re-append every header it is given, one by one).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 
@@ -18,37 +20,56 @@ export interface AccessLogLine {
   completed: boolean;
 }
 
+/**
+ * Answers a request before the listener, with the `X-Request-Id` header among its own: returns the
+ * answer's Content-Length (null when it has none), or undefined to leave the request to the listener.
+ * `startedMs` is when the request reached the edge (performance.now()).
+ */
+export type FirstAnswer = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  startedMs: number,
+) => number | null | undefined;
+
+/** Access lines as info records of the edge's log: `access` holds the line, the message sums it up. */
+export function accessLogTo(log: { info(record: object, message: string): void }) {
+  return (line: AccessLogLine) => log.info({ access: line }, `${line.method} ${line.url} ${line.status}`);
+}
+
 /** Visible ASCII, no spaces, at most 128: enough for any tracing system's IDs, nothing to inject. */
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 export function withRequestLog(
   listener: RequestListener,
   log?: (line: AccessLogLine) => void,
+  answerFirst?: FirstAnswer,
 ): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const offered = req.headers['x-request-id'];
     const requestId = typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
-    res.setHeader('x-request-id', requestId);
-    if (log) {
-      let logged = false;
-      const done = () => {
-        if (logged) return;
-        logged = true;
-        const length = Number(res.getHeader('content-length'));
-        log({
-          requestId,
-          method: req.method ?? '',
-          url: req.url ?? '',
-          status: res.statusCode,
-          ...(Number.isFinite(length) ? { bytes: length } : {}),
-          ms: Math.round((performance.now() - started) * 100) / 100,
-          completed: res.writableFinished,
-        });
-      };
-      res.once('finish', done);
-      res.once('close', done);
+    let length = answerFirst?.(req, res, requestId, started);
+    if (length === undefined) {
+      res.setHeader('x-request-id', requestId);
+      listener(req, res);
     }
-    listener(req, res);
+    if (!log) return;
+    // 'close' comes after 'finish', or alone when the client went away first.
+    res.once('close', () => {
+      if (length === undefined) {
+        const header = Number(res.getHeader('content-length'));
+        length = Number.isFinite(header) ? header : null;
+      }
+      log({
+        requestId,
+        method: req.method ?? '',
+        url: req.url ?? '',
+        status: res.statusCode,
+        bytes: length ?? undefined,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        completed: res.writableFinished,
+      });
+    });
   };
 }
