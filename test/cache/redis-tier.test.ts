@@ -511,7 +511,8 @@ describe('an edge on a devnet whose epochs follow a clock', () => {
   let fresh: RunningEdge | undefined;
   const redis = new Redis(REDIS_URL);
   beforeAll(async () => {
-    testEdge = await startTestEdge({ DEVNET_EPOCH_MS: '4000', REDIS_URL, REDIS_PREFIX: clockPrefix });
+    // 8 s epochs: a 2-epoch blob must outlive its own store (slower on a loaded machine) with room to spare.
+    testEdge = await startTestEdge({ DEVNET_EPOCH_MS: '8000', REDIS_URL, REDIS_PREFIX: clockPrefix });
     edge = await usingRedis(testEdge.edge);
   });
   afterAll(async () => {
