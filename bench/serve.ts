@@ -38,6 +38,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
 import { processTreeCpuSeconds } from './process-cpu.ts';
+import { WRK, wrkRun } from './wrk-run.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -54,7 +55,6 @@ const { values } = parseArgs({
   },
 });
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => existsSync(p));
 if (!NGINX || !WRK) throw new Error('bench:serve needs nginx and wrk: apt-get install nginx wrk');
 const sizes = values.sizes.split(',').map(Number);
 const rounds = Number(values.rounds);
@@ -77,7 +77,6 @@ interface Run {
   rps: number;
   answers: number;
   cpuUs: number;
-  p50: number;
   p99: number;
 }
 
@@ -379,15 +378,14 @@ async function load(target: Target, id: string, seconds: number): Promise<Run> {
   const fastHitsBefore = target.edge ? await fastHits(target) : 0;
   const logBefore = target.edge?.log ? statSync(target.edge.log).size : 0;
   const cpuBefore = processTreeCpuSeconds(target.pid);
-  const { stdout } = await run(
-    WRK!,
-    [`-t${values.threads}`, `-c${values.connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency', url],
-    { maxBuffer: 1 << 20 },
-  );
+  const result = await wrkRun(url, {
+    name: target.name,
+    threads: Number(values.threads),
+    connections: Number(values.connections),
+    seconds,
+  });
   const cpu = processTreeCpuSeconds(target.pid) - cpuBefore;
-  const failed = /Non-2xx or 3xx responses: (\d+)/.exec(stdout) ?? /Socket errors: .*/.exec(stdout);
-  if (failed) throw new Error(`${target.name}: ${failed[0]}`);
-  const answers = Number(/(\d+) requests in/.exec(stdout)![1]);
+  const answers = result.requests;
   if (target.edge) {
     const hits = (await fastHits(target)) - fastHitsBefore;
     if (hits < answers) throw new Error(`${target.name}: ${hits} fast-path hits for ${answers} answers`);
@@ -398,18 +396,7 @@ async function load(target: Target, id: string, seconds: number): Promise<Run> {
     const lines = accessLines(target.edge.log, logBefore);
     if (lines < answers) throw new Error(`${target.name}: ${lines} access-log lines for ${answers} answers`);
   }
-  const ms = (text: string) => {
-    const m = /([\d.]+)(us|ms|s)$/.exec(text)!;
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
-  };
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]),
-    answers,
-    cpuUs: (cpu * 1e6) / answers,
-    // Anchored: a thread-stats column such as "82.50%" must not pass for the 50% percentile.
-    p50: ms(/^\s+50%\s+(\S+)/m.exec(stdout)![1]!),
-    p99: ms(/^\s+99%\s+(\S+)/m.exec(stdout)![1]!),
-  };
+  return { rps: result.rps, answers, cpuUs: (cpu * 1e6) / answers, p99: result.p99 };
 }
 
 async function fastHits(target: Target): Promise<number> {

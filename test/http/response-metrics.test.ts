@@ -5,10 +5,8 @@
 // nodes were not asked, Redis holds the bytes); the times bounded by the client's own clock.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet, tempDir } from '../support/devnet.ts';
+import { storeOnDevnet } from '../support/devnet.ts';
 import { bytesInRedis, nodeReadsDuring } from '../support/witnesses.ts';
 import { startTestEdge, type TestEdge } from './http-helpers.ts';
 
@@ -17,29 +15,19 @@ const PREFIX = `walrus-edge-test:response-metrics:${process.pid}:${Date.now()}:`
 const ROUTE = '/v1/blobs/:blobId';
 
 let a: TestEdge;
-let b: RunningEdge;
+/** A second edge on a's devnet, sharing its Redis. */
+let b: TestEdge;
 let redis: Redis;
-const bDir = tempDir('edge-b');
 
 beforeAll(async () => {
   redis = new Redis(REDIS_URL);
   a = await startTestEdge({ REDIS_URL, REDIS_PREFIX: PREFIX });
-  b = await startEdge(
-    loadConfig({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: bDir.path,
-      DEVNET_DIR: a.devnet.dir,
-      REDIS_URL,
-      REDIS_PREFIX: PREFIX,
-    }),
-  );
+  b = await startTestEdge({ DEVNET_DIR: a.devnet.dir, REDIS_URL, REDIS_PREFIX: PREFIX });
 });
 
 afterAll(async () => {
   await b?.stop();
   await a?.stop();
-  bDir.remove();
   const keys = await redis.keys(`${PREFIX}*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
