@@ -11,7 +11,8 @@ import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { startEdge, type RunningEdge } from '../../src/main.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { nodeRequests, startTestDevnet, storeOnDevnet, tempDir } from '../support/devnet.ts';
-import { freePort, startRedisServer, type RedisServer } from '../support/redis-servers.ts';
+import { freePort } from '../support/free-port.ts';
+import { startRedisServer, type RedisServer } from '../support/redis-servers.ts';
 import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import {
   blobKeys,

@@ -119,11 +119,16 @@ describe('a cold whole-blob miss through HTTP', () => {
     expect(stored.rows).toBeLessThan(P);
     const slivers = () => nodeRequests(t.devnet, 'sliver');
     const before = await slivers();
-    // Long enough that a loaded CI machine (two cores, other suites running) still gets both first bytes out within it.
-    await postFault(slow.url, 'slow', 6000);
+    // Only sliver reads stall (metadata answers at once, so a second request that opens the blob anew
+    // never waits on this node for it): long enough that a loaded CI machine (two cores, other suites
+    // running) still gets both first bytes out within it.
+    await postFault(slow.url, 'slow-slivers', 8000);
     try {
-      // The marker: a request of our own to the slow node, answered when its stall ends.
-      const probe = fetch(`${slow.url}/v1/health`).then(() => 'probe' as const);
+      // The marker: a sliver read of our own to the slow node, sent before the edge's, answered when its
+      // stall ends — so the edge's last row cannot be in before it.
+      const probe = fetch(`${slow.url}/v1/blobs/${stored.blobId}/slivers/0/primary`).then(
+        () => 'probe' as const,
+      );
       const rest = async (reader: ReadableStreamDefaultReader<Uint8Array>, head: Uint8Array) => {
         const parts = [head];
         for (;;) {
@@ -149,7 +154,7 @@ describe('a cold whole-blob miss through HTTP', () => {
     } finally {
       await postFault(slow.url, 'ok');
     }
-    // Both requests together cost the nodes the blob's rows once: one reconstruction.
-    expect((await slivers()) - before).toBe(stored.rows);
+    // Both requests together cost the nodes the blob's rows once (one reconstruction), plus our probe.
+    expect((await slivers()) - before).toBe(stored.rows + 1);
   });
 });

@@ -8,11 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 
 const configDir = fileURLToPath(new URL('../../deploy/load-balancer/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'walrus-edge-lb-'));
@@ -24,16 +25,6 @@ function backend(name: string): Promise<{ name: string; port: number; server: Se
     server.listen(0, '127.0.0.1', () =>
       ready({ name, port: (server.address() as AddressInfo).port, server }),
     ),
-  );
-}
-
-function freePort(): Promise<number> {
-  const probe = createTcpServer();
-  return new Promise((ready) =>
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => ready(port));
-    }),
   );
 }
 

@@ -25,7 +25,8 @@ import { testSchema } from '../support/postgres-schema.ts';
 import { putBlob, startPublishingEdge } from '../support/publishing.ts';
 import { startTcpRelay, type TcpRelay } from '../support/tcp-relay.ts';
 import { metricNames, panelQueries, queryVariables, substitute } from './dashboard-queries.ts';
-import { freePort, startPrometheus, type PrometheusServer } from './prometheus-server.ts';
+import { freePort } from '../support/free-port.ts';
+import { startPrometheus, type PrometheusServer } from './prometheus-server.ts';
 
 const ADMIN = 'admin-token-for-the-dashboard-tests';
 const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -4,10 +4,10 @@
 // the intervals, and the path of the rules. Spoken to over its HTTP API only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../support/free-port.ts';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy', 'prometheus');
@@ -26,14 +26,6 @@ interface ShippedConfig {
 }
 
 /** A port nothing listens on now (the kernel's pick), for a server that binds it a moment later. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * Starts Prometheus scraping `target` (host:port of an edge) every `interval`, with the shipped
  * alerting rules evaluated as often, and resolves once /-/ready answers.

@@ -27,7 +27,7 @@ import {
 import { delimiter, dirname, join } from 'node:path';
 import { tempDir } from './devnet.ts';
 import { markdownSteps, type Step } from './journey-steps.ts';
-import { freePort } from './redis-servers.ts';
+import { freePort } from './free-port.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STEP_TIMEOUT_MS = 90_000;
