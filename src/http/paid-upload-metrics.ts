@@ -3,7 +3,32 @@
 // to a certified upload (the issue's ≤ 5 ms target, read by bench:ledger), the ledger's failures by
 // operation and this instance's open holds. No account IDs.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { LEDGER_OPERATIONS } from '../publish/ledger/observed-ledger.ts';
 import type { PaidUploadsObserver } from '../publish/payments/paid-uploads.ts';
+import type { QuiltOutcome, StoreOutcome } from '../publish/publish-outcome.ts';
+
+/** Every way a paid upload ends (paid-uploads.ts), each exported from 0 so its first one shows in increase(). */
+const PAID_OUTCOMES = [
+  'newly-created',
+  'already-certified',
+  'insufficient-balance',
+  'sponsor-short',
+  'idempotent-replay',
+  'settle-deferred',
+  'insufficient-confirmations',
+  'too-large',
+  'invalid',
+  'chain-failed',
+  'unavailable',
+  'aborted',
+] as const satisfies readonly (
+  | StoreOutcome['kind']
+  | QuiltOutcome['kind']
+  | 'insufficient-balance'
+  | 'sponsor-short'
+  | 'idempotent-replay'
+  | 'settle-deferred'
+)[];
 
 export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
   const uploads = new Counter({
@@ -12,6 +37,7 @@ export function paidUploadMetrics(registry: Registry): PaidUploadsObserver {
     labelNames: ['outcome'],
     registers: [registry],
   });
+  for (const outcome of PAID_OUTCOMES) uploads.inc({ outcome }, 0);
   const charged = new Counter({
     name: 'walrus_edge_paid_charged_frost_total',
     help: 'FROST charged to accounts for certified uploads',
@@ -48,6 +74,7 @@ export function ledgerMetrics(
     labelNames: ['operation'],
     registers: [registry],
   });
+  for (const operation of LEDGER_OPERATIONS) errors.inc({ operation }, 0);
   new Gauge({
     name: 'walrus_edge_ledger_open_holds',
     help: "This instance's holds not closed yet (uploads running, or left for reconciliation)",

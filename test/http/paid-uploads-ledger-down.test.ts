@@ -51,6 +51,14 @@ describe('paid publishing while the ledger is down', () => {
     const { blobId } = await storeOnDevnet(devnet!, randomBytes(3_000, 42));
     const sponsor = publisherWallet(dir.path).address;
 
+    // Every ledger operation's failures and every paid outcome are exported from 0, before any happened:
+    // a series born with its first failure would hide that failure from increase() and the alert.
+    const fresh = await (await fetch(`${edge!.url}/metrics`)).text();
+    expect(fresh).toMatch(/^walrus_edge_ledger_errors_total\{operation="findApiKey"\} 0$/m);
+    expect(fresh).toMatch(/^walrus_edge_ledger_errors_total\{operation="hold"\} 0$/m);
+    expect(fresh).toMatch(/^walrus_edge_paid_uploads_total\{outcome="sponsor-short"\} 0$/m);
+    expect(fresh).toMatch(/^walrus_edge_paid_uploads_total\{outcome="newly-created"\} 1$/m);
+
     relay!.cut();
     const down = await readiness();
     expect(down.ledger).toBe('down');

@@ -20,6 +20,11 @@ export function sponsorObserver(registry: Registry): SponsorObserver {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  // Both outcomes from 0 on: the first failed top-up must show in increase() (and page).
+  for (const outcome of ['ok', 'failed'] as const) {
+    topUps.inc({ outcome }, 0);
+    toppedUp.inc({ outcome }, 0);
+  }
   const leaseWait = new Histogram({
     name: 'walrus_edge_sponsor_lease_wait_seconds',
     help: 'Time an upload waited for a free wallet; a long tail means too few sub-wallets.',

@@ -351,6 +351,8 @@ describe('sub-wallets on the devnet', () => {
     expect(text).toContain('walrus_edge_sponsor_sub_wallets_leased 1');
     // Both wallets were funded at start, in one transaction.
     expect(text).toContain('walrus_edge_sponsor_top_up_transactions_total{outcome="ok"} 1');
+    // A failure not seen yet is there at 0, so the first one shows in increase() and pages.
+    expect(text).toContain('walrus_edge_sponsor_top_up_transactions_total{outcome="failed"} 0');
     expect(text).toContain('walrus_edge_sponsor_sub_wallet_top_ups_total{outcome="ok"} 2');
     expect(text).toContain('walrus_edge_sponsor_lease_wait_seconds_count 1');
     expect(text).not.toMatch(/0x[0-9a-f]{64}/);
