@@ -15,7 +15,8 @@ import { RedisTier } from './cache/redis-tier.ts';
 import type { CacheTier, FillClaims } from './cache/cache-tier.ts';
 import { suiBlobLifetimes, walrusEventsModule, type BlobLifetimes } from './network/blob-lifetimes.ts';
 import { endEpochFromNodes } from './network/blob-status.ts';
-import type { BaseLogger as Logger } from 'pino';
+import { pino, type BaseLogger as Logger } from 'pino';
+import prettyStream from 'pino-pretty';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { httpWorkers } from './cluster/http-workers.ts';
@@ -60,7 +61,6 @@ import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
 import { fastHits } from './http/fast-hits.ts';
 import { accessLogTo, withRequestLog } from './http/request-log.ts';
-import { edgeLogger } from './logging/edge-logger.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './read/limiter.ts';
@@ -915,6 +915,20 @@ function replayGuard(config: EdgeConfig, registry: Registry, log: Logger, dispos
   const errors = redisErrorCounter(registry);
   return observedReplayGuard(redisReplayGuard(redis, config.REDIS_PREFIX), (operation) =>
     errors.inc({ operation: `jwt_${operation}` }),
+  );
+}
+
+/**
+ * Logs as JSON lines for collectors, or readable for a person at a terminal (LOG_FORMAT; auto = pretty
+ * when stdout is a TTY). pino-pretty runs as a stream in this thread: no transport worker to manage.
+ */
+export function edgeLogger(config: EdgeConfig): Logger {
+  const pretty =
+    config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
+  if (!pretty) return pino({ level: config.LOG_LEVEL });
+  return pino(
+    { level: config.LOG_LEVEL },
+    prettyStream({ colorize: process.stdout.isTTY === true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }),
   );
 }
 
