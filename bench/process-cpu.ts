@@ -23,6 +23,19 @@ export function processCpuSeconds(pid: number): number {
  * workers): a server made of several processes is measured as a whole.
  */
 export function processTreeCpuSeconds(pid: number): number {
+  let seconds = 0;
+  for (const member of processTree(pid)) {
+    try {
+      seconds += processCpuSeconds(member);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return seconds;
+}
+
+/** A process and every descendant now alive. */
+export function processTree(pid: number): number[] {
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -34,15 +47,11 @@ export function processTreeCpuSeconds(pid: number): number {
       // gone meanwhile
     }
   }
-  let seconds = 0;
+  const members: number[] = [];
   for (const queue = [pid]; queue.length > 0;) {
     const next = queue.pop()!;
-    try {
-      seconds += processCpuSeconds(next);
-    } catch {
-      continue; // gone meanwhile
-    }
+    members.push(next);
     queue.push(...(parents.get(next) ?? []));
   }
-  return seconds;
+  return members;
 }

@@ -14,8 +14,11 @@
 // written a line per answer. Then the JavaScript work of one hit, layer by layer, in-process
 // (bench/fast-path-cost.ts): what metrics and the access log cost on their own.
 // Needs Debian's nginx and wrk (apt-get install nginx wrk).
+// --pin (bench/cpu-pinning.ts): each server on core 1, wrk on core 0, and every other process on the
+// machine moved to core 0 while a run lasts — the per-core rows on a core of their own, for a machine
+// whose other work comes and goes (the HTTP_WORKERS=N rows need more cores and are left out).
 // Usage: node bench/serve.ts [--connections 64] [--seconds 5] [--rounds 3] [--sizes 65536,1048576]
-//        [--workers 2] [--threads 1] [--edge-root DIR] [--before DIR]
+//        [--workers 2] [--threads 1] [--edge-root DIR] [--before DIR] [--pin]
 // --edge-root: the edge of another checkout; --before: also another checkout's edge (the same two
 // per-core rows), to compare a change with what came before it in one run.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -37,7 +40,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
-import { processTreeCpuSeconds } from './process-cpu.ts';
+import { onCpu, othersOn, TWO_CORES } from './cpu-pinning.ts';
+import { processTree, processTreeCpuSeconds } from './process-cpu.ts';
 import { WRK, wrkRun } from './wrk-run.ts';
 
 const run = promisify(execFile);
@@ -52,6 +56,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     'edge-root': { type: 'string', default: ROOT },
     before: { type: 'string' },
+    pin: { type: 'boolean', default: false },
   },
 });
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
@@ -79,6 +84,12 @@ interface Run {
   cpuUs: number;
   p99: number;
 }
+
+/** A server's process: on the server core with --pin. */
+const launch = (command: string, args: string[], options: Parameters<typeof spawn>[2]) =>
+  values.pin ? spawn(...onCpu(TWO_CORES.serverCpu, command, args), options) : spawn(command, args, options);
+/** The servers' processes, kept on their core while --pin moves everything else away. */
+const servers: number[] = [];
 
 const dir = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'walrus-edge-bench-serve-'));
 const children: ChildProcess[] = [];
@@ -135,7 +146,7 @@ try {
     nodeArgs: string[] = [],
   ): Promise<Target> => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, join(root, 'src/main.ts')], {
+    const child = launch(process.execPath, [...nodeArgs, join(root, 'src/main.ts')], {
       env: {
         ...process.env,
         DEVNET_DIR: devnet.dir,
@@ -151,6 +162,7 @@ try {
       stdio: ['ignore', log ? openSync(log, 'w') : 'ignore', 'inherit'],
     });
     children.push(child);
+    servers.push(child.pid!);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/status`);
     // Memory hits everywhere: each worker has a memory tier of its own, and a blob larger than
@@ -179,7 +191,7 @@ try {
     ['--import', join(ROOT, 'bench/env-probe.ts')],
   );
   const edges = [edge, quiet];
-  if (hasWorkers)
+  if (hasWorkers && !values.pin)
     for (const workers of values.workers.split(',').filter(Boolean))
       edges.push(await startEdge(`edge, HTTP_WORKERS=${workers}`, { HTTP_WORKERS: workers }));
   if (values.before) {
@@ -202,12 +214,13 @@ try {
   writeFileSync(join(dir, 'edge-headers.json'), JSON.stringify(edgeHeaders));
   const startFloor = async (name: string, env: Record<string, string>): Promise<Target> => {
     const port = await freePort();
-    const child = spawn(
+    const child = launch(
       process.execPath,
       [join(ROOT, 'bench/node-floor-server.ts'), String(port), ...blobs.map((b) => b.file)],
       { env: { ...process.env, ...env }, stdio: 'inherit' },
     );
     children.push(child);
+    servers.push(child.pid!);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/v1/blobs/${blobs[0]!.id}`);
     return { name, pid: child.pid!, base };
@@ -250,8 +263,9 @@ ${location}
 }
 `,
     );
-    const child = spawn(NGINX, ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'inherit' });
+    const child = launch(NGINX, ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'inherit' });
     children.push(child);
+    servers.push(child.pid!);
     return { name, pid: child.pid!, base: `http://127.0.0.1:${port}` };
   };
   const nginxStatic = await startNginx(
@@ -355,7 +369,7 @@ ${location}
   }
 
   console.log(
-    `\nbench:serve, ${started.toISOString()}, ${cpus().length} cores shared with the load generator (load average ${loadavg()[0]!.toFixed(1)} at the end)\n`,
+    `\nbench:serve, ${started.toISOString()}, ${cpus().length} cores ${values.pin ? `(--pin: each server on core ${TWO_CORES.serverCpu}; wrk and every other process on core ${TWO_CORES.loadCpu} during a run)` : 'shared with the load generator'} (load average ${loadavg()[0]!.toFixed(1)} at the end)\n`,
   );
   console.log(tables.join('\n\n'));
   console.log(
@@ -377,14 +391,20 @@ async function load(target: Target, id: string, seconds: number): Promise<Run> {
   const url = `${target.base}/v1/blobs/${id}`;
   const fastHitsBefore = target.edge ? await fastHits(target) : 0;
   const logBefore = target.edge?.log ? statSync(target.edge.log).size : 0;
-  const cpuBefore = processTreeCpuSeconds(target.pid);
-  const result = await wrkRun(url, {
-    name: target.name,
-    threads: Number(values.threads),
-    connections: Number(values.connections),
-    seconds,
-  });
-  const cpu = processTreeCpuSeconds(target.pid) - cpuBefore;
+  const measure = async () => {
+    const cpuBefore = processTreeCpuSeconds(target.pid);
+    const result = await wrkRun(url, {
+      name: target.name,
+      threads: Number(values.threads),
+      connections: Number(values.connections),
+      seconds,
+      cpu: values.pin ? TWO_CORES.loadCpu : undefined,
+    });
+    return { result, cpu: processTreeCpuSeconds(target.pid) - cpuBefore };
+  };
+  const { result, cpu } = values.pin
+    ? await othersOn(TWO_CORES.loadCpu, new Set(servers.flatMap(processTree)), measure)
+    : await measure();
   const answers = result.requests;
   if (target.edge) {
     const hits = (await fastHits(target)) - fastHitsBefore;

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { onCpu } from './cpu-pinning.ts';
 
 const run = promisify(execFile);
 
@@ -20,22 +21,28 @@ export interface WrkResult {
 
 export async function wrkRun(
   url: string,
-  options: { name: string; threads: number; connections: number; seconds: number },
+  options: {
+    name: string;
+    threads: number;
+    connections: number;
+    seconds: number;
+    /** The core wrk runs on (bench:serve --pin). */
+    cpu?: string;
+  },
 ): Promise<WrkResult> {
   if (!WRK) throw new Error('wrk is not installed: apt-get install wrk');
-  const { stdout } = await run(
-    WRK,
-    [
-      `-t${options.threads}`,
-      `-c${options.connections}`,
-      `-d${options.seconds}s`,
-      '--timeout',
-      '10s',
-      '--latency',
-      url,
-    ],
-    { maxBuffer: 1 << 20 },
-  );
+  const args = [
+    `-t${options.threads}`,
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    url,
+  ];
+  const { stdout } = await run(...(options.cpu ? onCpu(options.cpu, WRK, args) : ([WRK, args] as const)), {
+    maxBuffer: 1 << 20,
+  });
   const find = (pattern: RegExp) => {
     const match = pattern.exec(stdout);
     if (!match) throw new Error(`${options.name}: cannot read wrk output (${pattern}):\n${stdout}`);
