@@ -1,7 +1,9 @@
 // npm run bench:serve — small cache hits, per core (issue 13). One run measures, with one load
 // generator (wrk, in its own process; -t1 -c64 -d5s by default) and the same bytes:
 //   nginx serving the blob as a static file, and nginx proxy_cache in front of the edge;
-//   a bare node:http server writing preloaded bytes (three headers, and the edge's own headers);
+//   a bare node:http server writing preloaded bytes (three headers, and the edge's own headers), and
+//   the three-header one again inside an edge's process (what the process costs apart from the edge's
+//   own work per request);
 //   the edge's fast path on memory hits with its defaults (metrics, request IDs, an access-log line
 //   per request, written to a file), with ACCESS_LOG=false, and with HTTP_WORKERS=2 when this build
 //   has HTTP_WORKERS (src/config.ts; the per-core rows set HTTP_WORKERS=1);
@@ -182,10 +184,12 @@ try {
   const edgeLog = join(dir, 'edge-access.log');
   const perCore = hasWorkers ? ', HTTP_WORKERS=1' : '';
   const edge = await startEdge(`edge fast path (defaults${perCore})`, {}, edgeLog);
-  // It also carries bench/env-probe.ts (a SIGUSR2 handler, nothing per request), for the end.
+  // It also carries bench/env-probe.ts: the bare handler on a port of its own (a row of its own; the
+  // edge's port sees nothing meanwhile) and a SIGUSR2 handler for the in-process probe at the end.
+  const probePort = await freePort();
   const quiet = await startEdge(
     `edge, ACCESS_LOG=false${perCore}`,
-    { ACCESS_LOG: 'false' },
+    { ACCESS_LOG: 'false', ENV_PROBE_PORT: String(probePort) },
     undefined,
     undefined,
     ['--import', join(ROOT, 'bench/env-probe.ts')],
@@ -289,7 +293,15 @@ ${location}
     await waitFor(`${nginxProxy.base}/v1/blobs/${id}`, (r) => r.headers.get('x-cache-status') === 'HIT');
   }
 
-  const targets = [nginxStatic, nginxProxy, floor, floorSame, ...edges];
+  // The bare server's handler inside the quiet edge's process (bench/env-probe.ts): how much of the
+  // edge's cost per answer is the process it runs in, how much the edge's own work per request.
+  const floorInside: Target = {
+    name: 'bare node:http, 3 headers, in the edge process',
+    pid: quiet.pid,
+    base: `http://127.0.0.1:${probePort}`,
+  };
+  await waitFor(`${floorInside.base}/v1/blobs/${blobs[0]!.id}`);
+  const targets = [nginxStatic, nginxProxy, floor, floorSame, floorInside, ...edges];
   // Background work of each server, idle, over 3 s.
   const idle = new Map<Target, number>();
   for (const target of targets) {
@@ -333,6 +345,8 @@ ${location}
     const ratios = [
       [edge, floor],
       [edge, floorSame],
+      [quiet, floorSame],
+      [floorInside, floor],
       [edge, nginxStatic],
       [floor, nginxStatic],
     ].map(
