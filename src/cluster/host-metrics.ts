@@ -6,7 +6,19 @@
 // including one still starting that cannot answer yet, and fails the whole scrape after 5 s, so the
 // collection is ours and asks ready workers only. (prom-client's successor, prometheus/client_js,
 // has a new cluster protocol; not used here.)
-import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+// A host counter must never go down, or Prometheus reads a reset and rate() jumps by the counter's
+// whole value: a worker that exits (crashed, replaced) leaves its counters and histograms as of the
+// last scrape in a retired baseline that every later merge adds, and a worker that does not answer a
+// scrape in time is merged as it last answered. What a worker counted after its last scrape is lost
+// with it — an undercount, never a reset.
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Registry,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 import type { Link } from './link.ts';
 
 /** A scrape waits this long for each worker; one that does not answer is left out (and counted). */
@@ -51,20 +63,42 @@ export function hostMetrics(workers: () => { ready: Link[]; starting: number }) 
     help: 'Ready workers that did not answer the last scrape in time (their series are missing from it).',
     registers: [own],
   });
+  /** Each worker's registry as it last answered. */
+  const latest = new Map<Link, Snapshot>();
+  /** What exited workers had counted, summed. */
+  let retired: Snapshot = [];
   return {
     restarted: () => restarts.inc(),
+    /** A worker exited: what it counted stays in the host's counters. */
+    async retire(link: Link): Promise<void> {
+      const last = latest.get(link);
+      latest.delete(link);
+      if (!last) return;
+      // prom-client's types call `type` an enum; at run time it is the exposition's name ('counter', …).
+      const monotonic = last.filter((metric) => ['counter', 'histogram'].includes(String(metric.type)));
+      retired = await AggregatorRegistry.aggregate([retired, monotonic]).getMetricsAsJSON();
+    },
     async text(): Promise<string> {
       const { ready } = workers();
       const answers = await Promise.all(
         ready.map((link) =>
-          link
-            .request<object[]>('metrics.json', null, { timeoutMs: WORKER_SCRAPE_MS })
-            .catch(() => undefined),
+          link.request<Snapshot>('metrics.json', null, { timeoutMs: WORKER_SCRAPE_MS }).then(
+            (answer) => {
+              latest.set(link, answer);
+              return answer;
+            },
+            () => undefined,
+          ),
         ),
       );
-      const got = answers.filter((answer) => answer !== undefined);
-      missing.set(ready.length - got.length);
-      return AggregatorRegistry.aggregate([...got, await own.getMetricsAsJSON()]).metrics();
+      missing.set(answers.filter((answer) => answer === undefined).length);
+      const merged = ready.flatMap((link, i) => {
+        const answer = answers[i] ?? latest.get(link);
+        return answer ? [answer] : [];
+      });
+      return AggregatorRegistry.aggregate([...merged, retired, await own.getMetricsAsJSON()]).metrics();
     },
   };
 }
+
+type Snapshot = MetricObjectWithValues<MetricValue<string>>[];

@@ -184,7 +184,10 @@ export async function startCluster(
     // Its channel may close a moment after its exit; until then node:cluster would still hand it
     // connections (lost with it): closed now.
     if (worker.isConnected()) worker.process.disconnect();
-    slot.link?.close('the worker exited');
+    if (slot.link) {
+      void metrics.retire(slot.link);
+      slot.link.close('the worker exited');
+    }
     leases.workerGone(worker.id);
     Object.assign(slot, { worker: undefined, link: undefined, ready: false });
     if (stopping) return;

@@ -18,7 +18,7 @@ import { countsAt, countsDelta, expectedSliverCounts, rowsCovering } from '../su
 import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { requestsOnOwnConnections, startCluster, type ClusterProcess } from './cluster-process.ts';
 import { publisherWallet } from '../support/publishing.ts';
-import { childrenOf, holdersOfConnections } from './proc.ts';
+import { childrenOf, holderOfNewConnection } from './proc.ts';
 
 const N_SHARDS = 100;
 const SIZE = 150_000;
@@ -212,7 +212,7 @@ describe('HTTP_WORKERS=2', { timeout: 120_000 }, () => {
       const metadataBefore = await nodeRequests('metadata');
       const first = openRequest(`${edge.url}/v1/blobs/${blobId}`);
       first.answer.catch(() => undefined); // its worker is killed below
-      const leader = holderOf(await first.clientPort);
+      const leader = await holderOf(await first.clientPort);
       // Its metadata is served: it claims the blob for the host a moment later and leads, its
       // slivers stalled. A request at the other worker then follows it.
       await waitUntil(async () => (await nodeRequests('metadata')) > metadataBefore, 20_000);
@@ -221,7 +221,7 @@ describe('HTTP_WORKERS=2', { timeout: 120_000 }, () => {
       for (let attempt = 0; attempt < 6 && !follower; attempt++) {
         const candidate = openRequest(`${edge.url}/v1/blobs/${blobId}`);
         candidate.answer.catch(() => undefined);
-        if (holderOf(await candidate.clientPort) !== leader) follower = candidate;
+        if ((await holderOf(await candidate.clientPort)) !== leader) follower = candidate;
       }
       expect(follower).toBeDefined();
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -253,12 +253,20 @@ describe('HTTP_WORKERS=2', { timeout: 120_000 }, () => {
     );
   });
 
-  function holderOf(clientPort: number): number {
-    return holdersOfConnections(edge.port, [clientPort], [...edge.workers().keys()])[0]!;
-  }
+  const holderOf = (clientPort: number) =>
+    holderOfNewConnection(edge.port, clientPort, () => [...edge.workers().keys()]);
 
-  it('replaces a worker killed with SIGKILL, and the port keeps answering meanwhile', async () => {
+  it('replaces a worker killed with SIGKILL, and the port keeps answering meanwhile; the host counters keep what it had counted', async () => {
     const [victim] = [...edge.workers()].find(([, slot]) => slot === 1)!;
+    const listening = edge.logs.find((line) => line.msg === 'walrus-edge listening') as { metrics: string };
+    const scrape = async () => (await fetch(listening.metrics)).text();
+    // The victim answers some of these; a scrape sees them in the host's count.
+    const served = await requestsOnOwnConnections(
+      edge,
+      Array.from({ length: 6 }, () => ({ path: '/status' })),
+    );
+    expect(served.some((answer) => answer.servedBy === victim)).toBe(true);
+    const countedBefore = sumOf(await scrape(), 'walrus_edge_http_requests_total');
     process.kill(victim, 'SIGKILL');
     // Reaped by the primary (gone from /proc): from now on it hands connections to the survivor.
     await waitUntil(() => !childrenOf(edge.primary.pid!).includes(victim));
@@ -270,11 +278,16 @@ describe('HTTP_WORKERS=2', { timeout: 120_000 }, () => {
     // A new worker for the slot, and it serves.
     await waitUntil(() => [...edge.workers()].some(([pid, slot]) => slot === 1 && pid !== victim));
     const replacement = [...edge.workers()].find(([, slot]) => slot === 1)![0];
-    await waitUntil(async () =>
-      (await requestsOnOwnConnections(edge, [{ path: '/status' }, { path: '/status' }])).some(
-        (answer) => answer.servedBy === replacement && answer.status === 200,
-      ),
-    );
+    let after = 6;
+    await waitUntil(async () => {
+      const answers = await requestsOnOwnConnections(edge, [{ path: '/status' }, { path: '/status' }]);
+      after += answers.length;
+      return answers.some((answer) => answer.servedBy === replacement && answer.status === 200);
+    });
+    // A counter of the host never goes down (Prometheus would read a reset): the dead worker's
+    // requests stay counted, and every one answered since is added.
+    await waitUntil(async () => (await scrape()).includes('walrus_edge_cluster_workers{state="ready"} 2'));
+    expect(sumOf(await scrape(), 'walrus_edge_http_requests_total') - countedBefore).toBe(after);
   });
 
   it('backs off when a worker keeps dying: a slot killed as soon as it starts is not started again and again', async () => {

@@ -74,3 +74,25 @@ export function holdersOfConnections(serverPort: number, clientPorts: number[], 
     return pid;
   });
 }
+
+/**
+ * Which of `pids` holds a connection just made: node:cluster's primary accepts it and passes it to a
+ * worker, so for a moment after the client's connect no worker holds it yet — asked again until one
+ * does (or `waitMs` is over).
+ */
+export async function holderOfNewConnection(
+  serverPort: number,
+  clientPort: number,
+  pids: () => number[],
+  waitMs = 3_000,
+): Promise<number> {
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    try {
+      return holdersOfConnections(serverPort, [clientPort], pids())[0]!;
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
