@@ -5,6 +5,7 @@
 // public facts only (file path, entry index, length, flag, address), and no library error that could
 // quote its input (JSON.parse, bech32, the curve libraries all do) is passed on, not even as `cause`.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { decodeSuiPrivateKey, type PublicKey, type Signer } from '@mysten/sui/cryptography';
 import { Ed25519Keypair } from '@mysten/sui/keypairs/ed25519';
 import { Secp256k1Keypair, Secp256k1PublicKey } from '@mysten/sui/keypairs/secp256k1';
@@ -14,6 +15,7 @@ import type { AwsKmsSignerOptions } from '@mysten/signers/aws';
 import { AwsClient } from 'aws4fetch';
 import type { BaseLogger } from 'pino';
 import type { EdgeConfig } from '../../config.ts';
+import { ipTlsChannelOption } from './grpc-ip-tls.ts';
 
 export type OperatorKeyConfig = Pick<
   EdgeConfig,
@@ -341,7 +343,12 @@ async function gcpKmsClient(endpoint: GcpKmsEndpoint) {
       },
     },
   };
-  if (!endpoint.plaintext) return new KeyManagementServiceClient(options);
+  if (!endpoint.plaintext) {
+    if (!endpoint.address || isIP(endpoint.address.host) === 0)
+      return new KeyManagementServiceClient(options);
+    const grpc = await import('@grpc/grpc-js');
+    return new KeyManagementServiceClient({ ...options, grpc, ...ipTlsChannelOption(grpc) });
+  }
   // With `sslCreds` google-gax uses them as the channel's credentials and attaches no Google ones
   // (google-gax/build/src/grpc.js _getCredentials). The credentials and the gRPC module that checks
   // them must be the same copy of @grpc/grpc-js, so the module is passed along. The universe domain
