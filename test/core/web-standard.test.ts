@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { coreFolders, nodeOnlyAdapters, nodeOnlyPackages } from '../../eslint.config.js';
+import { NODE } from '../support/node.ts';
 import { isNodeOnlyModule } from './node-only.ts';
 import { protocolVectors } from './protocol-vectors.ts';
 
@@ -99,7 +100,12 @@ describe('the core is Web-standard', () => {
     const script = fileURLToPath(new URL('./workers-runtime.ts', import.meta.url));
     const modules = files.map((file) => pathToFileURL(join(repo, file)).href);
     const conditions = ['workerd', 'worker', 'browser'].map((condition) => `--conditions=${condition}`);
-    const { stdout } = await promisify(execFile)(process.execPath, [...conditions, script], {
+    // The stand-in runs on Node whatever runs the tests: it refuses Node-only imports from a
+    // module.registerHooks resolve hook, and Bun 1.4.5 has no working equivalent (checked 2026-12-01:
+    // node:module has no registerHooks there, oven-sh/bun#27369, the implementation #35690 is not
+    // released; a Bun.plugin onResolve is never asked about node:fs, fs or os, nor, oven-sh/bun#40579,
+    // about bare package names). What it checks is the Workers runtime, which neither of them is.
+    const { stdout } = await promisify(execFile)(NODE, [...conditions, script], {
       cwd: repo,
       env: { ...process.env, WORKERS_RUNTIME: JSON.stringify({ modules, nodeOnlyPackages }) },
     });
