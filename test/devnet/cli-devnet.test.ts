@@ -10,6 +10,7 @@ import { WalrusClient } from '@mysten/walrus';
 import { CommitteeSchema } from '../../src/network/committee.ts';
 import { computeBlobId } from '../../src/codec/blob-id-of.ts';
 import { randomBytes } from '../protocol/oracle.ts';
+import { wasmBoundTimeout } from '../support/bun.ts';
 import { readSystematic, tempDir } from '../support/devnet.ts';
 
 const run = promisify(execFile);
@@ -51,16 +52,13 @@ async function putFile(path: string, dir: string, extra: string[] = []) {
 }
 
 /**
- * The restart test's limit: the suite's 60 s on Node, 100 s on Bun. Nearly all of that test is CPU in
- * WebAssembly: four RS2 encodings for 1000 shards (two by `put`, two by the blob-ID witness) in
- * @mysten/walrus-wasm, and the devnet's Merkle checks of 4000 slivers. Bun 1.4.5's WebAssembly
- * (JavaScriptCore) ran walrus-wasm's compute_metadata for 1000 shards in 4.7-6.3 s where Node 24 took
- * 2.7-3.4 s on this machine (checked 2026-12-01; JSC's WASM trailing V8's by about 2x is reported by
- * others too, e.g. FluffyLabs/typeberry#951). Nothing else differs: the SIGKILLed devnet exits within
- * 30 ms and the restarted one serves in 0.5 s on both. So the test takes 39-44 s alone on Bun (31 s
- * on Node), and more than 60 s when the whole suite loads the two cores.
+ * The restart test's limit: nearly all of it is CPU in WebAssembly, four RS2 encodings for 1000 shards
+ * (two by `put`, two by the blob-ID witness) and the devnet's Merkle checks of 4000 slivers, so 100 s
+ * on Bun (wasmBoundTimeout). Nothing else differs there: the SIGKILLed devnet exits within 30 ms and
+ * the restarted one serves in 0.5 s on both runtimes; the test took 39-44 s alone on Bun, 31 s on Node
+ * (2026-12-01).
  */
-const RESTART_TEST_TIMEOUT_MS = process.versions.bun ? 100_000 : 60_000;
+const RESTART_TEST_TIMEOUT_MS = wasmBoundTimeout(60_000);
 
 describe('walrus-edge devnet, put and blob-id', () => {
   it(

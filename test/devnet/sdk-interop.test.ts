@@ -6,6 +6,7 @@ import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { createSuiStandIn } from '../../src/devnet/sui-standin.ts';
 import { DevnetChainClient } from '../../src/network/devnet-chain-client.ts';
 import { randomBytes } from '../protocol/oracle.ts';
+import { wasmBoundTimeout } from '../support/bun.ts';
 import { readSystematic, startTestDevnet, storeOnDevnet } from '../support/devnet.ts';
 
 function sdkClientFor(devnet: RunningDevnet): WalrusClient {
@@ -38,44 +39,49 @@ for (const { shards, nodes, size } of [
     });
 
     for (const deletable of [false, true]) {
-      it(`stores a ${deletable ? 'deletable' : 'permanent'} blob with the SDK, certifies it on the devnet chain, reads it back`, async () => {
-        const data = randomBytes(size, shards + Number(deletable));
-        const walrus = sdkClientFor(devnet);
-        const chain = new DevnetChainClient(devnet.chainUrl);
-        const { address: sender } = await chain.fundAccount();
+      it(
+        `stores a ${deletable ? 'deletable' : 'permanent'} blob with the SDK, certifies it on the devnet chain, reads it back`,
+        async () => {
+          const data = randomBytes(size, shards + Number(deletable));
+          const walrus = sdkClientFor(devnet);
+          const chain = new DevnetChainClient(devnet.chainUrl);
+          const { address: sender } = await chain.fundAccount();
 
-        const { blobId, metadata, sliversByNode, rootHash } = await walrus.encodeBlob(data);
-        const registered = await chain.registerBlob({
-          sender,
-          rootHash,
-          size: data.length,
-          epochs: 2,
-          deletable,
-        });
-        expect(registered.blobId).toBe(blobId);
+          const { blobId, metadata, sliversByNode, rootHash } = await walrus.encodeBlob(data);
+          const registered = await chain.registerBlob({
+            sender,
+            rootHash,
+            size: data.length,
+            epochs: 2,
+            deletable,
+          });
+          expect(registered.blobId).toBe(blobId);
 
-        const confirmations = await walrus.writeEncodedBlobToNodes({
-          blobId,
-          metadata,
-          sliversByNode,
-          ...(deletable
-            ? { deletable: true as const, objectId: registered.id }
-            : { deletable: false as const }),
-        });
-        expect(confirmations.filter((c) => c !== null)).toHaveLength(nodes);
-        const certificate = await walrus.certificateFromConfirmations({
-          confirmations,
-          blobId,
-          deletable,
-          blobObjectId: registered.id,
-        });
-        const certified = await chain.certifyBlob(registered.id, certificate);
-        expect(certified.certifiedEpoch).toBe(devnet.ledger.epoch);
+          const confirmations = await walrus.writeEncodedBlobToNodes({
+            blobId,
+            metadata,
+            sliversByNode,
+            ...(deletable
+              ? { deletable: true as const, objectId: registered.id }
+              : { deletable: false as const }),
+          });
+          expect(confirmations.filter((c) => c !== null)).toHaveLength(nodes);
+          const certificate = await walrus.certificateFromConfirmations({
+            confirmations,
+            blobId,
+            deletable,
+            blobObjectId: registered.id,
+          });
+          const certified = await chain.certifyBlob(registered.id, certificate);
+          expect(certified.certifiedEpoch).toBe(devnet.ledger.epoch);
 
-        // Our plain reader and the SDK agree with the original bytes.
-        expect(await readSystematic(devnet.committee, blobId)).toEqual(data);
-        expect(await sdkClientFor(devnet).readBlob({ blobId })).toEqual(data);
-      });
+          // Our plain reader and the SDK agree with the original bytes.
+          expect(await readSystematic(devnet.committee, blobId)).toEqual(data);
+          expect(await sdkClientFor(devnet).readBlob({ blobId })).toEqual(data);
+          // The SDK's encoding and the nodes' checks are WebAssembly: slower on Bun (wasmBoundTimeout).
+        },
+        wasmBoundTimeout(60_000),
+      );
     }
 
     it('reads with the SDK a blob our own writer stored', async () => {
