@@ -112,11 +112,19 @@ export class BlobCache {
     return blob;
   }
 
-  /** A request's lookup: tier by tier, copying a later tier's hit into the earlier ones; a miss is counted. */
+  /**
+   * A request's lookup: tier by tier, copying a later tier's hit into the earlier ones; a miss is
+   * counted. A fill whose last byte is in but which is still being kept (its lifetime is asked of the
+   * chain after the last byte) is a memory hit too: the bytes are here, and a request in that moment
+   * must not open the blob at the nodes again.
+   */
   async lookup(blobId: string): Promise<{ blob: CachedBlob; tier: CacheHitLabel } | undefined> {
     const found = await this.#find(blobId);
-    if (!found) this.#misses.set(blobId, this.#requests(blobId) + 1);
-    return found;
+    if (found) return found;
+    const finished = this.#inFlight.get(blobId)?.fill;
+    if (finished?.done) return { blob: { bytes: finished.bytes, storedAt: Date.now() }, tier: 'HIT-MEMORY' };
+    this.#misses.set(blobId, this.#requests(blobId) + 1);
+    return undefined;
   }
 
   async #find(blobId: string): Promise<{ blob: CachedBlob; tier: CacheHitLabel } | undefined> {

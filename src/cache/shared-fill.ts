@@ -36,6 +36,11 @@ export class SharedFill {
     return this.#failure;
   }
 
+  /** The whole blob is in (it may still be on its way into the cache tiers). */
+  get done(): boolean {
+    return this.#state === 'done';
+  }
+
   /** Everything received so far (the whole blob once done); chunks stay as they are for late joiners. */
   get bytes(): Uint8Array {
     return concatBytes(this.#chunks);

@@ -9,6 +9,8 @@ export const FaultSchema = z.object({
     'slow',
     // Only sliver reads (GET .../slivers/P/T) wait delayMs: metadata answers at once.
     'slow-slivers',
+    // Only blob status reads (GET .../blobs/ID/status: how long a blob lives) wait delayMs.
+    'slow-status',
     'corrupt-slivers',
     'corrupt-metadata',
     'blocked',

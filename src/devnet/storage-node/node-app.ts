@@ -118,7 +118,10 @@ export function createStorageNodeApp(options: StorageNodeOptions): Hono {
     }
     if (
       fault.mode === 'slow' ||
-      (fault.mode === 'slow-slivers' && c.req.method === 'GET' && /\/slivers\/\d+\/\w+$/.test(c.req.path))
+      (fault.mode === 'slow-slivers' && c.req.method === 'GET' && /\/slivers\/\d+\/\w+$/.test(c.req.path)) ||
+      (fault.mode === 'slow-status' &&
+        c.req.method === 'GET' &&
+        /^\/v1\/blobs\/[^/]+\/status$/.test(c.req.path))
     ) {
       await delay(fault.delayMs, c.req.raw.signal);
       // The client gave up while we stalled: do no work and count nothing for it.
