@@ -78,14 +78,21 @@ export async function startCluster(dir: string, size = 3): Promise<RedisServer[]
 }
 
 async function addClusterNodes(dir: string, size: number, servers: RedisServer[]): Promise<void> {
+  const busPorts: number[] = [];
   for (let i = 0; i < size; i++) {
     const port = await freePort();
+    // The cluster bus on a port of its own too: by default it is port + 10000, which for a port from
+    // free-port.ts lands in the ephemeral range, where an outgoing socket may hold it.
+    const busPort = await freePort();
+    busPorts.push(busPort);
     servers.push(
       await startRedisServer(
         dir,
         [
           '--cluster-enabled',
           'yes',
+          '--cluster-port',
+          String(busPort),
           '--cluster-config-file',
           `nodes-${port}.conf`,
           '--cluster-node-timeout',
@@ -106,7 +113,8 @@ async function addClusterNodes(dir: string, size: number, servers: RedisServer[]
       const start = Math.floor((slots * i) / size);
       const end = Math.floor((slots * (i + 1)) / size) - 1;
       await client.call('CLUSTER', 'ADDSLOTSRANGE', String(start), String(end));
-      if (i > 0) await clients[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(servers[i]!.port));
+      if (i > 0)
+        await clients[0]!.call('CLUSTER', 'MEET', '127.0.0.1', String(servers[i]!.port), String(busPorts[i]));
     }
     const until = Date.now() + 15_000;
     for (const client of clients) {
