@@ -71,17 +71,22 @@ export async function leastCpuPerAnswer(
   return [...least].map(([name, us]) => ({ name, us }));
 }
 
+/** The bare server's three headers for a body of `size` bytes (here and bench/node-floor-server.ts). */
+export function threeHeaderList(size: number): string[] {
+  return [
+    'content-type',
+    'application/octet-stream',
+    'content-length',
+    String(size),
+    'cache-control',
+    'public, max-age=31536000, immutable',
+  ];
+}
+
 /** node:http writing preloaded bytes with three headers, as bench/node-floor-server.ts does. */
 export function threeHeaders(bytes: Uint8Array): RequestListener {
   return (_req, res) => {
-    res.writeHead(200, [
-      'content-type',
-      'application/octet-stream',
-      'content-length',
-      String(bytes.length),
-      'cache-control',
-      'public, max-age=31536000, immutable',
-    ]);
+    res.writeHead(200, threeHeaderList(bytes.length));
     res.end(bytes);
   };
 }

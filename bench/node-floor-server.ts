@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { basename } from 'node:path';
+import { threeHeaderList } from './in-process-http.ts';
 
 const [port, ...files] = process.argv.slice(2);
 const copied = process.env.HEADERS_FILE
@@ -15,16 +16,7 @@ const copied = process.env.HEADERS_FILE
 const answers = new Map(
   files.map((file) => {
     const bytes = readFileSync(file);
-    const headers = copied
-      ? copied[basename(file)]!.flat()
-      : [
-          'content-type',
-          'application/octet-stream',
-          'content-length',
-          String(bytes.length),
-          'cache-control',
-          'public, max-age=31536000, immutable',
-        ];
+    const headers = copied ? copied[basename(file)]!.flat() : threeHeaderList(bytes.length);
     return [`/v1/blobs/${basename(file)}`, { bytes, headers }];
   }),
 );
