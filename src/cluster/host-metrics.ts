@@ -65,18 +65,21 @@ export function hostMetrics(workers: () => { ready: Link[]; starting: number }) 
   });
   /** Each worker's registry as it last answered. */
   const latest = new Map<Link, Snapshot>();
-  /** What exited workers had counted, summed. */
-  let retired: Snapshot = [];
+  /**
+   * What exited workers had counted, summed. A promise, set the moment a worker is retired: a scrape
+   * that starts while the sum is being made waits for it instead of missing the worker altogether.
+   */
+  let retired: Promise<Snapshot> = Promise.resolve([]);
   return {
     restarted: () => restarts.inc(),
     /** A worker exited: what it counted stays in the host's counters. */
-    async retire(link: Link): Promise<void> {
+    retire(link: Link): void {
       const last = latest.get(link);
       latest.delete(link);
       if (!last) return;
       // prom-client's types call `type` an enum; at run time it is the exposition's name ('counter', …).
       const monotonic = last.filter((metric) => ['counter', 'histogram'].includes(String(metric.type)));
-      retired = await AggregatorRegistry.aggregate([retired, monotonic]).getMetricsAsJSON();
+      retired = retired.then((sum) => AggregatorRegistry.aggregate([sum, monotonic]).getMetricsAsJSON());
     },
     async text(): Promise<string> {
       const { ready } = workers();
@@ -96,7 +99,7 @@ export function hostMetrics(workers: () => { ready: Link[]; starting: number }) 
         const answer = answers[i] ?? latest.get(link);
         return answer ? [answer] : [];
       });
-      return AggregatorRegistry.aggregate([...merged, retired, await own.getMetricsAsJSON()]).metrics();
+      return AggregatorRegistry.aggregate([...merged, await retired, await own.getMetricsAsJSON()]).metrics();
     },
   };
 }

@@ -185,7 +185,7 @@ export async function startCluster(
     // connections (lost with it): closed now.
     if (worker.isConnected()) worker.process.disconnect();
     if (slot.link) {
-      void metrics.retire(slot.link);
+      metrics.retire(slot.link);
       slot.link.close('the worker exited');
     }
     leases.workerGone(worker.id);
