@@ -20,6 +20,14 @@ export function childrenOf(parent: number): number[] {
   return children.sort((a, b) => a - b);
 }
 
+/** How long a process has been running, in seconds: its start (field 22 of /proc/PID/stat, clock ticks after boot) against /proc/uptime. */
+export function secondsRunning(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return uptime - startTicks / 100; // USER_HZ is 100 on every Linux this runs on
+}
+
 /** One variable of a process's environment as it was started, if set (and the process still there). */
 export function environOf(pid: number, name: string): string | undefined {
   try {
