@@ -2,8 +2,8 @@
 // generator (wrk, in its own process; -t1 -c64 -d5s by default) and the same bytes:
 //   nginx serving the blob as a static file, and nginx proxy_cache in front of the edge;
 //   a bare node:http server writing preloaded bytes (three headers, and the edge's own headers), and
-//   the three-header one again inside an edge's process (what the process costs apart from the edge's
-//   own work per request);
+//   both again inside an edge's process (what the process costs apart from the edge's own work per
+//   request, and what the edge adds to the very same answer);
 //   the edge's fast path on memory hits with its defaults (metrics, request IDs, an access-log line
 //   per request, written to a file), with ACCESS_LOG=false, and with HTTP_WORKERS=2 when this build
 //   has HTTP_WORKERS (src/config.ts; the per-core rows set HTTP_WORKERS=1);
@@ -38,7 +38,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, cpus } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
@@ -184,12 +184,30 @@ try {
   const edgeLog = join(dir, 'edge-access.log');
   const perCore = hasWorkers ? ', HTTP_WORKERS=1' : '';
   const edge = await startEdge(`edge fast path (defaults${perCore})`, {}, edgeLog);
-  // It also carries bench/env-probe.ts: the bare handler on a port of its own (a row of its own; the
-  // edge's port sees nothing meanwhile) and a SIGUSR2 handler for the in-process probe at the end.
+  // The bare servers: three headers, and the very headers the edge answered each blob with.
+  const edgeHeaders: Record<string, [string, string][]> = {};
+  for (const { id } of blobs) {
+    const hit = await fetch(`${edge.base}/v1/blobs/${id}`);
+    await hit.arrayBuffer();
+    edgeHeaders[id] = [...hit.headers].filter(
+      ([name]) => !['date', 'connection', 'keep-alive'].includes(name),
+    );
+  }
+  writeFileSync(join(dir, 'edge-headers.json'), JSON.stringify(edgeHeaders));
+  // The quiet edge also carries bench/env-probe.ts: the bare server's answers from inside its process
+  // on ports of their own (rows of their own; the edge's port sees nothing meanwhile), with three
+  // headers and with the edge's, and a SIGUSR2 handler for the in-process probe at the end.
   const probePort = await freePort();
+  const probeSamePort = await freePort();
   const quiet = await startEdge(
     `edge, ACCESS_LOG=false${perCore}`,
-    { ACCESS_LOG: 'false', ENV_PROBE_PORT: String(probePort) },
+    {
+      ACCESS_LOG: 'false',
+      ENV_PROBE_PORT: String(probePort),
+      ENV_PROBE_SAME_PORT: String(probeSamePort),
+      ENV_PROBE_FILES: blobs.map((b) => b.file).join(delimiter),
+      ENV_PROBE_HEADERS_FILE: join(dir, 'edge-headers.json'),
+    },
     undefined,
     undefined,
     ['--import', join(ROOT, 'bench/env-probe.ts')],
@@ -206,16 +224,6 @@ try {
     edges.push(await startEdge('before: edge, ACCESS_LOG=false', { ACCESS_LOG: 'false' }, undefined, before));
   }
 
-  // The bare servers: three headers, and the very headers the edge answered each blob with.
-  const edgeHeaders: Record<string, [string, string][]> = {};
-  for (const { id } of blobs) {
-    const hit = await fetch(`${edge.base}/v1/blobs/${id}`);
-    await hit.arrayBuffer();
-    edgeHeaders[id] = [...hit.headers].filter(
-      ([name]) => !['date', 'connection', 'keep-alive'].includes(name),
-    );
-  }
-  writeFileSync(join(dir, 'edge-headers.json'), JSON.stringify(edgeHeaders));
   const startFloor = async (name: string, env: Record<string, string>): Promise<Target> => {
     const port = await freePort();
     const child = launch(
@@ -293,15 +301,21 @@ ${location}
     await waitFor(`${nginxProxy.base}/v1/blobs/${id}`, (r) => r.headers.get('x-cache-status') === 'HIT');
   }
 
-  // The bare server's handler inside the quiet edge's process (bench/env-probe.ts): how much of the
+  // The bare server's answers inside the quiet edge's process (bench/env-probe.ts): how much of the
   // edge's cost per answer is the process it runs in, how much the edge's own work per request.
   const floorInside: Target = {
     name: 'bare node:http, 3 headers, in the edge process',
     pid: quiet.pid,
     base: `http://127.0.0.1:${probePort}`,
   };
-  await waitFor(`${floorInside.base}/v1/blobs/${blobs[0]!.id}`);
-  const targets = [nginxStatic, nginxProxy, floor, floorSame, floorInside, ...edges];
+  const floorSameInside: Target = {
+    name: "bare node:http, the edge's headers, in the edge process",
+    pid: quiet.pid,
+    base: `http://127.0.0.1:${probeSamePort}`,
+  };
+  for (const { id } of blobs)
+    for (const target of [floorInside, floorSameInside]) await waitFor(`${target.base}/v1/blobs/${id}`);
+  const targets = [nginxStatic, nginxProxy, floor, floorSame, floorInside, floorSameInside, ...edges];
   // Background work of each server, idle, over 3 s.
   const idle = new Map<Target, number>();
   for (const target of targets) {
@@ -346,7 +360,9 @@ ${location}
       [edge, floor],
       [edge, floorSame],
       [quiet, floorSame],
+      [quiet, floorSameInside],
       [floorInside, floor],
+      [floorSameInside, floorSame],
       [edge, nginxStatic],
       [floor, nginxStatic],
     ].map(
