@@ -42,6 +42,7 @@ import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
+import { nginxConf } from './nginx-conf.ts';
 import { onCpu, othersOn, TWO_CORES } from './cpu-pinning.ts';
 import { processTree, processTreeCpuSeconds } from './process-cpu.ts';
 import { WRK, wrkRun } from './wrk-run.ts';
@@ -247,35 +248,11 @@ try {
   const startNginx = async (name: string, location: string): Promise<Target> => {
     const prefix = mkdtempSync(join(dir, 'nginx-'));
     const port = await freePort();
-    writeFileSync(
-      join(prefix, 'nginx.conf'),
-      `${process.getuid?.() === 0 ? 'user root;  # the worker must reach the private temp directory' : ''}
-worker_processes 1;
-pid ${join(prefix, 'nginx.pid')};
-error_log ${join(prefix, 'error.log')} warn;
-daemon off;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  proxy_cache_path ${join(prefix, 'cache')} levels=1:2 keys_zone=walrus:50m max_size=2g inactive=1d use_temp_path=off;
-  client_body_temp_path ${join(prefix, 'body')};
-  proxy_temp_path ${join(prefix, 'proxy')};
-  fastcgi_temp_path ${join(prefix, 'fastcgi')};
-  uwsgi_temp_path ${join(prefix, 'uwsgi')};
-  scgi_temp_path ${join(prefix, 'scgi')};
-  upstream edge { server ${new URL(edge.base).host}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location /v1/blobs/ {
-${location}
-    }
-  }
-}
-`,
-    );
-    const child = launch(NGINX, ['-c', join(prefix, 'nginx.conf'), '-p', prefix], { stdio: 'inherit' });
+    const args = nginxConf(prefix, port, location, [
+      `proxy_cache_path ${join(prefix, 'cache')} levels=1:2 keys_zone=walrus:50m max_size=2g inactive=1d use_temp_path=off;`,
+      `upstream edge { server ${new URL(edge.base).host}; keepalive 64; }`,
+    ]);
+    const child = launch(NGINX, args, { stdio: 'inherit' });
     children.push(child);
     servers.push(child.pid!);
     return { name, pid: child.pid!, base: `http://127.0.0.1:${port}` };
