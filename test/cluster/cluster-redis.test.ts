@@ -65,9 +65,11 @@ describe('HTTP_WORKERS=2 and another edge, sharing Redis', () => {
       while ((await nodeRequests(devnet, 'metadata')) === metadataBefore)
         await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise((resolve) => setTimeout(resolve, 300));
+      // Enough connections that both workers get some: Node's primary hands them round-robin, but on
+      // Bun the kernel spreads them (SO_REUSEPORT), and 4 all reached one worker 1 time in 8.
       const atCluster = await requestsOnOwnConnections(
         cluster,
-        Array.from({ length: 4 }, () => ({ path: `/v1/blobs/${blobId}` })),
+        Array.from({ length: 12 }, () => ({ path: `/v1/blobs/${blobId}` })),
       );
       const fromOther = await atOther;
       const counted = countsDelta(before, await countsAt(devnet.committee));
