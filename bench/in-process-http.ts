@@ -71,7 +71,7 @@ export async function leastCpuPerAnswer(
   return [...least].map(([name, us]) => ({ name, us }));
 }
 
-/** The bare server's three headers for a body of `size` bytes (here and bench/node-floor-server.ts). */
+/** The bare server's three headers for a body of `size` bytes (here and bench/floor-handler.ts). */
 export function threeHeaderList(size: number): string[] {
   return [
     'content-type',
@@ -83,7 +83,7 @@ export function threeHeaderList(size: number): string[] {
   ];
 }
 
-/** node:http writing preloaded bytes with three headers, as bench/node-floor-server.ts does. */
+/** node:http writing preloaded bytes with three headers, as bench/floor-handler.ts does by default. */
 export function threeHeaders(bytes: Uint8Array): RequestListener {
   return (_req, res) => {
     res.writeHead(200, threeHeaderList(bytes.length));

@@ -3,16 +3,22 @@
 // which process holds the server end of a TCP connection (/proc/net/tcp + /proc/PID/fd). Linux only.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
+/**
+ * Fields 3 onwards of /proc/PID/stat (state, ppid, …; fields[0] is field 3): pid (comm) state ppid ...,
+ * where comm may hold spaces and parentheses, so the split is after the last ')'.
+ */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** The PIDs whose parent is `parent`. */
 export function childrenOf(parent: number): number[] {
   const children: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) children.push(Number(entry));
+      if (Number(statFields(entry)[1]) === parent) children.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -20,10 +26,9 @@ export function childrenOf(parent: number): number[] {
   return children.sort((a, b) => a - b);
 }
 
-/** How long a process has been running, in seconds: its start (field 22 of /proc/PID/stat, clock ticks after boot) against /proc/uptime. */
+/** How long a process has been running, in seconds: its start (field 22 of stat(5), clock ticks after boot) against /proc/uptime. */
 export function secondsRunning(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const startTicks = Number(statFields(pid)[19]);
   const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   return uptime - startTicks / 100; // USER_HZ is 100 on every Linux this runs on
 }
