@@ -58,33 +58,11 @@ export interface Answer {
  */
 export async function requestsOnOwnConnections(
   cluster: ClusterProcess,
-  requests: { path: string; method?: string; body?: Uint8Array }[],
+  requests: OneRequest[],
 ): Promise<Answer[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   try {
-    const answers = await Promise.all(
-      requests.map(
-        ({ path, method = 'GET', body }) =>
-          new Promise<Omit<Answer, 'servedBy'> & { clientPort: number }>((resolve, reject) => {
-            const sent = request(`${cluster.url}${path}`, { method, agent }, (response) => {
-              const clientPort = response.socket.localPort!;
-              const chunks: Buffer[] = [];
-              response.on('data', (chunk: Buffer) => chunks.push(chunk));
-              response.on('end', () =>
-                resolve({
-                  status: response.statusCode!,
-                  headers: response.headers,
-                  body: Buffer.concat(chunks),
-                  clientPort,
-                }),
-              );
-              response.on('error', reject);
-            });
-            sent.on('error', reject);
-            sent.end(body);
-          }),
-      ),
-    );
+    const answers = await Promise.all(requests.map((one) => send(cluster, agent, one)));
     const holders = holdersOfConnections(
       cluster.port,
       answers.map((answer) => answer.clientPort),
@@ -94,4 +72,62 @@ export async function requestsOnOwnConnections(
   } finally {
     agent.destroy();
   }
+}
+
+/**
+ * Sends `one` to the worker `worker`: opens connections (a GET /healthz on each) until one is held
+ * by that worker, then sends `one` on it. Which worker takes a new connection is the kernel's or
+ * the primary's choice, on Bun not even alternating, so the test asks until it has the one it wants.
+ */
+export async function requestToWorker(
+  cluster: ClusterProcess,
+  worker: number,
+  one: OneRequest,
+): Promise<Answer> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // One socket an agent: the second request goes on the connection the first one probed.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const probe = await send(cluster, agent, { path: '/healthz' });
+      const [holder] = holdersOfConnections(cluster.port, [probe.clientPort], [...cluster.workers().keys()]);
+      if (holder !== worker) continue;
+      const { clientPort, ...answer } = await send(cluster, agent, one);
+      if (clientPort !== probe.clientPort) throw new Error('the request left the probed connection');
+      return { ...answer, servedBy: worker };
+    } finally {
+      agent.destroy();
+    }
+  }
+  throw new Error(`50 new connections and none reached worker ${worker}`);
+}
+
+interface OneRequest {
+  path: string;
+  method?: string;
+  body?: Uint8Array;
+}
+
+function send(
+  cluster: ClusterProcess,
+  agent: Agent,
+  { path, method = 'GET', body }: OneRequest,
+): Promise<Omit<Answer, 'servedBy'> & { clientPort: number }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(`${cluster.url}${path}`, { method, agent }, (response) => {
+      const clientPort = response.socket.localPort!;
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode!,
+          headers: response.headers,
+          body: Buffer.concat(chunks),
+          clientPort,
+        }),
+      );
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
 }
