@@ -1,6 +1,7 @@
 // The edge a benchmark measures: `src/main.ts` in a process of its own (as clients meet it; sharing
 // the bench's event loop would slow both), on a running devnet, with bench/memory-probe.ts loaded so
 // its peak memory during a measured span can be read from outside (`measureMemory`).
+import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ export async function startBenchEdge(devnetDir: string, env: Record<string, stri
   const child = spawn(
     process.execPath,
     [
+      ...EDGE_NODE_FLAGS,
       '--expose-gc',
       ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
       '--import',

@@ -6,6 +6,7 @@
 // come from /proc/PID/stat (user + sys of the server process, all its threads) over the timed run.
 // Needs Debian's nginx and wrk (apt-get install nginx wrk).
 // Usage: node bench/serve-bun.ts [--connections 64] [--seconds 5] [--rounds 2]
+import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -84,15 +85,16 @@ try {
   writeFileSync(join(devnet.dir, 'blobs', blobId), bytes);
 
   const servers: Server[] = [];
-  for (const [name, runtime] of [
-    ['walrus-edge on Node', process.execPath],
-    ['walrus-edge on Bun', BUN],
+  for (const [name, runtime, flags] of [
+    // On Node with the launchers' V8 flags (src/node-flags.ts); Bun has none of them.
+    ['walrus-edge on Node', process.execPath, EDGE_NODE_FLAGS],
+    ['walrus-edge on Bun', BUN, []],
   ] as const) {
     const port = await freePort();
     const edge = await serve(
       name,
       runtime,
-      [join(ROOT, 'src/main.ts')],
+      [...flags, join(ROOT, 'src/main.ts')],
       `http://127.0.0.1:${port}${path}`,
       bytes,
       {

@@ -6,7 +6,9 @@
 //   request, and what the edge adds to the very same answer);
 //   the edge's fast path on memory hits with its defaults (metrics, request IDs, an access-log line
 //   per request, written to a file), with ACCESS_LOG=false, and with HTTP_WORKERS=2 when this build
-//   has HTTP_WORKERS (src/config.ts; the per-core rows set HTTP_WORKERS=1);
+//   has HTTP_WORKERS (src/config.ts; the per-core rows set HTTP_WORKERS=1) — started as its launchers
+//   start it (src/node-flags.ts), and once more with ACCESS_LOG=false on Node's defaults (V8's memory
+//   reducer on), which shows what those flags buy;
 // each as requests/s and as CPU per answer: the user+system time of the server's processes (every
 // thread and child, /proc/PID/stat) over the run divided by its answers, which other work on the
 // machine disturbs far less than requests/s (a server waiting for a core spends no CPU meanwhile).
@@ -42,6 +44,7 @@ import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
+import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
 import { nginxConf } from './nginx-conf.ts';
 import { onCpu, othersOn, TWO_CORES } from './cpu-pinning.ts';
 import { processTree, processTreeCpuSeconds } from './process-cpu.ts';
@@ -146,7 +149,7 @@ try {
     env: Record<string, string>,
     log?: string,
     root = values['edge-root'],
-    nodeArgs: string[] = [],
+    nodeArgs: string[] = [...EDGE_NODE_FLAGS],
   ): Promise<Target> => {
     const port = await freePort();
     const child = launch(process.execPath, [...nodeArgs, join(root, 'src/main.ts')], {
@@ -211,9 +214,18 @@ try {
     },
     undefined,
     undefined,
-    ['--import', join(ROOT, 'bench/env-probe.ts')],
+    [...EDGE_NODE_FLAGS, '--import', join(ROOT, 'bench/env-probe.ts')],
   );
-  const edges = [edge, quiet];
+  // Every server idles for seconds before its first run (the idle-CPU pass below): long enough for
+  // V8's memory reducer, where it is on, to have done what it does to an idle process.
+  const reducerOn = await startEdge(
+    `edge, ACCESS_LOG=false, Node's defaults (memory reducer on)${perCore}`,
+    { ACCESS_LOG: 'false' },
+    undefined,
+    undefined,
+    [],
+  );
+  const edges = [edge, quiet, reducerOn];
   if (hasWorkers && !values.pin)
     for (const workers of values.workers.split(',').filter(Boolean))
       edges.push(await startEdge(`edge, HTTP_WORKERS=${workers}`, { HTTP_WORKERS: workers }));
@@ -338,6 +350,7 @@ try {
       [edge, floorSame],
       [quiet, floorSame],
       [quiet, floorSameInside],
+      [reducerOn, quiet],
       [floorInside, floor],
       [floorSameInside, floorSame],
       [edge, nginxStatic],

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 // The walrus-edge command (DESIGN §4): run a devnet, serve the edge, store and fetch blobs, compute IDs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -20,6 +20,7 @@ import prettyStream from 'pino-pretty';
 import { Registry } from 'prom-client';
 import { loadConfig, type EdgeConfig } from './config.ts';
 import { httpWorkers } from './cluster/http-workers.ts';
+import { missingNodeFlags } from './node-flags.ts';
 import { startCluster } from './cluster/primary.ts';
 import type { PublisherView } from './cluster/publisher-view.ts';
 import { codecPool, type CodecPool } from './codec/codec-pool.ts';
@@ -1054,6 +1055,12 @@ export async function runEdge(
   config: EdgeConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ url: string; metricsUrl?: string; stop(): Promise<void> }> {
+  const missing = missingNodeFlags();
+  if (missing.length > 0)
+    edgeLogger(config).warn(
+      { missing },
+      'Node was started without the flags the edge is run with (src/node-flags.ts): memory hits cost more CPU once the process has been idle',
+    );
   const workers = httpWorkers(config);
   if (workers <= 1) return startEdge(config);
   return startCluster(config, { workers, env, log: edgeLogger(config) });

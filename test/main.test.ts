@@ -1,4 +1,5 @@
 // The composition root as `npm start` runs it: an embedded devnet, the edge on top, /status and /metrics.
+import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -188,9 +189,9 @@ describe('walrus-edge on its embedded devnet', () => {
   });
 
   it('logs JSON lines when stdout is no terminal, and readable lines with LOG_FORMAT=pretty', async () => {
-    const firstLines = async (env: Record<string, string>) => {
+    const firstLines = async (env: Record<string, string>, flags: readonly string[] = []) => {
       const dataDir = tempDir('log-format');
-      const child = spawn(process.execPath, [join(import.meta.dirname, '../src/main.ts')], {
+      const child = spawn(process.execPath, [...flags, join(import.meta.dirname, '../src/main.ts')], {
         env: { ...process.env, PORT: '0', DATA_DIR: dataDir.path, ...env },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -209,7 +210,12 @@ describe('walrus-edge on its embedded devnet', () => {
     const json = await firstLines({});
     for (const line of json) expect(() => JSON.parse(line)).not.toThrow();
     expect(JSON.parse(json.at(-1)!)).toMatchObject({ level: 30, msg: 'walrus-edge listening' });
-    const pretty = await firstLines({ LOG_FORMAT: 'pretty' });
+    // Started without the launchers' V8 flags, it says which are missing; with them (below), not.
+    expect(json.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: 40, missing: ['--no-memory-reducer'] }),
+    );
+    const pretty = await firstLines({ LOG_FORMAT: 'pretty' }, EDGE_NODE_FLAGS);
+    expect(pretty.join('\n')).not.toMatch(/WARN/);
     expect(pretty.some((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO .*walrus-edge listening/.test(line))).toBe(
       true,
     );

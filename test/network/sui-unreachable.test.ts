@@ -5,6 +5,7 @@
 // serving (that committee, cached blobs) while Sui fails, and /readyz says so.
 // The Sui endpoints are local stand-ins for unreachable ones: a port nobody listens on, a server that
 // accepts and never answers, and the devnet's Sui stand-in switched to hanging.
+import { EDGE_NODE_FLAGS } from '../../src/node-flags.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,7 +65,7 @@ describe('NETWORK=mainnet with no route to Sui, run as `npm start` runs it', () 
     suiUrl = await refusingUrl();
     const dir = tempDir('no-sui');
     dirs.push(dir);
-    child = spawn(process.execPath, ['src/main.ts'], {
+    child = spawn(process.execPath, [...EDGE_NODE_FLAGS, 'src/main.ts'], {
       env: {
         ...process.env,
         NETWORK: 'mainnet',

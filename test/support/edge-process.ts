@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EDGE_NODE_FLAGS } from '../../src/node-flags.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -28,7 +29,10 @@ export async function startEdgeProcess(
   env: Record<string, string>,
   { timeoutMs = 60_000, runtime = process.execPath }: { timeoutMs?: number; runtime?: string } = {},
 ): Promise<EdgeProcess> {
-  const child = spawn(runtime, [join(ROOT, 'src/main.ts')], {
+  // On Node with the flags every launcher passes (src/node-flags.ts); Bun takes none.
+  const onNode = runtime === process.execPath && !('bun' in process.versions);
+  const flags = onNode ? EDGE_NODE_FLAGS : [];
+  const child = spawn(runtime, [...flags, join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     // One process (HTTP_WORKERS=1): a SIGKILL then kills the whole edge at once, as these tests mean.
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', HTTP_WORKERS: '1', ...env },
