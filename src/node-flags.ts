@@ -5,9 +5,9 @@
 //
 // --no-memory-reducer: V8's memory reducer runs full collections when a process turns idle (a few
 // seconds after start-up, or after a quiet spell). Measured 2026-12-02 on Node 24 (an edge pinned to
-// one core, wrk on the other, 64 KiB memory hits, CPU µs per answer, 3+ processes each way): after
-// those collections every edge process served memory hits at 43–48 µs, without them at 26–30 µs, next
-// to 21–23 µs for bare node:http — Node's own http code (ServerResponse, nextTick, the parser's
+// one core, wrk on the other, 64 KiB memory hits, CPU µs per answer; README, "Caching"): after those
+// collections edge processes served memory hits at 39–48 µs, without them at 26–32 µs, next to
+// 21–23 µs for bare node:http — Node's own http code (ServerResponse, nextTick, the parser's
 // callbacks) ran 1.6× slower for as long as measured. Keeping the young generation large, keeping
 // bytecode, not compacting, or the reducer's collections without ReduceMemoryFootprint did not avoid
 // it; only not running them did. The cost: an idle edge keeps the heap it grew to (tens of MB) instead
@@ -16,10 +16,7 @@
 export const EDGE_NODE_FLAGS = ['--no-memory-reducer'] as const;
 
 /** The flags of EDGE_NODE_FLAGS this Node process was not started with (none on Bun: not V8). */
-export function missingNodeFlags(
-  execArgv: readonly string[] = process.execArgv,
-  versions: NodeJS.ProcessVersions = process.versions,
-): string[] {
-  if ('bun' in versions) return [];
-  return EDGE_NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
+export function missingNodeFlags(): string[] {
+  if ('bun' in process.versions) return [];
+  return EDGE_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
 }
