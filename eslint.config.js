@@ -49,6 +49,7 @@ export const nodeOnlyAdapters = [
   'src/http/rejection-metrics.ts',
   'src/http/metrics-listener.ts',
   'src/http/request-log.ts',
+  'src/http/access-log-stream.ts',
 ];
 
 /** Packages that need Node (sockets, files, threads, process-wide state, native or Node-only WASM). */

@@ -45,6 +45,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
 import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
+import { ACCESS_LOG_FLUSH_MS } from '../src/http/access-log-stream.ts';
 import { nginxConf } from './nginx-conf.ts';
 import { onCpu, othersOn, TWO_CORES } from './cpu-pinning.ts';
 import { processTree, processTreeCpuSeconds } from './process-cpu.ts';
@@ -431,8 +432,8 @@ async function load(target: Target, id: string, seconds: number): Promise<Run> {
     if (hits < answers) throw new Error(`${target.name}: ${hits} fast-path hits for ${answers} answers`);
   }
   if (target.edge?.log) {
-    // Lines are written as answers end; a moment later they are all there.
-    await new Promise((r) => setTimeout(r, 200));
+    // Lines are buffered a moment (src/http/access-log-stream.ts); after that they are all there.
+    await new Promise((r) => setTimeout(r, ACCESS_LOG_FLUSH_MS + 200));
     const lines = accessLines(target.edge.log, logBefore);
     if (lines < answers) throw new Error(`${target.name}: ${lines} access-log lines for ${answers} answers`);
   }

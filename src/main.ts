@@ -62,6 +62,7 @@ import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
 import { fastHits } from './http/fast-hits.ts';
 import { accessLogTo, withRequestLog } from './http/request-log.ts';
+import { bufferedAccessLog } from './http/access-log-stream.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
 import { reconstructionLimiter } from './read/limiter.ts';
@@ -924,13 +925,26 @@ function replayGuard(config: EdgeConfig, registry: Registry, log: Logger, dispos
  * when stdout is a TTY). pino-pretty runs as a stream in this thread: no transport worker to manage.
  */
 export function edgeLogger(config: EdgeConfig): Logger {
-  const pretty =
-    config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
-  if (!pretty) return pino({ level: config.LOG_LEVEL });
+  if (!prettyLog(config)) return pino({ level: config.LOG_LEVEL });
   return pino(
     { level: config.LOG_LEVEL },
     prettyStream({ colorize: process.stdout.isTTY === true, sync: true, translateTime: 'SYS:HH:MM:ss.l' }),
   );
+}
+
+function prettyLog(config: EdgeConfig): boolean {
+  return config.LOG_FORMAT === 'pretty' || (config.LOG_FORMAT === 'auto' && process.stdout.isTTY === true);
+}
+
+/**
+ * The access lines: JSON lines through a buffer of their own (src/http/access-log-stream.ts), written
+ * out when the edge stops; readable ones, for a person at a terminal, as they come with the rest.
+ */
+function accessLogger(config: EdgeConfig, log: Logger, disposer: Disposer): Logger {
+  if (prettyLog(config)) return log;
+  const stream = bufferedAccessLog(config.LOG_LEVEL);
+  disposer.add(() => stream.flush());
+  return stream.log;
 }
 
 /** The HTTP app, the fast path for memory hits in front of it, and the listening server. */
@@ -989,7 +1003,7 @@ async function buildHttp(
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
-  const accessLog = config.ACCESS_LOG ? accessLogTo(log) : undefined;
+  const accessLog = config.ACCESS_LOG ? accessLogTo(accessLogger(config, log, disposer)) : undefined;
   const listener = withRequestLog(
     appListener,
     accessLog,

@@ -1,12 +1,15 @@
 // Request IDs and the access log (src/http/request-log.ts): the client's X-Request-Id is answered back
 // when it is sensible, else a new UUID; one log line per request, also for a client that went away;
-// and on a running edge both the fast path's memory hits and the app's answers carry the header.
+// and on a running edge both the fast path's memory hits and the app's answers carry the header; an
+// edge process writes the lines to its stdout, buffered a moment, and all of them when it stops.
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRequestLog, type AccessLogLine } from '../../src/http/request-log.ts';
 import { randomBytes } from '../protocol/oracle.ts';
-import { storeOnDevnet } from '../support/devnet.ts';
+import { storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { startTestEdge, type TestEdge } from '../support/edge.ts';
+import { startEdgeProcess, type EdgeProcess } from '../support/edge-process.ts';
+import { ACCESS_LOG_FLUSH_MS } from '../../src/http/access-log-stream.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -101,5 +104,44 @@ describe('request IDs on a running edge', () => {
     expect(hit.headers.get('x-request-id')).toBe('hit-probe-2');
     // Browsers may read it (CORS exposes it).
     expect(hit.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+  });
+});
+
+describe('access lines of an edge process (its stdout)', () => {
+  const dataDir = tempDir('access-log');
+  let edge: EdgeProcess;
+  beforeAll(async () => {
+    edge = await startEdgeProcess({ DATA_DIR: dataDir.path, DEVNET_NODES: '4', DEVNET_SHARDS: '10' });
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    dataDir.remove();
+  });
+
+  const linesFor = (ids: string[]) =>
+    edge.logs.filter((entry) => ids.includes((entry.access as AccessLogLine | undefined)?.requestId ?? ''));
+  const ask = (ids: string[]) =>
+    Promise.all(
+      ids.map(async (id) => (await fetch(`${edge.url}/status`, { headers: { 'x-request-id': id } })).text()),
+    );
+
+  it('writes each line whole within about a second, though it buffers them (src/http/access-log-stream.ts)', async () => {
+    const ids = ['buffered-1', 'buffered-2', 'buffered-3'];
+    await ask(ids);
+    const deadline = Date.now() + ACCESS_LOG_FLUSH_MS + 4_000;
+    while (linesFor(ids).length < ids.length && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(linesFor(ids).map((entry) => entry.access)).toEqual(
+      ids.map((requestId) =>
+        expect.objectContaining({ requestId, method: 'GET', url: '/status', status: 200 }),
+      ),
+    );
+  });
+
+  it('writes out the lines still buffered when the edge stops', async () => {
+    const ids = ['at-stop-1', 'at-stop-2'];
+    await ask(ids);
+    await edge.stop();
+    expect(linesFor(ids)).toHaveLength(ids.length);
   });
 });
