@@ -5,7 +5,9 @@
 // like the single edge process). wrk runs in its own process (-t1 -c64 by default); CPU µs per answer
 // come from /proc/PID/stat (user + sys of the server process, all its threads) over the timed run.
 // Needs Debian's nginx and wrk (apt-get install nginx wrk).
-// Usage: node bench/serve-bun.ts [--connections 64] [--seconds 5] [--rounds 2]
+// --pin (bench/cpu-pinning.ts, as bench:serve's): each server on core 1, wrk and every other process
+// on core 0 while a run lasts.
+// Usage: node bench/serve-bun.ts [--connections 64] [--seconds 5] [--rounds 2] [--pin]
 import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { parseArgs, promisify } from 'node:util';
 import { BUN } from '../test/support/bun.ts';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
 import { nginxConf } from './nginx-conf.ts';
-import { processTreeCpuSeconds } from './process-cpu.ts';
+import { onCpu, othersOn, TWO_CORES } from './cpu-pinning.ts';
+import { processTree, processTreeCpuSeconds } from './process-cpu.ts';
 import { WRK, wrkRun, type WrkResult } from './wrk-run.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
+    pin: { type: 'boolean', default: false },
   },
 });
 if (!WRK) throw new Error('wrk is not installed: apt-get install wrk');
@@ -56,10 +60,13 @@ async function serve(
   bytes: Buffer,
   env: Record<string, string> = {},
 ): Promise<Server & { child: ChildProcess }> {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    ...(values.pin ? onCpu(TWO_CORES.serverCpu, command, args) : ([command, args] as const)),
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   children.push(child);
   for (let attempt = 0; ; attempt++) {
     const body = await fetch(url)
@@ -140,15 +147,25 @@ try {
     Number(readFileSync(`/proc/${nginx.child.pid}/task/${nginx.child.pid}/children`, 'utf8').trim());
   servers.push({ ...nginx, pid: worker });
 
-  const options = { threads: 1, connections: Number(values.connections), seconds: Number(values.seconds) };
+  const options = {
+    threads: 1,
+    connections: Number(values.connections),
+    seconds: Number(values.seconds),
+    cpu: values.pin ? TWO_CORES.loadCpu : undefined,
+  };
+  const measured = new Set(children.flatMap((child) => processTree(child.pid!)));
   const results = new Map<string, (WrkResult & { cpuUs: number })[]>();
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const server of servers) {
       // A short untimed run first: JIT and connection set-up are not what is compared.
       await wrkRun(server.url, { ...options, name: server.name, seconds: 1 });
-      const cpuBefore = processTreeCpuSeconds(server.pid());
-      const result = await wrkRun(server.url, { ...options, name: server.name });
-      const cpuUs = ((processTreeCpuSeconds(server.pid()) - cpuBefore) * 1e6) / result.requests;
+      const timed = async () => {
+        const cpuBefore = processTreeCpuSeconds(server.pid());
+        const result = await wrkRun(server.url, { ...options, name: server.name });
+        return { result, cpu: processTreeCpuSeconds(server.pid()) - cpuBefore };
+      };
+      const { result, cpu } = values.pin ? await othersOn(TWO_CORES.loadCpu, measured, timed) : await timed();
+      const cpuUs = (cpu * 1e6) / result.requests;
       results.set(server.name, [...(results.get(server.name) ?? []), { ...result, cpuUs }]);
     }
   }
@@ -166,7 +183,7 @@ try {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   console.log(
-    `\n64 KiB memory hits: wrk -t1 -c${options.connections} -d${options.seconds}s, ${values.rounds} rounds (one column each; "vs nginx" compares best rounds)\n`,
+    `\n64 KiB memory hits: wrk -t1 -c${options.connections} -d${options.seconds}s, ${values.rounds} rounds (one column each; "vs nginx" compares best rounds)${values.pin ? ', --pin' : ''}\n`,
   );
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));

@@ -27,6 +27,23 @@ export async function nodeReads(devnet: { committee: Committee }): Promise<NodeR
   });
 }
 
+/**
+ * Waits until the nodes' read counters hold still for `quietMs`: a reader that asks more nodes than it
+ * needs (the official SDK) may return before its last requests reach them, and those must not be
+ * counted as the next action's.
+ */
+export async function nodeReadsSettled(devnet: { committee: Committee }, quietMs = 300): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let seen = await nodeReads(devnet);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = await nodeReads(devnet);
+    if (now.metadata === seen.metadata && now.sliver === seen.sliver) return;
+    seen = now;
+  }
+  throw new Error('the storage nodes kept counting reads for 10 s');
+}
+
 /** Runs `action`; returns its result and the metadata and sliver reads the nodes counted meanwhile. */
 export async function nodeReadsDuring<T>(
   devnet: { committee: Committee },
