@@ -943,7 +943,7 @@ function prettyLog(config: EdgeConfig): boolean {
 function accessLogger(config: EdgeConfig, log: Logger, disposer: Disposer): Logger {
   if (prettyLog(config)) return log;
   const stream = bufferedAccessLog(config.LOG_LEVEL);
-  disposer.add(() => stream.flush());
+  disposer.add(() => stream.close());
   return stream.log;
 }
 

@@ -9,7 +9,7 @@ import { randomBytes } from '../protocol/oracle.ts';
 import { storeOnDevnet, tempDir } from '../support/devnet.ts';
 import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { startEdgeProcess, type EdgeProcess } from '../support/edge-process.ts';
-import { ACCESS_LOG_FLUSH_MS } from '../../src/http/access-log-stream.ts';
+import { ACCESS_LOG_FLUSH_MS, bufferedAccessLog } from '../../src/http/access-log-stream.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -143,5 +143,15 @@ describe('access lines of an edge process (its stdout)', () => {
     await ask(ids);
     await edge.stop();
     expect(linesFor(ids)).toHaveLength(ids.length);
+  });
+});
+
+describe('the buffered access log itself', () => {
+  it('leaves no exit hook behind once closed, however often an edge starts and stops in one process', () => {
+    const before = process.listenerCount('exit');
+    const streams = Array.from({ length: 3 }, () => bufferedAccessLog('info'));
+    expect(process.listenerCount('exit')).toBe(before + 3);
+    for (const stream of streams) stream.close();
+    expect(process.listenerCount('exit')).toBe(before);
   });
 });
