@@ -463,12 +463,116 @@ const paidPublishing = {
     .describe('The rate gas (SUI, in MIST) is sold at, in FROST per MIST: a decimal such as `1` or `0.25`'),
 };
 
+/** A comma-separated list of whole numbers in [min, max], as a setting spells an allow-list. */
+const wholeNumbers = (fallback: string, min: number, max: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      const values = text.split(',').map((part) => Number(part.trim()));
+      if (
+        values.length === 0 ||
+        values.some((value) => !Number.isInteger(value) || value < min || value > max)
+      ) {
+        context.addIssue({
+          code: 'custom',
+          message: `a comma-separated list of whole numbers from ${min} to ${max}`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(values)].sort((a, b) => a - b);
+    });
+
+// Image variants and compression (src/media/).
+const media = {
+  IMAGE_TRANSFORMS: flag('true').describe(
+    'Image variants by query (`?w=&h=&fit=&format=&q=&dpr=`, `format=auto`, `format=json`); `false`: those options are ignored',
+  ),
+  IMAGE_SIZES: wholeNumbers(
+    '16,32,48,64,96,128,256,384,512,640,750,828,1080,1200,1920,2048,3840',
+    1,
+    16384,
+  ).describe(
+    'Widths and heights a variant may have: an asked size (times dpr) is rounded up to the next one',
+  ),
+  IMAGE_QUALITIES: wholeNumbers('40,50,60,75,85,95', 1, 100).describe(
+    'Qualities a variant may have: `q` is rounded to the nearest',
+  ),
+  IMAGE_MAX_DPR: z.coerce
+    .number()
+    .min(1)
+    .max(8)
+    .default(3)
+    .describe('Device-pixel ratios above this count as this'),
+  IMAGE_MAX_INPUT_PIXELS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100_000_000)
+    .describe(
+      'Images with more pixels (per frame, read from the header before decoding) are refused with 400',
+    ),
+  IMAGE_MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024)
+    .describe('Larger images are served as stored, with `X-Image-Fallback`, never transformed'),
+  IMAGE_MAX_FRAMES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256)
+    .describe('Animations with more frames give their first frame (`IMAGE_ANIMATED=animate`)'),
+  IMAGE_ANIMATED: z
+    .enum(['animate', 'first-frame', 'passthrough'])
+    .default('animate')
+    .describe(
+      'Animated input: transformed whole (to WebP or GIF), reduced to its first frame, or served as stored',
+    ),
+  IMAGE_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('Image transforms at once (`0`: one per core); more wait in a queue of `IMAGE_QUEUE`'),
+  IMAGE_QUEUE: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(64)
+    .describe('Image transforms waiting; beyond it 429 with `Retry-After`'),
+  COMPRESSION: flag('true').describe(
+    'Compressible bodies (JSON, text, JavaScript, WebAssembly, SVG, glTF, …) sent with brotli or gzip as `Accept-Encoding` allows, each copy made once and cached',
+  ),
+  COMPRESSION_MIN_BYTES: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(256)
+    .describe('Smaller bodies are sent as stored'),
+  COMPRESSION_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024)
+    .describe('Larger bodies are sent as stored (a copy is made whole, in memory)'),
+  COMPRESSION_BROTLI_QUALITY: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(11)
+    .default(5)
+    .describe('Brotli quality, 0–11 (`npm run bench:media` prints ratio and time)'),
+};
+
 /** The settings by topic, in the order the README's table lists them. */
 export const SETTING_GROUPS = [
   { title: 'The edge', settings: edge },
   { title: 'Network and Sui', settings: network },
   { title: 'Reads', settings: reads },
   { title: 'Caching', settings: caching },
+  { title: 'Media', settings: media },
   { title: 'Publishing', settings: publishing },
   { title: 'The operator’s wallet', settings: wallet },
   { title: 'Paid publishing', settings: paidPublishing },
@@ -479,6 +583,7 @@ export const ConfigSchema = z.object({
   ...network,
   ...reads,
   ...caching,
+  ...media,
   ...publishing,
   ...wallet,
   ...paidPublishing,

@@ -115,6 +115,7 @@ import type { PriceSettings } from './publish/payments/quote.ts';
 import type { AccountRouteDeps } from './http/routes/account-routes.ts';
 import { ledgerMetrics, paidUploadMetrics } from './http/paid-upload-metrics.ts';
 import { observedLedger } from './publish/ledger/observed-ledger.ts';
+import { representationsFrom } from './media/media-from-config.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -963,6 +964,7 @@ async function buildHttp(
   const corsOrigins =
     config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((origin) => origin.trim());
   const sniffedTypes = new LRUCache<string, string>({ max: 100_000 });
+  const representations = representationsFrom(config, cache, registry);
   const sponsor = publishing.publish?.sponsor;
   const ownPublisher: PublisherView = {
     sponsor: sponsor ? () => sponsor.status() : undefined,
@@ -994,6 +996,7 @@ async function buildHttp(
       activeContent: config.ACTIVE_CONTENT,
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
       sniffedTypes,
+      representations,
     },
     publish: publishing.publish,
     accounts: publishing.publish?.accounts,
@@ -1014,6 +1017,7 @@ async function buildHttp(
       activeContent: config.ACTIVE_CONTENT,
       corsOrigins,
       metrics: httpMetrics.fastPath,
+      representations,
     }),
   );
   const server = createServer(hostListener(listener, host));

@@ -37,6 +37,15 @@ export interface BlobCacheOptions {
 
 export type CacheHitLabel = CacheTier['hitLabel'];
 
+/** A variant's cache key: its body's ID, then what makes it (blob IDs never hold a `~`). */
+export function variantKey(etag: string, variant: string): string {
+  return `${variantPrefix(etag)}${variant}`;
+}
+
+function variantPrefix(etag: string): string {
+  return `${etag}~`;
+}
+
 /** How long a reconstruction claim holds, and how long others wait on it before trying themselves. */
 const CLAIM_MS = 30_000;
 /** Claims tried (and waited on) before a fill goes ahead unclaimed. */
@@ -173,6 +182,41 @@ export class BlobCache {
   purge(blobId: string): void {
     this.negative.delete(blobId);
     for (const tier of this.#tiers) void tier.delete(blobId);
+    // Its variants in memory go too (those in shared tiers are only ever served after the blob itself
+    // was opened through the read stack, which now finds it gone; their TTL ends them).
+    const prefix = variantPrefix(blobId);
+    this.memory.purgeWhere((key) => key.startsWith(prefix));
+  }
+
+  /**
+   * A variant of a body (an image transform, a compressed copy) by its key (`variantKey`), tier by
+   * tier as blobs are. Not checked against the chain: a variant is served only after its blob was
+   * opened through the read stack, which checks that.
+   */
+  async variant(key: string): Promise<{ blob: CachedBlob; tier: CacheHitLabel } | undefined> {
+    const inMemory = this.variantInMemory(key);
+    if (inMemory) return { blob: inMemory, tier: 'HIT-MEMORY' };
+    const shared = this.#tiers.slice(1);
+    for (const [index, tier] of shared.entries()) {
+      const blob = await tier.get(key, undefined);
+      if (!blob) continue;
+      this.memory.set(key, blob);
+      for (const earlier of shared.slice(0, index)) await earlier.set(key, blob, 2);
+      return { blob, tier: tier.hitLabel };
+    }
+    return undefined;
+  }
+
+  /** A variant in memory, synchronously (the fast path); not counted among the blob lookups. */
+  variantInMemory(key: string): CachedBlob | undefined {
+    return this.memory.peek(key);
+  }
+
+  /** Keeps a variant in every tier that takes it (memory within its per-entry cap). */
+  async keepVariant(key: string, blob: CachedBlob): Promise<void> {
+    if (blob.bytes.length > this.#maxObjectBytes) return;
+    this.memory.set(key, blob);
+    for (const tier of this.#tiers.slice(1)) await tier.set(key, blob, 2);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Consistency } from '../read/blob-reader.ts';
 import type { BlobSource } from '../read/blob-source.ts';
 import { failure, type ReadFailure } from '../read/read-errors.ts';
 import type { ActiveContentPolicy } from './blob-responder.ts';
+import type { Representations } from './representations.ts';
 
 export interface AggregatorDeps {
   /** The read stack (blocked → quilt patches → negative → cached → single-flight → limited → nodes). */
@@ -14,6 +15,8 @@ export interface AggregatorDeps {
   attributeHeaders: readonly string[];
   /** Content types sniffed so far, by blob or patch ID (bounded). */
   sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
+  /** Image variants and compressed copies (src/media/); absent = the stored bytes only. */
+  representations?: Representations;
 }
 
 /**

@@ -15,6 +15,7 @@ import { errorResponse, readFailureResponse } from './errors.ts';
 import { concatBytes } from '../protocol/bytes.ts';
 import { streamOf, type BlobHandle } from '../read/blob-source.ts';
 import { backToBack } from './back-to-back.ts';
+import type { ReadFailure } from '../read/read-errors.ts';
 
 /** What to do with HTML, SVG, XML and JavaScript, which would run in the edge's own origin. */
 export type ActiveContentPolicy = 'sandbox' | 'attachment' | 'allow';
@@ -33,6 +34,8 @@ export interface BlobResponseOptions {
   headers?: Record<string, string>;
   /** Sniffed types by ETag: the bytes behind an ETag never change, so neither does their type. */
   sniffedTypes?: { get(etag: string): string | undefined; set(etag: string, type: string): unknown };
+  /** The Vary header a type needs (compressible types vary on Accept-Encoding), once the type is known. */
+  varyFor?: (contentType: string) => string | undefined;
 }
 
 const SNIFF_BYTES = 512;
@@ -55,6 +58,8 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
   };
 
   if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) {
+    // A 304 says what a 200 would about caching (ETag, Vary), not how the body is encoded.
+    delete base['content-encoding'];
     return new Response(null, { status: 304, headers: base });
   }
 
@@ -91,8 +96,7 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
     [start, firstStream] = await peek(stream, sniffLength);
     if (start.length >= sniffLength) head = start;
   }
-  const explicitType =
-    options.declaredType ?? typeFromName(options.name) ?? safeContentTypeHint(c.req.query('content-type'));
+  const explicitType = explicitTypeOf(c, options);
   let sniffed = explicitType === undefined ? options.sniffedTypes?.get(etag) : undefined;
   if (explicitType === undefined && sniffed === undefined) {
     if (!head && size > 0) {
@@ -104,6 +108,8 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
     options.sniffedTypes?.set(etag, sniffed);
   }
   const contentType = explicitType ?? sniffed ?? OCTET_STREAM;
+  const vary = options.varyFor?.(contentType);
+  if (vary) base.vary = vary;
   Object.assign(base, presentationHeaders(contentType, options.activeContent, c.req.query('download')));
 
   if (ranges.length === 1) {
@@ -157,6 +163,30 @@ export async function respondWithBody(c: Context, options: BlobResponseOptions):
 
 function typeFromName(name: string | undefined): string | undefined {
   return name ? contentTypeForName(name) : undefined;
+}
+
+/** The type the request or the body's metadata names (strongest first), if any. */
+export function explicitTypeOf(c: Context, options: BlobResponseOptions): string | undefined {
+  return (
+    options.declaredType ?? typeFromName(options.name) ?? safeContentTypeHint(c.req.query('content-type'))
+  );
+}
+
+/** The type the body's first bytes announce (octet-stream when none), remembered under its ETag. */
+export async function sniffedTypeOf(
+  options: BlobResponseOptions,
+  signal: AbortSignal,
+): Promise<string | ReadFailure> {
+  const { handle } = options;
+  const length = Math.min(SNIFF_BYTES, handle.firstRowBytes, handle.size);
+  let type = OCTET_STREAM;
+  if (length > 0) {
+    const head = await handle.prefix(length, signal);
+    if (!(head instanceof Uint8Array)) return head;
+    type = sniffContentType(head) ?? OCTET_STREAM;
+  }
+  options.sniffedTypes?.set(options.etag, type);
+  return type;
 }
 
 /** If-None-Match with weak comparison (RFC 9110 §13.1.2): `*`, or any listed tag naming this one. */

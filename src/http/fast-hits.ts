@@ -16,6 +16,7 @@ import type { FastPathMetrics } from './metrics.ts';
 import { contentRange, decideRange, rangeUnlessStale } from './range.ts';
 import type { Blocklist } from '../read/blocklist.ts';
 import type { FirstAnswer } from './request-log.ts';
+import type { EncodedCopy, Representations } from './representations.ts';
 
 export interface FastHitDeps {
   cache: BlobCache;
@@ -25,6 +26,8 @@ export interface FastHitDeps {
   corsOrigins: '*' | string[];
   /** Counts the answers as the app's metrics middleware counts its own (see metrics.ts). */
   metrics?: (route: string) => FastPathMetrics;
+  /** Compressed copies: one kept in memory is sent from here too; one not made yet sends the request to the app. */
+  representations?: Representations;
 }
 
 export const FAST_ROUTE = '/v1/blobs/:blobId';
@@ -35,6 +38,8 @@ const EXPOSED = EXPOSED_HEADERS.join(',');
 /** An entry's header arrays, built once: a 200's, a 304's and a 206's, before the per-request ones. */
 interface Prepared {
   type: string;
+  /** Whether the answer varies on Accept-Encoding (a compressible type). */
+  compressible: boolean;
   whole: string[];
   notModified: string[];
   partial: string[];
@@ -74,10 +79,42 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
     const headers = req.headers;
     let entry = prepared.get(blob);
     if (!entry || entry.type !== type) {
-      entry = entryHeaders(blobId, type, blob.bytes.length, deps.activeContent, cors);
+      const vary = deps.representations?.varyFor(type);
+      entry = entryHeaders(
+        blobId,
+        type,
+        blob.bytes.length,
+        deps.activeContent,
+        vary ? [...cors, 'vary', vary] : cors,
+      );
+      entry.compressible = vary !== undefined;
       prepared.set(blob, entry);
     }
     const origin = headers.origin;
+    // A compressible type without a Range: the compressed copy this client takes, if it is in memory.
+    if (entry.compressible && headers.range === undefined) {
+      const copy = deps.representations!.encodedInMemory(
+        blobId,
+        type,
+        blob.bytes.length,
+        headers['accept-encoding'],
+      );
+      if (copy === undefined) return undefined;
+      if (copy !== 'stored') {
+        const base = matchesIfNoneMatch(headers['if-none-match'], copy.etag)
+          ? entry.notModified
+          : entry.partial;
+        return sendCopy(
+          res,
+          method,
+          copy,
+          base === entry.notModified,
+          head(base, blob, requestId, origin),
+          startedMs,
+          metrics,
+        );
+      }
+    }
     if (matchesIfNoneMatch(headers['if-none-match'], blobId)) {
       res.writeHead(304, head(entry.notModified, blob, requestId, origin));
       res.end();
@@ -107,6 +144,38 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
     else res.end(blob.bytes.subarray(range.start, range.end));
     return finished(res, method, 206, method === 'HEAD' ? 0 : length, length, startedMs, metrics);
   };
+}
+
+/** A compressed copy under its own ETag (a 304 when the client has it), with its Content-Encoding. */
+function sendCopy(
+  res: ServerResponse,
+  method: string,
+  copy: EncodedCopy,
+  notModified: boolean,
+  headers: string[],
+  startedMs: number,
+  metrics: FastPathMetrics | undefined,
+): number | null {
+  // The entry's head starts with its ETag: the copy's replaces it.
+  headers[1] = `"${copy.etag}"`;
+  if (notModified) {
+    res.writeHead(304, headers);
+    res.end();
+    return finished(res, method, 304, 0, null, startedMs, metrics);
+  }
+  headers.push('content-encoding', copy.encoding, 'content-length', String(copy.bytes.length));
+  res.writeHead(200, headers);
+  if (method === 'HEAD') res.end();
+  else res.end(copy.bytes);
+  return finished(
+    res,
+    method,
+    200,
+    method === 'HEAD' ? 0 : copy.bytes.length,
+    copy.bytes.length,
+    startedMs,
+    metrics,
+  );
 }
 
 /**
@@ -156,5 +225,11 @@ function entryHeaders(
   const partial = [...notModified, 'content-type', type];
   for (const [name, value] of Object.entries(presentationHeaders(type, policy, undefined)))
     partial.push(name, value);
-  return { type, notModified, partial, whole: [...partial, 'content-length', String(size)] };
+  return {
+    type,
+    compressible: false,
+    notModified,
+    partial,
+    whole: [...partial, 'content-length', String(size)],
+  };
 }

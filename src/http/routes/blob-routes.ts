@@ -11,7 +11,7 @@ import {
   lookupObject,
   type AggregatorDeps,
 } from '../aggregator-deps.ts';
-import { respondWithBody } from '../blob-responder.ts';
+import { respondWithRepresentation } from '../representation-responder.ts';
 import { safeContentTypeHint } from '../content-type.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
 
@@ -37,15 +37,19 @@ export function blobRoutes(app: Hono, deps: AggregatorDeps): void {
       via: extra.via,
     });
     if (isFailure(handle)) return readFailureResponse(c, handle);
-    return respondWithBody(c, {
-      handle,
-      etag: blobId,
-      cacheControl: extra.cacheControl,
-      declaredType: extra.declaredType,
-      activeContent: deps.activeContent,
-      sniffedTypes: deps.sniffedTypes,
-      headers: extra.headers,
-    });
+    return respondWithRepresentation(
+      c,
+      {
+        handle,
+        etag: blobId,
+        cacheControl: extra.cacheControl,
+        declaredType: extra.declaredType,
+        activeContent: deps.activeContent,
+        sniffedTypes: deps.sniffedTypes,
+        headers: extra.headers,
+      },
+      deps.representations,
+    );
   };
 
   app.on(['GET', 'HEAD'], '/v1/blobs/by-object-id/:objectId', async (c) => {

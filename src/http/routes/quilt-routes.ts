@@ -8,7 +8,7 @@ import { parseQuiltPatchId } from '../../protocol/quilt-id.ts';
 import { isFailure, type ReadTarget } from '../../read/blob-source.ts';
 import { QuiltReader, quiltOpener } from '../../read/quilt-reader.ts';
 import { IMMUTABLE, type AggregatorDeps } from '../aggregator-deps.ts';
-import { respondWithBody } from '../blob-responder.ts';
+import { respondWithRepresentation } from '../representation-responder.ts';
 import { safeContentTypeHint } from '../content-type.ts';
 import { errorResponse, readFailureResponse } from '../errors.ts';
 
@@ -22,17 +22,21 @@ export function quiltRoutes(app: Hono, deps: AggregatorDeps): void {
     if (isFailure(handle)) return readFailureResponse(c, handle, 'QUILT_PATCH_NOT_FOUND');
     const patch = handle.patch!;
     const tagType = Object.entries(patch.tags).find(([key]) => key.toLowerCase() === 'content-type')?.[1];
-    return respondWithBody(c, {
-      handle,
-      etag: patch.patchId,
-      cacheControl: IMMUTABLE,
-      // A single well-formed media type only: control bytes or non-ASCII would make the response throw
-      // (a 500), and a list such as `x/y, text/html` would be rendered as HTML outside the sandbox.
-      declaredType: safeContentTypeHint(tagType),
-      name: patch.identifier,
-      activeContent: deps.activeContent,
-      headers: { 'x-quilt-patch-identifier': encodeURIComponent(patch.identifier) },
-    });
+    return respondWithRepresentation(
+      c,
+      {
+        handle,
+        etag: patch.patchId,
+        cacheControl: IMMUTABLE,
+        // A single well-formed media type only: control bytes or non-ASCII would make the response throw
+        // (a 500), and a list such as `x/y, text/html` would be rendered as HTML outside the sandbox.
+        declaredType: safeContentTypeHint(tagType),
+        name: patch.identifier,
+        activeContent: deps.activeContent,
+        headers: { 'x-quilt-patch-identifier': encodeURIComponent(patch.identifier) },
+      },
+      deps.representations,
+    );
   };
 
   app.on(['GET', 'HEAD'], '/v1/blobs/by-quilt-patch-id/:patchId', async (c) => {

@@ -1,0 +1,275 @@
+// What a read may get instead of the stored bytes (src/http/representations.ts): an image variant made
+// with sharp, or a brotli/gzip copy of a compressible body. Each is made once — concurrent requests for
+// the same variant wait for one making (single-flight) — and kept in the blob cache's tiers under its
+// own key, which is also its strong ETag. Whatever cannot be made (a broken image, an animation in
+// passthrough mode, a copy no smaller than the original) is served as stored with a header saying so,
+// and remembered, so it is not tried on every request.
+import { LRUCache } from 'lru-cache';
+import { variantKey, type BlobCache } from '../cache/blob-cache.ts';
+import { OCTET_STREAM, sniffContentType } from '../http/content-type.ts';
+import type {
+  EncodedCopy,
+  Representation,
+  RepresentationRequest,
+  Representations,
+  StoredBody,
+} from '../http/representations.ts';
+import { ageSeconds } from '../cache/memory-tier.ts';
+import { isFailure, type BytesOrigin } from '../read/blob-source.ts';
+import type { Compressor } from './compressor.ts';
+import {
+  canonicalImageKey,
+  parseImageOptions,
+  type ImageLimits,
+  type ImageOptions,
+  type OutputFormat,
+} from './image-options.ts';
+import type { ImageTransformer } from './image-transformer.ts';
+import type { MediaObserver } from './media-metrics.ts';
+import { baseType, isCompressible, isRasterImage, isSupercompressedKtx2 } from './media-types.ts';
+import { autoFormat, chooseEncoding, type Encoding } from './negotiation.ts';
+
+export interface MediaOptions {
+  /** Where variants are kept (memory, then the shared tiers); absent = made for every request. */
+  cache?: BlobCache;
+  images?: {
+    limits: ImageLimits;
+    transformer: ImageTransformer;
+    /** Larger stored images are served as stored (with a fallback header), never read for a transform. */
+    maxInputBytes: number;
+  };
+  compression?: {
+    compress: Compressor;
+    /** Bodies smaller than this are sent as stored: the saving would not pay for the work. */
+    minBytes: number;
+    /** Larger ones too: a copy is made in memory, whole. */
+    maxBytes: number;
+  };
+  observer?: MediaObserver;
+}
+
+/** The header that says an image request got the stored bytes, and why. */
+export const FALLBACK_HEADER = 'x-image-fallback';
+/** How long a made variant is kept at most (each tier may drop it sooner for room). */
+const VARIANT_TTL_MS = 7 * 24 * 3600 * 1000;
+
+type Made =
+  | { kind: 'bytes'; bytes: Uint8Array; storedAt: number; origin: BytesOrigin }
+  | { kind: 'stored'; reason: string }
+  | Exclude<Representation, { kind: 'stored' } | { kind: 'variant' }>;
+
+export function mediaRepresentations(options: MediaOptions): Representations {
+  const { cache, images, compression, observer } = options;
+  const running = new Map<string, Promise<Made>>();
+  /** Variants that are served as stored, by key, with the reason (a broken image, no saving). */
+  const asStored = new LRUCache<string, string>({ max: 100_000 });
+
+  /** One making per key at a time; later askers share its outcome. */
+  const once = (key: string, make: () => Promise<Made>): Promise<Made> => {
+    const inFlight = running.get(key);
+    if (inFlight) return inFlight;
+    const made = make().finally(() => running.delete(key));
+    running.set(key, made);
+    return made;
+  };
+
+  /** The variant under `key` from a cache tier, or made (once) and kept. */
+  const variant = async (key: string, make: () => Promise<Made>): Promise<Made> => {
+    const remembered = asStored.get(key);
+    if (remembered !== undefined) return { kind: 'stored', reason: remembered };
+    const cached = await cache?.variant(key);
+    if (cached)
+      return { kind: 'bytes', bytes: cached.blob.bytes, storedAt: cached.blob.storedAt, origin: cached.tier };
+    return once(key, async () => {
+      const made = await make();
+      if (made.kind === 'bytes') {
+        await cache?.keepVariant(key, {
+          bytes: made.bytes,
+          storedAt: made.storedAt,
+          expiresAt: made.storedAt + VARIANT_TTL_MS,
+        });
+      } else if (made.kind === 'stored') asStored.set(key, made.reason);
+      return made;
+    });
+  };
+
+  const parse = (query: Record<string, string>) =>
+    images ? parseImageOptions(query, images.limits) : undefined;
+
+  const chooseImage = async (
+    request: RepresentationRequest,
+    body: StoredBody,
+    asked: ImageOptions,
+  ): Promise<Representation> => {
+    const { transformer, maxInputBytes } = images!;
+    const headers: Record<string, string> = asked.format === 'auto' ? { vary: 'Accept' } : {};
+    const json = asked.format === 'json';
+    if (!isRasterImage(body.contentType)) {
+      if (json)
+        return refused(400, 'NOT_AN_IMAGE', `the body is ${baseType(body.contentType)}, not a raster image`);
+      // SVG and everything else: never rasterized, served as they are.
+      observer?.transform('fallback', 'none');
+      return stored({ ...headers, [FALLBACK_HEADER]: 'not-a-raster-image' });
+    }
+    if (body.size > maxInputBytes) {
+      observer?.transform('fallback', 'none');
+      return stored({ ...headers, [FALLBACK_HEADER]: `input-larger-than-${maxInputBytes}-bytes` });
+    }
+    const output: OutputFormat | undefined =
+      asked.format === 'auto'
+        ? autoFormat(request.accept)
+        : json
+          ? undefined
+          : (asked.format as OutputFormat | undefined);
+    const key = variantKey(body.etag, canonicalImageKey(asked, json ? 'json' : (output ?? 'same')));
+    const started = performance.now();
+    let cached = true;
+    const made = await variant(key, async () => {
+      cached = false;
+      const bytes = await body.bytes();
+      if (isFailure(bytes)) return { kind: 'failed', failure: bytes };
+      const storedAt = Date.now();
+      if (json) {
+        const facts = await transformer.facts(bytes);
+        if ('failed' in facts) return { kind: 'stored', reason: 'unreadable-image' };
+        return {
+          kind: 'bytes',
+          bytes: new TextEncoder().encode(JSON.stringify(facts)),
+          storedAt,
+          origin: 'MISS',
+        };
+      }
+      const outcome = await transformer.transform(bytes, asked, output);
+      switch (outcome.kind) {
+        case 'image':
+          return { kind: 'bytes', bytes: outcome.bytes, storedAt, origin: 'MISS' };
+        case 'unchanged':
+          return { kind: 'stored', reason: outcome.reason };
+        case 'failed':
+          return { kind: 'stored', reason: 'transform-failed' };
+        case 'refused':
+          return refused(400, 'IMAGE_TOO_LARGE', outcome.message);
+        case 'busy':
+          return refused(429, 'TOO_MANY_TRANSFORMS', 'the image transform queue is full; try again shortly', {
+            'retry-after': '1',
+          });
+      }
+    });
+    const format = json ? 'json' : (output ?? 'same');
+    switch (made.kind) {
+      case 'bytes': {
+        observer?.transform(
+          cached ? 'cached' : 'made',
+          format,
+          cached ? undefined : (performance.now() - started) / 1000,
+        );
+        const contentType = json
+          ? 'application/json'
+          : (sniffContentType(made.bytes.subarray(0, 64)) ?? OCTET_STREAM);
+        return variantOf(made, key, contentType, headers);
+      }
+      case 'stored':
+        observer?.transform('fallback', format);
+        return stored({ ...headers, [FALLBACK_HEADER]: made.reason });
+      case 'refused':
+        observer?.transform(made.status === 429 ? 'busy' : 'refused', format);
+        return made;
+      case 'failed':
+        return made;
+    }
+  };
+
+  const chooseCoding = async (request: RepresentationRequest, body: StoredBody): Promise<Representation> => {
+    if (!compression || !isCompressible(body.contentType)) return stored({});
+    const vary = { vary: 'Accept-Encoding' };
+    const encoding = chooseEncoding(request.acceptEncoding);
+    if (request.ranged || !encoding || body.size < compression.minBytes || body.size > compression.maxBytes)
+      return stored(vary);
+    const key = variantKey(body.etag, encoding);
+    const started = performance.now();
+    let cached = true;
+    const made = await variant(key, async () => {
+      cached = false;
+      const bytes = await body.bytes();
+      if (isFailure(bytes)) return { kind: 'failed', failure: bytes };
+      if (isSupercompressedKtx2(bytes)) return { kind: 'stored', reason: 'compressed already' };
+      const out = await compression.compress(bytes, encoding, isText(body.contentType));
+      observer?.compression('made', encoding, bytes.length, out.length, (performance.now() - started) / 1000);
+      // A copy that saves under 5 % is not worth a variant, nor the client's decoding.
+      if (out.length > bytes.length * 0.95) return { kind: 'stored', reason: 'not smaller' };
+      return { kind: 'bytes', bytes: out, storedAt: Date.now(), origin: 'MISS' };
+    });
+    if (made.kind === 'bytes') {
+      if (cached) observer?.compression('cached', encoding);
+      return variantOf(made, key, body.contentType, { ...vary, 'content-encoding': encoding });
+    }
+    if (made.kind === 'stored') {
+      if (cached) observer?.compression('not-smaller', encoding);
+      return stored(vary);
+    }
+    return made;
+  };
+
+  return {
+    check(query) {
+      const parsed = parse(query);
+      if (parsed && 'invalid' in parsed) return parsed;
+      return { transform: parsed !== undefined };
+    },
+    varyFor: (contentType) => (compression && isCompressible(contentType) ? 'Accept-Encoding' : undefined),
+    async choose(request, body) {
+      const asked = parse(request.query);
+      if (asked && !('invalid' in asked)) return chooseImage(request, body, asked);
+      return chooseCoding(request, body);
+    },
+    encodedInMemory(etag, contentType, size, acceptEncoding): EncodedCopy | 'stored' | undefined {
+      if (!compression || !isCompressible(contentType)) return 'stored';
+      const encoding: Encoding | undefined = chooseEncoding(acceptEncoding);
+      if (!encoding || size < compression.minBytes || size > compression.maxBytes) return 'stored';
+      const key = variantKey(etag, encoding);
+      if (asStored.has(key)) return 'stored';
+      const blob = cache?.variantInMemory(key);
+      if (!blob) return undefined;
+      observer?.compression('cached', encoding);
+      return { bytes: blob.bytes, etag: key, encoding, storedAt: blob.storedAt };
+    },
+  };
+}
+
+function stored(headers: Record<string, string>): Representation {
+  return { kind: 'stored', headers };
+}
+
+function refused(
+  status: 400 | 429,
+  reason: string,
+  message: string,
+  headers?: Record<string, string>,
+): Extract<Representation, { kind: 'refused' }> {
+  return { kind: 'refused', status, reason, message, headers };
+}
+
+function variantOf(
+  made: Extract<Made, { kind: 'bytes' }>,
+  key: string,
+  contentType: string,
+  headers: Record<string, string>,
+): Representation {
+  return {
+    kind: 'variant',
+    bytes: made.bytes,
+    etag: key,
+    contentType,
+    headers,
+    origin: made.origin,
+    ageSeconds: ageSeconds({ bytes: made.bytes, storedAt: made.storedAt }),
+  };
+}
+
+/** Brotli's text mode helps UTF-8 bodies. */
+function isText(contentType: string): boolean {
+  const base = baseType(contentType);
+  return (
+    base.startsWith('text/') || base.includes('json') || base.includes('xml') || base.includes('javascript')
+  );
+}

@@ -1,0 +1,311 @@
+// Image variants (`?w=&h=&fit=&format=&q=&dpr=`, src/media/) on a real edge and devnet, with real
+// images made here by sharp. The variants are judged by decoding them again with sharp (their format,
+// size, metadata and pixels), the storage nodes' own request counters, and the bytes served.
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { storeOnDevnet } from '../support/devnet.ts';
+import { nodeReadsDuring } from '../support/witnesses.ts';
+import { call, expectError, startTestEdge, utf8, type TestEdge } from '../http/http-helpers.ts';
+import { randomBytes } from '../protocol/oracle.ts';
+
+let edge: TestEdge;
+/** An edge with tight limits: small inputs only, animations served as stored. */
+let strict: TestEdge;
+
+beforeAll(async () => {
+  [edge, strict] = await Promise.all([
+    startTestEdge(),
+    startTestEdge({ IMAGE_MAX_INPUT_BYTES: '20000', IMAGE_ANIMATED: 'passthrough' }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([edge?.stop(), strict?.stop()]);
+});
+
+const AVIF_WEBP = 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8';
+
+async function store(on: TestEdge, bytes: Uint8Array | Buffer): Promise<string> {
+  return (await storeOnDevnet(on.devnet, new Uint8Array(bytes))).blobId;
+}
+
+async function get(on: TestEdge, path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${on.url}${path}`, { headers });
+  return { response, body: new Uint8Array(await response.arrayBuffer()) };
+}
+
+/** A photo-like JPEG: a gradient, so encoders have something to do. */
+async function photo(width: number, height: number): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      raw[i] = (x * 255) / width;
+      raw[i + 1] = (y * 255) / height;
+      raw[i + 2] = 128;
+    }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+describe('image variants', () => {
+  let jpegId = '';
+  beforeAll(async () => {
+    jpegId = await store(edge, await photo(1200, 900));
+  });
+
+  it('resizes to the next allowed width and picks AVIF, then WebP, from Accept, with Vary: Accept', async () => {
+    const cases = [
+      { accept: AVIF_WEBP, format: 'heif', type: 'image/avif' },
+      { accept: 'image/webp,*/*', format: 'webp', type: 'image/webp' },
+      { accept: 'image/*', format: 'jpeg', type: 'image/jpeg' },
+    ];
+    const etags = new Set<string>();
+    for (const { accept, format, type } of cases) {
+      const { response, body } = await get(edge, `/v1/blobs/${jpegId}?w=250&format=auto`, { accept });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe(type);
+      expect(response.headers.get('vary')).toContain('Accept');
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const meta = await sharp(body).metadata();
+      expect(meta.format).toBe(format);
+      // 250 snaps up to 256 (IMAGE_SIZES); the aspect ratio is kept.
+      expect([meta.width, meta.height]).toEqual([256, 192]);
+      etags.add(response.headers.get('etag')!);
+    }
+    // Each format has its own strong ETag, none the blob's own.
+    expect(etags.size).toBe(3);
+    for (const etag of etags) expect(etag).toMatch(new RegExp(`^"${jpegId}~.+"$`));
+    // Another spelling of the same variant (w=256 instead of 250) is the same variant.
+    const again = await get(edge, `/v1/blobs/${jpegId}?w=256&format=auto`, { accept: AVIF_WEBP });
+    expect(etags.has(again.response.headers.get('etag')!)).toBe(true);
+  });
+
+  it('fits into a box, converts to the named format, and answers 304 to its own ETag', async () => {
+    const { response, body } = await get(edge, `/v1/blobs/${jpegId}?w=128&h=128&fit=cover&format=png`);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    const meta = await sharp(body).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 128, 128]);
+    const contain = await sharp(
+      (await get(edge, `/v1/blobs/${jpegId}?w=128&h=128&fit=inside&format=png`)).body,
+    ).metadata();
+    expect([contain.width, contain.height]).toEqual([128, 96]);
+    const etag = response.headers.get('etag')!;
+    const revalidated = await get(edge, `/v1/blobs/${jpegId}?w=128&h=128&fit=cover&format=png`, {
+      'if-none-match': etag,
+    });
+    expect(revalidated.response.status).toBe(304);
+    // The blob's own ETag does not validate the variant.
+    const stale = await get(edge, `/v1/blobs/${jpegId}?w=128&h=128&fit=cover&format=png`, {
+      'if-none-match': `"${jpegId}"`,
+    });
+    expect(stale.response.status).toBe(200);
+  });
+
+  it('caps dpr, snaps q, and never enlarges', async () => {
+    // 100 × dpr 10 (capped at 3) = 300 → 384.
+    const capped = await sharp(
+      (await get(edge, `/v1/blobs/${jpegId}?w=100&dpr=10&format=webp`)).body,
+    ).metadata();
+    expect(capped.width).toBe(384);
+    const q = await get(edge, `/v1/blobs/${jpegId}?w=128&q=73&format=webp`);
+    const snapped = await get(edge, `/v1/blobs/${jpegId}?w=128&q=75&format=webp`);
+    expect(q.response.headers.get('etag')).toBe(snapped.response.headers.get('etag'));
+    expect(q.body).toEqual(snapped.body);
+    const big = await sharp((await get(edge, `/v1/blobs/${jpegId}?w=3840&format=webp`)).body).metadata();
+    expect(big.width).toBe(1200);
+  });
+
+  it('is made once: later requests, and concurrent first ones, read nothing from the storage nodes', async () => {
+    await get(edge, `/v1/blobs/${jpegId}`); // the blob itself is in memory
+    const { result, reads } = await nodeReadsDuring(edge.devnet, async () => {
+      const first = await Promise.all(
+        Array.from({ length: 6 }, () => get(edge, `/v1/blobs/${jpegId}?w=640&format=webp&q=60`)),
+      );
+      const later = await get(edge, `/v1/blobs/${jpegId}?w=640&format=webp&q=60`);
+      return { first, later };
+    });
+    expect(reads).toEqual({ metadata: 0, sliver: 0 });
+    for (const { body } of result.first) expect(body).toEqual(result.later.body);
+    expect(result.later.response.headers.get('x-cache')).toBe('HIT-MEMORY');
+    const made = /walrus_edge_image_transforms_total\{result="made",format="webp"\} (\d+)/.exec(
+      await (await fetch(`${edge.url}/metrics`)).text(),
+    );
+    expect(made).not.toBeNull();
+  });
+
+  it('answers format=json with the image’s facts, without transforming', async () => {
+    const { response, body } = await get(edge, `/v1/blobs/${jpegId}?format=json`);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(JSON.parse(new TextDecoder().decode(body))).toEqual({
+      width: 1200,
+      height: 900,
+      format: 'jpeg',
+      frames: 1,
+      animated: false,
+    });
+  });
+
+  it('applies the EXIF orientation, then drops EXIF and GPS, and converts to sRGB', async () => {
+    const raw = Buffer.alloc(300 * 200 * 3, 0);
+    for (let i = 0; i < raw.length; i += 3) [raw[i], raw[i + 1], raw[i + 2]] = [200, 120, 40];
+    const tagged = await sharp(raw, { raw: { width: 300, height: 200, channels: 3 } })
+      .withExif({ IFD0: { Copyright: 'walrus-edge test' }, IFD3: { GPSLatitudeRef: 'N' } })
+      .withMetadata({ orientation: 6 })
+      .withIccProfile('p3')
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const before = await sharp(tagged).metadata();
+    expect([before.orientation, before.hasProfile, before.exif !== undefined]).toEqual([6, true, true]);
+    const id = await store(edge, tagged);
+    const { body } = await get(edge, `/v1/blobs/${id}?w=128&format=jpeg`);
+    const after = await sharp(body).metadata();
+    // Orientation 6 is a quarter turn: the 300 × 200 image is shown 200 wide, 300 high.
+    expect([after.width, after.height]).toEqual([128, 192]);
+    expect(after.orientation).toBeUndefined();
+    expect(after.exif).toBeUndefined();
+    expect(after.space).toBe('srgb');
+    // The P3 colour was converted, not just relabelled: the file holds other numbers for it than sRGB
+    // does (read ignoring its profile), and the variant holds sRGB's.
+    const pixel = async (bytes: Uint8Array | Buffer, ignoreIcc: boolean) => [
+      ...(await sharp(bytes, { ignoreIcc }).raw().toBuffer()).subarray(0, 3),
+    ];
+    const inFile = await pixel(tagged, true);
+    const served = await pixel(body, true);
+    expect(Math.max(...inFile.map((v, i) => Math.abs(v - [200, 120, 40][i]!)))).toBeGreaterThan(8);
+    expect(Math.max(...served.map((v, i) => Math.abs(v - [200, 120, 40][i]!)))).toBeLessThanOrEqual(6);
+  });
+
+  it('transforms an animation whole, and says how many frames it has', async () => {
+    const frames = await Promise.all(
+      [0, 120, 240].map((g) =>
+        sharp({ create: { width: 200, height: 100, channels: 3, background: { r: 255, g, b: 0 } } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif({ delay: [100, 100, 100] })
+      .toBuffer();
+    const id = await store(edge, gif);
+    const facts = JSON.parse(new TextDecoder().decode((await get(edge, `/v1/blobs/${id}?format=json`)).body));
+    expect(facts).toMatchObject({ width: 200, height: 100, frames: 3, animated: true, format: 'gif' });
+    const { body } = await get(edge, `/v1/blobs/${id}?w=64&format=webp`);
+    const meta = await sharp(body, { animated: true }).metadata();
+    expect([meta.format, meta.width, meta.pages]).toEqual(['webp', 64, 3]);
+    // The passthrough edge serves the animation as stored.
+    const strictId = await store(strict, gif);
+    const stored = await get(strict, `/v1/blobs/${strictId}?w=64&format=webp`);
+    expect(stored.response.headers.get('x-image-fallback')).toBe('animated');
+    expect(stored.body).toEqual(new Uint8Array(gif));
+  });
+
+  it('serves SVG, other types and broken images as stored, with a header that says so', async () => {
+    const svg = utf8(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    );
+    const brokenPng = new Uint8Array([
+      0x89,
+      0x50,
+      0x4e,
+      0x47,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      ...randomBytes(3000, 9),
+    ]);
+    const cases = [
+      { bytes: svg, fallback: 'not-a-raster-image' },
+      { bytes: randomBytes(5000, 8), fallback: 'not-a-raster-image' },
+      { bytes: brokenPng, fallback: 'transform-failed' },
+    ];
+    for (const { bytes, fallback } of cases) {
+      const id = await store(edge, bytes);
+      const { response, body } = await get(edge, `/v1/blobs/${id}?w=64&format=webp`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-image-fallback')).toBe(fallback);
+      expect(response.headers.get('etag')).toBe(`"${id}"`);
+      expect(body).toEqual(bytes);
+    }
+    const svgId = await store(edge, svg);
+    expectError(await callJson(edge, `/v1/blobs/${svgId}?format=json`), 400, 'NOT_AN_IMAGE');
+  });
+
+  it('serves images over the input-size limit as stored', async () => {
+    // Noise: JPEG cannot make it small.
+    const large = await sharp(Buffer.from(randomBytes(200 * 150 * 3, 10)), {
+      raw: { width: 200, height: 150, channels: 3 },
+    })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    expect(large.length).toBeGreaterThan(20_000);
+    const id = await store(strict, large);
+    const { response, body } = await get(strict, `/v1/blobs/${id}?w=64&format=webp`);
+    expect(response.headers.get('x-image-fallback')).toBe('input-larger-than-20000-bytes');
+    expect(body).toEqual(new Uint8Array(large));
+  });
+
+  it('refuses a decompression bomb from its header, before decoding it', async () => {
+    const bomb = pngHeaderOnly(100_000, 100_000);
+    expect(bomb.length).toBeLessThan(100);
+    const id = await store(edge, bomb);
+    const started = performance.now();
+    const answer = await callJson(edge, `/v1/blobs/${id}?w=64&format=webp`);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expectError(answer, 400, 'IMAGE_TOO_LARGE');
+    expect((answer.json() as { error: { message: string } }).error.message).toMatch(/100000×100000/);
+  });
+
+  it('answers impossible options with 400 INVALID_IMAGE_OPTIONS', async () => {
+    for (const query of [
+      'w=0',
+      'w=-5',
+      'w=abc',
+      'h=1.5',
+      'fit=sideways',
+      'format=bmp',
+      'q=0',
+      'q=101',
+      'dpr=0',
+      'dpr=x',
+    ]) {
+      expectError(await callJson(edge, `/v1/blobs/${jpegId}?${query}`), 400, 'INVALID_IMAGE_OPTIONS');
+    }
+  });
+});
+
+const callJson = (on: TestEdge, path: string) => call(on.url, path);
+
+/** A PNG that claims width × height in its header, with one tiny compressed row: a few dozen bytes. */
+function pngHeaderOnly(width: number, height: number): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(utf8(type), 4);
+    out.set(data, 8);
+    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const signature = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const parts = [
+    signature,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const total = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    total.set(part, offset);
+    offset += part.length;
+  }
+  return total;
+}
