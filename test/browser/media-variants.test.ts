@@ -35,11 +35,10 @@ describe('media in Chromium', () => {
       JSON.stringify({ tokens: Array.from({ length: 2000 }, (_, i) => ({ id: i, name: `#${i}` })) }),
     );
     const wasm = wasmModule(3000);
-    const [imageId, jsonId, wasmId] = await Promise.all(
-      [new Uint8Array(photo), metadata, wasm].map(
-        async (bytes) => (await storeOnDevnet(edge!.devnet, bytes)).blobId,
-      ),
-    );
+    const store = async (bytes: Uint8Array) => (await storeOnDevnet(edge!.devnet, bytes)).blobId;
+    const imageId = await store(new Uint8Array(photo));
+    const jsonId = await store(metadata);
+    const wasmId = await store(wasm);
     // Read once each, so the types are known and the copies are made where the browser asks for them.
     for (const id of [jsonId, wasmId]) await (await fetch(`${edge!.url}/v1/blobs/${id}`)).arrayBuffer();
 
