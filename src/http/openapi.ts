@@ -16,11 +16,13 @@ const errorsFrom =
       ]),
     );
 const ERROR_TEXT: Record<number, string> = {
-  400: 'Malformed ID or invalid consistency options.',
+  400:
+    'Malformed ID or invalid consistency options; impossible image options (INVALID_IMAGE_OPTIONS), an image ' +
+    'over the pixel limit (IMAGE_TOO_LARGE), format=json on a body that is not a raster image (NOT_AN_IMAGE).',
   403: 'The blob exceeds the maximum size this edge serves (BLOB_TOO_LARGE).',
   404: 'The blob (or patch, or object) does not exist (BLOB_NOT_FOUND, QUILT_PATCH_NOT_FOUND).',
   416: 'The range is not satisfiable (INVALID_BYTE_RANGE); Content-Range: bytes */size.',
-  429: 'Too many reconstructions in progress; see Retry-After.',
+  429: 'Too many reconstructions (or image transforms: TOO_MANY_TRANSFORMS) in progress; see Retry-After.',
   451: 'The blob is blocked (FORBIDDEN_BLOB).',
   503: 'The blob cannot be reconstructed right now (BLOB_UNAVAILABLE); retry with backoff.',
 };
@@ -160,7 +162,43 @@ const readQuery = [
     description: 'Send Content-Disposition: attachment with this file name.',
     schema: { type: 'string' },
   },
+  ...imageQuery(),
 ];
+
+/** Image variants (src/media/): a raster image is resized and re-encoded; anything else is served as stored. */
+function imageQuery() {
+  const param = (name: string, description: string, schema: Record<string, unknown>) => ({
+    name,
+    in: 'query',
+    description,
+    schema,
+  });
+  return [
+    param('w', 'Width in pixels; times dpr, rounded up to the next allowed size (IMAGE_SIZES).', {
+      type: 'integer',
+      minimum: 1,
+    }),
+    param('h', 'Height in pixels, as w.', { type: 'integer', minimum: 1 }),
+    param('fit', 'How the image fits a w × h box; never enlarged.', {
+      enum: ['inside', 'cover', 'contain', 'fill', 'outside'],
+      default: 'inside',
+    }),
+    param(
+      'format',
+      'Output format; auto picks AVIF, then WebP, from Accept (Vary: Accept); json answers width, height, format, frames, animated.',
+      { enum: ['auto', 'webp', 'avif', 'jpeg', 'png', 'json'] },
+    ),
+    param('q', 'Quality 1–100, rounded to the nearest allowed (IMAGE_QUALITIES).', {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+    }),
+    param('dpr', 'Device-pixel ratio multiplying w and h, capped at IMAGE_MAX_DPR.', {
+      type: 'number',
+      exclusiveMinimum: 0,
+    }),
+  ];
+}
 const httpHeaders = [
   {
     name: 'Range',
@@ -170,6 +208,12 @@ const httpHeaders = [
   },
   { name: 'If-None-Match', in: 'header', schema: { type: 'string' } },
   { name: 'If-Range', in: 'header', schema: { type: 'string' } },
+  {
+    name: 'Accept-Encoding',
+    in: 'header',
+    description: 'br or gzip: compressible bodies are sent compressed (Vary: Accept-Encoding), never ranges.',
+    schema: { type: 'string' },
+  },
 ];
 const blobGet = (summary: string, ...pathParams: string[]) => ({
   summary,
