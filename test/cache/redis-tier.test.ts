@@ -4,6 +4,7 @@
 // evidence comes from outside the edge: the storage nodes' request counters (a hit costs them nothing),
 // Redis's own keys, TTLs and stats through connections of the test's own, and the chain's state.
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHUNK_BYTES, RedisTier } from '../../src/cache/redis-tier.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -264,6 +265,33 @@ describe('edges sharing Redis', () => {
     expect(afterRestart.result.tier).toBe('HIT-REDIS');
     expect(await (await fetch(`${b.url}/readyz`)).json()).toMatchObject({ ready: true });
     expect(await metric(b.url, 'walrus_edge_cache_redis_up')).toBe(1);
+  });
+
+  it('serves from Redis an image variant another edge made, reading nothing from the nodes', async () => {
+    const photo = new Uint8Array(
+      await sharp({ create: { width: 800, height: 600, channels: 3, background: '#884422' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const { blobId } = await storeOnDevnet(a.devnet!, photo);
+    const path = `/v1/blobs/${blobId}?w=64&format=webp`;
+    const made = await fetch(`${a.url}${path}`);
+    const variant = new Uint8Array(await made.arrayBuffer());
+    expect(made.headers.get('content-type')).toBe('image/webp');
+    const key = `${blobId}~w64.h0.inside.q0.webp`;
+    expect(made.headers.get('etag')).toBe(`"${key}"`);
+    // By Redis's own account, it holds the variant's bytes under its key.
+    expect(await waitFor(async () => (await bytesInRedis(redis, prefix, key)) !== undefined, 5_000)).toBe(
+      true,
+    );
+    expect(await bytesInRedis(redis, prefix, key)).toEqual(variant);
+
+    const other = await nodeReadsDuring(a.devnet!, async () => {
+      const response = await fetch(`${b.url}${path}`);
+      return { tier: response.headers.get('x-cache'), body: new Uint8Array(await response.arrayBuffer()) };
+    });
+    expect(other.reads).toEqual(NO_READS);
+    expect(other.result).toEqual({ tier: 'HIT-REDIS', body: variant });
   });
 });
 
