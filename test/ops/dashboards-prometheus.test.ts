@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
 import { nodeIndexByShard, type CommitteeNode } from '../../src/network/committee.ts';
@@ -115,6 +116,18 @@ async function putUnderLoad(blobs: Blobs): Promise<void> {
   expect(await get(`/v1/blobs/${blobs.second}`)).toBe(200);
   expect(await get(`/v1/blobs/${blobs.third}`)).toBe(200);
   expect(await get(`/v1/blobs/${blobs.first}`)).toBe(200);
+
+  // Media: an image variant made, then served from memory; a JSON blob's brotli copy made, then sent again.
+  const photo = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#336699' } })
+    .jpeg()
+    .toBuffer();
+  const { blobId: imageId } = await storeOnDevnet(devnet!, new Uint8Array(photo));
+  const listing = JSON.stringify(Array.from({ length: 500 }, (_, id) => ({ id, name: `token ${id}` })));
+  const { blobId: jsonId } = await storeOnDevnet(devnet!, new TextEncoder().encode(listing));
+  for (let i = 0; i < 2; i++) expect(await get(`/v1/blobs/${imageId}?w=64&format=webp`)).toBe(200);
+  expect(await get(`/v1/blobs/${jsonId}`)).toBe(200);
+  for (let i = 0; i < 2; i++)
+    expect(await get(`/v1/blobs/${jsonId}`, { headers: { 'accept-encoding': 'br' } })).toBe(200);
 
   // Storage nodes misbehaving: corrupt slivers (rejected, read elsewhere), a node down, then all down.
   // First a scrape, so that Prometheus has seen the sliver counters the reads above started at 0.
