@@ -73,24 +73,35 @@ export function mediaRepresentations(options: MediaOptions): Representations {
     return made;
   };
 
-  /** The variant under `key` from a cache tier, or made (once) and kept. */
-  const variant = async (key: string, make: () => Promise<Made>): Promise<Made> => {
+  /**
+   * The variant under `key` from a cache tier, or made (once) from the body's bytes and kept;
+   * `madeHere` tells the request that made it from those that found it or waited for it.
+   */
+  const variant = async (
+    key: string,
+    body: StoredBody,
+    make: (bytes: Uint8Array) => Promise<Made>,
+  ): Promise<{ made: Made; madeHere: boolean }> => {
     const remembered = asStored.get(key);
-    if (remembered !== undefined) return { kind: 'stored', reason: remembered };
+    if (remembered !== undefined) return { made: { kind: 'stored', reason: remembered }, madeHere: false };
     const cached = await cache?.variant(key);
-    if (cached)
-      return { kind: 'bytes', bytes: cached.blob.bytes, storedAt: cached.blob.storedAt, origin: cached.tier };
-    return once(key, async () => {
-      const made = await make();
+    if (cached) {
+      const { bytes, storedAt } = cached.blob;
+      return { made: { kind: 'bytes', bytes, storedAt, origin: cached.tier }, madeHere: false };
+    }
+    let madeHere = false;
+    const made = await once(key, async () => {
+      madeHere = true;
+      const bytes = await body.bytes();
+      if (isFailure(bytes)) return { kind: 'failed', failure: bytes };
+      const made = await make(bytes);
       if (made.kind === 'bytes') {
-        await cache?.keepVariant(key, {
-          bytes: made.bytes,
-          storedAt: made.storedAt,
-          expiresAt: made.storedAt + VARIANT_TTL_MS,
-        });
+        const expiresAt = made.storedAt + VARIANT_TTL_MS;
+        await cache?.keepVariant(key, { bytes: made.bytes, storedAt: made.storedAt, expiresAt });
       } else if (made.kind === 'stored') asStored.set(key, made.reason);
       return made;
     });
+    return { made, madeHere };
   };
 
   const parse = (query: Record<string, string>) =>
@@ -123,11 +134,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
           : (asked.format as OutputFormat | undefined);
     const key = variantKey(body.etag, canonicalImageKey(asked, json ? 'json' : (output ?? 'same')));
     const started = performance.now();
-    let cached = true;
-    const made = await variant(key, async () => {
-      cached = false;
-      const bytes = await body.bytes();
-      if (isFailure(bytes)) return { kind: 'failed', failure: bytes };
+    const { made, madeHere } = await variant(key, body, async (bytes) => {
       const storedAt = Date.now();
       if (json) {
         const facts = await transformer.facts(bytes);
@@ -159,9 +166,9 @@ export function mediaRepresentations(options: MediaOptions): Representations {
     switch (made.kind) {
       case 'bytes': {
         observer?.transform(
-          cached ? 'cached' : 'made',
+          madeHere ? 'made' : 'cached',
           format,
-          cached ? undefined : (performance.now() - started) / 1000,
+          madeHere ? (performance.now() - started) / 1000 : undefined,
         );
         const contentType = json
           ? 'application/json'
@@ -187,11 +194,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       return stored(vary);
     const key = variantKey(body.etag, encoding);
     const started = performance.now();
-    let cached = true;
-    const made = await variant(key, async () => {
-      cached = false;
-      const bytes = await body.bytes();
-      if (isFailure(bytes)) return { kind: 'failed', failure: bytes };
+    const { made, madeHere } = await variant(key, body, async (bytes) => {
       if (isSupercompressedKtx2(bytes)) return { kind: 'stored', reason: 'compressed already' };
       const out = await compression.compress(bytes, encoding, isText(body.contentType));
       observer?.compression('made', encoding, bytes.length, out.length, (performance.now() - started) / 1000);
@@ -200,11 +203,11 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       return { kind: 'bytes', bytes: out, storedAt: Date.now(), origin: 'MISS' };
     });
     if (made.kind === 'bytes') {
-      if (cached) observer?.compression('cached', encoding);
+      if (!madeHere) observer?.compression('cached', encoding);
       return variantOf(made, key, body.contentType, { ...vary, 'content-encoding': encoding });
     }
     if (made.kind === 'stored') {
-      if (cached) observer?.compression('not-smaller', encoding);
+      if (!madeHere) observer?.compression('not-smaller', encoding);
       return stored(vary);
     }
     return made;

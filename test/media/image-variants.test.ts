@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
 import { storeOnDevnet } from '../support/devnet.ts';
 import { nodeReadsDuring } from '../support/witnesses.ts';
-import { call, expectError, startTestEdge, utf8, type TestEdge } from '../http/http-helpers.ts';
+import { call, concatBytes, expectError, startTestEdge, utf8, type TestEdge } from '../http/http-helpers.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 
 let edge: TestEdge;
@@ -295,17 +295,10 @@ function pngHeaderOnly(width: number, height: number): Uint8Array {
   view.setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const signature = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const parts = [
+  return concatBytes(
     signature,
     chunk('IHDR', ihdr),
     chunk('IDAT', new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
     chunk('IEND', new Uint8Array(0)),
-  ];
-  const total = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    total.set(part, offset);
-    offset += part.length;
-  }
-  return total;
+  );
 }
