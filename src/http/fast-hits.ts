@@ -69,14 +69,46 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     const url = req.url!;
-    if (url.length !== PREFIX.length + 43 || !url.startsWith(PREFIX)) return undefined;
-    const blobId = url.slice(PREFIX.length);
+    // A query is either image options (a variant kept in memory is sent from here) or the app's.
+    const queryAt =
+      url.length > PREFIX.length + 43 && url[PREFIX.length + 43] === '?' ? PREFIX.length + 43 : -1;
+    if ((queryAt < 0 && url.length !== PREFIX.length + 43) || !url.startsWith(PREFIX)) return undefined;
+    const blobId = url.slice(PREFIX.length, PREFIX.length + 43);
     if (!BLOB_ID.test(blobId) || deps.blocklist.has(blobId)) return undefined;
     const type = deps.sniffedTypes.get(blobId);
     if (type === undefined) return undefined;
     const blob = deps.cache.hit(blobId);
     if (!blob) return undefined;
     const headers = req.headers;
+    if (queryAt >= 0) {
+      const query = imageQuery(url.slice(queryAt + 1));
+      const variant = query && deps.representations?.variantInMemory(blobId, type, query, headers.accept);
+      // A variant's ranges go to the app, which serves them from the same bytes.
+      if (!variant || headers.range !== undefined) return undefined;
+      let kept = prepared.get(variant.blob);
+      if (!kept) {
+        kept = entryHeaders(
+          variant.etag,
+          variant.contentType,
+          variant.blob.bytes.length,
+          deps.activeContent,
+          variant.vary ? ['vary', variant.vary, ...cors] : cors,
+        );
+        prepared.set(variant.blob, kept);
+      }
+      return sendWhole(
+        res,
+        method,
+        variant.blob,
+        matchesIfNoneMatch(headers['if-none-match'], variant.etag),
+        kept,
+        head,
+        requestId,
+        headers.origin,
+        startedMs,
+        metrics,
+      );
+    }
     let entry = prepared.get(blob);
     if (!entry || entry.type !== type) {
       const vary = deps.representations?.varyFor(type);
@@ -85,7 +117,7 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
         type,
         blob.bytes.length,
         deps.activeContent,
-        vary ? [...cors, 'vary', vary] : cors,
+        vary ? ['vary', vary, ...cors] : cors,
       );
       entry.compressible = vary !== undefined;
       prepared.set(blob, entry);
@@ -144,6 +176,43 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
     else res.end(blob.bytes.subarray(range.start, range.end));
     return finished(res, method, 206, method === 'HEAD' ? 0 : length, length, startedMs, metrics);
   };
+}
+
+/** The image options of a query (the first value of each), or undefined when it holds anything else. */
+function imageQuery(search: string): Record<string, string> | undefined {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    if (!IMAGE_OPTIONS.has(name)) return undefined;
+    query[name] ??= value;
+  }
+  return query;
+}
+
+const IMAGE_OPTIONS = new Set(['w', 'h', 'fit', 'format', 'q', 'dpr']);
+
+/** A whole answer of bytes kept in memory (an image variant), or its 304. */
+function sendWhole(
+  res: ServerResponse,
+  method: string,
+  kept: CachedBlob | { bytes: Uint8Array; storedAt: number },
+  notModified: boolean,
+  entry: Prepared,
+  head: (base: string[], blob: CachedBlob, requestId: string, origin: string | undefined) => string[],
+  requestId: string,
+  origin: string | undefined,
+  startedMs: number,
+  metrics: FastPathMetrics | undefined,
+): number | null {
+  if (notModified) {
+    res.writeHead(304, head(entry.notModified, kept, requestId, origin));
+    res.end();
+    return finished(res, method, 304, 0, null, startedMs, metrics);
+  }
+  const size = kept.bytes.length;
+  res.writeHead(200, head(entry.whole, kept, requestId, origin));
+  if (method === 'HEAD') res.end();
+  else res.end(kept.bytes);
+  return finished(res, method, 200, method === 'HEAD' ? 0 : size, size, startedMs, metrics);
 }
 
 /** A compressed copy under its own ETag (a 304 when the client has it), with its Content-Encoding. */

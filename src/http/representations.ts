@@ -55,6 +55,15 @@ export interface EncodedCopy {
   storedAt: number;
 }
 
+/** An image variant the fast path may send, as kept in memory (the same object while it is kept). */
+export interface KeptVariant {
+  blob: { bytes: Uint8Array; storedAt: number };
+  /** Unquoted. */
+  etag: string;
+  contentType: string;
+  vary: string | undefined;
+}
+
 export interface Representations {
   /**
    * Checks the request's own options before anything is read: a message for a 400 when they cannot
@@ -74,4 +83,14 @@ export interface Representations {
     size: number,
     acceptEncoding: string | undefined,
   ): EncodedCopy | 'stored' | undefined;
+  /**
+   * For the fast path, synchronously: the image variant in memory that these options (and Accept)
+   * name, or undefined when only the app can tell (not made yet, served as stored, not an image).
+   */
+  variantInMemory(
+    etag: string,
+    contentType: string,
+    query: Record<string, string>,
+    accept: string | undefined,
+  ): KeptVariant | undefined;
 }

@@ -9,6 +9,7 @@ import { variantKey, type BlobCache } from '../cache/blob-cache.ts';
 import { OCTET_STREAM, sniffContentType } from '../http/content-type.ts';
 import type {
   EncodedCopy,
+  KeptVariant,
   Representation,
   RepresentationRequest,
   Representations,
@@ -63,6 +64,8 @@ export function mediaRepresentations(options: MediaOptions): Representations {
   const running = new Map<string, Promise<Made>>();
   /** Variants that are served as stored, by key, with the reason (a broken image, no saving). */
   const asStored = new LRUCache<string, string>({ max: 100_000 });
+  /** Variants' types, sniffed once per kept entry (the fast path). */
+  const variantTypes = new WeakMap<object, string>();
 
   /** One making per key at a time; later askers share its outcome. */
   const once = (key: string, make: () => Promise<Made>): Promise<Made> => {
@@ -126,13 +129,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       observer?.transform('fallback', 'none');
       return stored({ ...headers, [FALLBACK_HEADER]: `input-larger-than-${maxInputBytes}-bytes` });
     }
-    const output: OutputFormat | undefined =
-      asked.format === 'auto'
-        ? autoFormat(request.accept)
-        : json
-          ? undefined
-          : (asked.format as OutputFormat | undefined);
-    const key = variantKey(body.etag, canonicalImageKey(asked, json ? 'json' : (output ?? 'same')));
+    const { key, output } = imageVariantKey(body.etag, asked, request.accept);
     const started = performance.now();
     const { made, madeHere } = await variant(key, body, async (bytes) => {
       const storedAt = Date.now();
@@ -225,6 +222,23 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       if (asked && !('invalid' in asked)) return chooseImage(request, body, asked);
       return chooseCoding(request, body);
     },
+    variantInMemory(etag, contentType, query, accept): KeptVariant | undefined {
+      const asked = parse(query);
+      if (!asked || 'invalid' in asked || !isRasterImage(contentType)) return undefined;
+      const { key, output } = imageVariantKey(etag, asked, accept);
+      const blob = cache?.variantInMemory(key);
+      if (!blob) return undefined;
+      let type = variantTypes.get(blob);
+      if (type === undefined) {
+        type =
+          asked.format === 'json'
+            ? 'application/json'
+            : (sniffContentType(blob.bytes.subarray(0, 64)) ?? OCTET_STREAM);
+        variantTypes.set(blob, type);
+      }
+      observer?.transform('cached', asked.format === 'json' ? 'json' : (output ?? 'same'));
+      return { blob, etag: key, contentType: type, vary: asked.format === 'auto' ? 'Accept' : undefined };
+    },
     encodedInMemory(etag, contentType, size, acceptEncoding): EncodedCopy | 'stored' | undefined {
       if (!compression || !isCompressible(contentType)) return 'stored';
       const encoding: Encoding | undefined = chooseEncoding(acceptEncoding);
@@ -237,6 +251,22 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       return { bytes: blob.bytes, etag: key, encoding, storedAt: blob.storedAt };
     },
   };
+}
+
+/** The output format the options and Accept pick (undefined: the image's own), and the variant's key. */
+function imageVariantKey(
+  etag: string,
+  asked: ImageOptions,
+  accept: string | undefined,
+): { key: string; output: OutputFormat | undefined } {
+  const json = asked.format === 'json';
+  const output =
+    asked.format === 'auto'
+      ? autoFormat(accept)
+      : json
+        ? undefined
+        : (asked.format as OutputFormat | undefined);
+  return { key: variantKey(etag, canonicalImageKey(asked, json ? 'json' : (output ?? 'same'))), output };
 }
 
 function stored(headers: Record<string, string>): Representation {

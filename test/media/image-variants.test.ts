@@ -135,6 +135,40 @@ describe('image variants', () => {
     expect(made).not.toBeNull();
   });
 
+  it('sends a variant kept in memory on the fast path, as the app does', async () => {
+    const path = `/v1/blobs/${jpegId}?w=320&format=auto`;
+    await get(edge, `/v1/blobs/${jpegId}`);
+    await get(edge, path, { accept: AVIF_WEBP }); // made and kept
+    const fastHits = async () =>
+      Number(
+        /^walrus_edge_http_fast_hits_total (\d+)/m.exec(
+          await (await fetch(`${edge.url}/metrics`)).text(),
+        )?.[1],
+      );
+    const comparable = (response: Response) => {
+      const { date: _d, 'x-request-id': _r, age: _a, ...rest } = Object.fromEntries(response.headers);
+      return rest;
+    };
+    const { result, reads } = await nodeReadsDuring(edge.devnet, async () => {
+      const before = await fastHits();
+      const fast = await get(edge, path, { accept: AVIF_WEBP });
+      const hits = (await fastHits()) - before;
+      // A parameter the routes ignore sends the same request through the app.
+      const app = await get(edge, `${path}&via=app`, { accept: AVIF_WEBP });
+      const etag = fast.response.headers.get('etag')!;
+      const notModified = await get(edge, path, { accept: AVIF_WEBP, 'if-none-match': etag });
+      const appNotModified = await get(edge, `${path}&via=app`, { accept: AVIF_WEBP, 'if-none-match': etag });
+      return { fast, app, hits, notModified, appNotModified };
+    });
+    expect(reads).toEqual({ metadata: 0, sliver: 0 });
+    expect(result.hits).toBe(1);
+    expect(result.fast.response.headers.get('content-type')).toBe('image/avif');
+    expect(comparable(result.fast.response)).toEqual(comparable(result.app.response));
+    expect(result.fast.body).toEqual(result.app.body);
+    expect([result.notModified.response.status, result.appNotModified.response.status]).toEqual([304, 304]);
+    expect(comparable(result.notModified.response)).toEqual(comparable(result.appNotModified.response));
+  });
+
   it('answers format=json with the image’s facts, without transforming', async () => {
     const { response, body } = await get(edge, `/v1/blobs/${jpegId}?format=json`);
     expect(response.headers.get('content-type')).toBe('application/json');
