@@ -81,8 +81,12 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
     if (!blob) return undefined;
     const headers = req.headers;
     if (queryAt >= 0) {
-      const query = imageQuery(url.slice(queryAt + 1));
-      const variant = query && deps.representations?.variantInMemory(blobId, type, query, headers.accept);
+      const variant = deps.representations?.variantInMemory(
+        blobId,
+        type,
+        url.slice(queryAt + 1),
+        headers.accept,
+      );
       // A variant's ranges go to the app, which serves them from the same bytes.
       if (!variant || headers.range !== undefined) return undefined;
       let kept = prepared.get(variant.blob);
@@ -177,18 +181,6 @@ export function fastHits(deps: FastHitDeps): FirstAnswer {
     return finished(res, method, 206, method === 'HEAD' ? 0 : length, length, startedMs, metrics);
   };
 }
-
-/** The image options of a query (the first value of each), or undefined when it holds anything else. */
-function imageQuery(search: string): Record<string, string> | undefined {
-  const query: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(search)) {
-    if (!IMAGE_OPTIONS.has(name)) return undefined;
-    query[name] ??= value;
-  }
-  return query;
-}
-
-const IMAGE_OPTIONS = new Set(['w', 'h', 'fit', 'format', 'q', 'dpr']);
 
 /** A whole answer of bytes kept in memory (an image variant), or its 304. */
 function sendWhole(

@@ -84,13 +84,14 @@ export interface Representations {
     acceptEncoding: string | undefined,
   ): EncodedCopy | 'stored' | undefined;
   /**
-   * For the fast path, synchronously: the image variant in memory that these options (and Accept)
-   * name, or undefined when only the app can tell (not made yet, served as stored, not an image).
+   * For the fast path, synchronously: the image variant in memory that a query string (without its
+   * `?`) and Accept name, or undefined when only the app can tell (other parameters than image
+   * options, not made yet, served as stored, not an image).
    */
   variantInMemory(
     etag: string,
     contentType: string,
-    query: Record<string, string>,
+    search: string,
     accept: string | undefined,
   ): KeptVariant | undefined;
 }

@@ -75,6 +75,16 @@ export function parseImageOptions(
   };
 }
 
+/** A query string's parameters when all are image options (the first value of each), else undefined. */
+export function imageOnlyQuery(search: string): Record<string, string> | undefined {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    if (!(NAMES as readonly string[]).includes(name)) return undefined;
+    query[name] ??= value;
+  }
+  return query;
+}
+
 /** The smallest allowed size at least `value`, or the largest allowed. */
 function snapUp(value: number, allowed: readonly number[]): number {
   return allowed.find((size) => size >= value) ?? allowed[allowed.length - 1]!;

@@ -68,9 +68,14 @@ export function mediaMetrics(
     labelNames: ['direction', 'encoding'] as const,
     registers: [registry],
   });
+  // Children bound once per label pair: the fast path counts every cached variant it sends.
+  const transformCounters = new Map<string, { inc(): void }>();
   return {
     transform(result, format, seconds) {
-      transforms.inc({ result, format });
+      const pair = `${result} ${format}`;
+      let counter = transformCounters.get(pair);
+      if (!counter) transformCounters.set(pair, (counter = transforms.labels({ result, format })));
+      counter.inc();
       if (seconds !== undefined) transformSeconds.observe({ format }, seconds);
     },
     compression(result, encoding, bytesIn, bytesOut, seconds) {

@@ -20,6 +20,7 @@ import { isFailure, type BytesOrigin } from '../read/blob-source.ts';
 import type { Compressor } from './compressor.ts';
 import {
   canonicalImageKey,
+  imageOnlyQuery,
   parseImageOptions,
   type ImageLimits,
   type ImageOptions,
@@ -64,6 +65,29 @@ export function mediaRepresentations(options: MediaOptions): Representations {
   const running = new Map<string, Promise<Made>>();
   /** Variants that are served as stored, by key, with the reason (a broken image, no saving). */
   const asStored = new LRUCache<string, string>({ max: 100_000 });
+  /** Query strings of the fast path, parsed once each: the image options they hold, or null. */
+  // With the variant's name too, unless it depends on Accept (format=auto).
+  interface ParsedSearch {
+    asked: ImageOptions | null;
+    fixed?: { canonical: string; format: string };
+  }
+  const searches = new LRUCache<string, ParsedSearch>({ max: 10_000 });
+  const parsedSearch = (search: string): ParsedSearch => {
+    let parsed = searches.get(search);
+    if (!parsed) {
+      const query = imageOnlyQuery(search);
+      const options = query && parse(query);
+      const asked = options && !('invalid' in options) ? options : null;
+      parsed = { asked };
+      if (asked && asked.format !== 'auto') {
+        const format =
+          asked.format === 'json' ? 'json' : ((asked.format as OutputFormat | undefined) ?? 'same');
+        parsed.fixed = { canonical: canonicalImageKey(asked, format), format };
+      }
+      searches.set(search, parsed);
+    }
+    return parsed;
+  };
   /** Variants' types, sniffed once per kept entry (the fast path). */
   const variantTypes = new WeakMap<object, string>();
 
@@ -222,10 +246,20 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       if (asked && !('invalid' in asked)) return chooseImage(request, body, asked);
       return chooseCoding(request, body);
     },
-    variantInMemory(etag, contentType, query, accept): KeptVariant | undefined {
-      const asked = parse(query);
-      if (!asked || 'invalid' in asked || !isRasterImage(contentType)) return undefined;
-      const { key, output } = imageVariantKey(etag, asked, accept);
+    variantInMemory(etag, contentType, search, accept): KeptVariant | undefined {
+      if (!isRasterImage(contentType)) return undefined;
+      const { asked, fixed } = parsedSearch(search);
+      if (!asked) return undefined;
+      let key: string;
+      let format: string;
+      if (fixed) {
+        key = variantKey(etag, fixed.canonical);
+        format = fixed.format;
+      } else {
+        const chosen = imageVariantKey(etag, asked, accept);
+        key = chosen.key;
+        format = chosen.output ?? 'same';
+      }
       const blob = cache?.variantInMemory(key);
       if (!blob) return undefined;
       let type = variantTypes.get(blob);
@@ -236,7 +270,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
             : (sniffContentType(blob.bytes.subarray(0, 64)) ?? OCTET_STREAM);
         variantTypes.set(blob, type);
       }
-      observer?.transform('cached', asked.format === 'json' ? 'json' : (output ?? 'same'));
+      observer?.transform('cached', format);
       return { blob, etag: key, contentType: type, vary: asked.format === 'auto' ? 'Accept' : undefined };
     },
     encodedInMemory(etag, contentType, size, acceptEncoding): EncodedCopy | 'stored' | undefined {
