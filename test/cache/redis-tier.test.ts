@@ -211,6 +211,9 @@ describe('edges sharing Redis', () => {
       LOG_LEVEL: 'silent',
       REDIS_URL,
       REDIS_PREFIX: prefix,
+      // More than the default 250 ms: on a loaded 2-core CI machine one slow answer opened the
+      // breaker, the variant's write was skipped, and Redis never held it (CI, 2026-12-02).
+      REDIS_COMMAND_TIMEOUT_MS: '1000',
     };
     a = await startEdge(loadConfig({ ...common, DATA_DIR: dirs[0]!.path }));
     // The second edge reads the first one's devnet, as two instances in front of one network would.
@@ -256,6 +259,7 @@ describe('edges sharing Redis', () => {
         LOG_LEVEL: 'silent',
         REDIS_URL,
         REDIS_PREFIX: prefix,
+        REDIS_COMMAND_TIMEOUT_MS: '1000',
       }),
     );
     await usingRedis(b);
