@@ -50,6 +50,8 @@ function variantPrefix(etag: string): string {
 const CLAIM_MS = 30_000;
 /** Claims tried (and waited on) before a fill goes ahead unclaimed. */
 const CLAIM_ROUNDS = 3;
+/** A variant's making is not any one request's: nobody cancels the wait for it. */
+const NEVER_ABORTED = new AbortController().signal;
 
 export class BlobCache {
   readonly memory: MemoryTier;
@@ -217,6 +219,41 @@ export class BlobCache {
     if (blob.bytes.length > this.#maxObjectBytes) return;
     this.memory.set(key, blob);
     for (const tier of this.#tiers.slice(1)) await tier.set(key, blob, 2);
+  }
+
+  /**
+   * Makes a variant once for every instance that shares the claims (the host's workers, the edges
+   * sharing Redis), as a fill is made once: the claim's holder makes it and keeps it; the others wait
+   * for its bytes. `make` says what to keep, if anything: when the holder keeps nothing (the variant is
+   * served as stored, or was refused), a waiter makes its own and comes to the same outcome.
+   */
+  async variantOnce<T>(
+    key: string,
+    make: () => Promise<{ outcome: T; keep?: CachedBlob }>,
+  ): Promise<{ landed: CachedBlob } | { made: T }> {
+    const claims = this.#claims;
+    let kept: CachedBlob | undefined;
+    try {
+      let claimed = await claims?.claim(key, this.#instance, CLAIM_MS);
+      for (let round = 1; claims && claimed === false; round++) {
+        const landed =
+          (await claims.waitFor(key, NEVER_ABORTED, CLAIM_MS, undefined)) ?? (await this.variant(key))?.blob;
+        if (landed) {
+          this.memory.set(key, landed);
+          return { landed };
+        }
+        if (round === CLAIM_ROUNDS) break;
+        claimed = await claims.claim(key, this.#instance, CLAIM_MS);
+      }
+      const { outcome, keep } = await make();
+      if (keep) {
+        await this.keepVariant(key, keep);
+        kept = keep;
+      }
+      return { made: outcome };
+    } finally {
+      if (claims) void claims.release(key, this.#instance, kept);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // What a read may get instead of the stored bytes (src/http/representations.ts): an image variant made
 // with sharp, or a brotli/gzip copy of a compressible body. Each is made once — concurrent requests for
-// the same variant wait for one making (single-flight) — and kept in the blob cache's tiers under its
+// the same variant wait for one making (single-flight, within the process and, through the cache's claims,
+// across the host's workers and the edges sharing Redis) — and kept in the blob cache's tiers under its
 // own key, which is also its strong ETag. Whatever cannot be made (a broken image, an animation in
 // passthrough mode, a copy no smaller than the original) is served as stored with a header saying so,
 // and remembered, so it is not tried on every request.
@@ -117,16 +118,27 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       return { made: { kind: 'bytes', bytes, storedAt, origin: cached.tier }, madeHere: false };
     }
     let madeHere = false;
-    const made = await once(key, async () => {
+    const makeNow = async (): Promise<Made> => {
       madeHere = true;
       const bytes = await body.bytes();
       if (isFailure(bytes)) return { kind: 'failed', failure: bytes };
-      const made = await make(bytes);
-      if (made.kind === 'bytes') {
+      return make(bytes);
+    };
+    const made = await once(key, async () => {
+      if (!cache) return makeNow();
+      // Once per host and across the edges sharing Redis, too: another process may be making it.
+      const shared = await cache.variantOnce<Made>(key, async () => {
+        const made = await makeNow();
+        if (made.kind !== 'bytes') return { outcome: made };
         const expiresAt = made.storedAt + VARIANT_TTL_MS;
-        await cache?.keepVariant(key, { bytes: made.bytes, storedAt: made.storedAt, expiresAt });
-      } else if (made.kind === 'stored') asStored.set(key, made.reason);
-      return made;
+        return { outcome: made, keep: { bytes: made.bytes, storedAt: made.storedAt, expiresAt } };
+      });
+      if ('landed' in shared) {
+        const { bytes, storedAt } = shared.landed;
+        return { kind: 'bytes', bytes, storedAt, origin: 'MISS' };
+      }
+      if (shared.made.kind === 'stored') asStored.set(key, shared.made.reason);
+      return shared.made;
     });
     return { made, madeHere };
   };

@@ -1,8 +1,10 @@
 // HTTP_WORKERS=2 sharing Redis with another edge (another host, as far as the cache knows): the host's
 // workers agree among themselves who reconstructs, and that one contends with the other edge through
 // Redis. The other edge starts first; then requests reach both workers of the cluster. The nodes must
-// count the rows once in all, and Redis (asked by the test's own connection) holds the blob.
+// count the rows once in all, and Redis (asked by the test's own connection) holds the blob. Image
+// variants are made once between them too: Redis's own MONITOR sees the variant written once.
 import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
@@ -95,6 +97,62 @@ describe('HTTP_WORKERS=2 and another edge, sharing Redis', () => {
       }
     } finally {
       await Promise.all(devnet.committee.nodes.map((node) => postFault(node.url, 'ok')));
+    }
+  });
+  it('make an image variant once between them: one process transforms and writes it, the others get its bytes', async () => {
+    // Noise, so the AVIF encoder has work to do (a few hundred ms) while the others ask.
+    const photo = await sharp(Buffer.from(randomBytes(1600 * 1200 * 3, 1402)), {
+      raw: { width: 1600, height: 1200, channels: 3 },
+    })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const { blobId } = await storeOnDevnet(devnet, new Uint8Array(photo));
+    // Every process holds the image first, so what follows is the transform alone.
+    await fetch(`${other.url}/v1/blobs/${blobId}`).then((response) => response.arrayBuffer());
+    const warmed = await requestsOnOwnConnections(
+      cluster,
+      Array.from({ length: 12 }, () => ({ path: `/v1/blobs/${blobId}` })),
+    );
+    expect(new Set(warmed.map((answer) => answer.servedBy)).size).toBe(2);
+
+    const path = `/v1/blobs/${blobId}?w=256&format=avif`;
+    const monitor = await new Redis(redisServer.port, '127.0.0.1').monitor();
+    const writes: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'set' && args[1]?.startsWith(`${PREFIX}blob:{${blobId}~`))
+        writes.push(args[1]);
+    });
+    try {
+      const [atOther, atCluster] = await Promise.all([
+        fetch(`${other.url}${path}`).then(async (response) => ({
+          status: response.status,
+          etag: response.headers.get('etag'),
+          body: Buffer.from(await response.arrayBuffer()),
+        })),
+        requestsOnOwnConnections(
+          cluster,
+          Array.from({ length: 12 }, () => ({ path })),
+        ),
+      ]);
+      expect(new Set(atCluster.map((answer) => answer.servedBy)).size).toBe(2);
+      expect(atOther.status).toBe(200);
+      const variant = await sharp(atOther.body).metadata();
+      expect({ format: variant.format, compression: variant.compression, width: variant.width }).toEqual({
+        format: 'heif',
+        compression: 'av1',
+        width: 256,
+      });
+      for (const answer of atCluster) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers.etag).toBe(atOther.etag);
+        expect(answer.body.equals(atOther.body)).toBe(true);
+      }
+      // Its record and its one chunk, written by one process: a second making would write them again.
+      const key = atOther.etag!.slice(1, -1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(writes.sort()).toEqual([`${PREFIX}blob:{${key}}`, `${PREFIX}blob:{${key}}:0`].sort());
+    } finally {
+      monitor.disconnect();
     }
   });
 });

@@ -4,6 +4,9 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
+import { encodeQuilt } from '@mysten/walrus';
+import { parseBlobId } from '../../src/protocol/blob-id.ts';
+import { formatQuiltPatchId } from '../../src/protocol/quilt-id.ts';
 import { storeOnDevnet } from '../support/devnet.ts';
 import { nodeReadsDuring } from '../support/witnesses.ts';
 import { call, concatBytes, expectError, startTestEdge, utf8, type TestEdge } from '../http/http-helpers.ts';
@@ -12,17 +15,21 @@ import { randomBytes } from '../protocol/oracle.ts';
 let edge: TestEdge;
 /** An edge with tight limits: small inputs only, animations served as stored. */
 let strict: TestEdge;
+/** An edge that transforms one image at a time and queues none. */
+let narrow: TestEdge;
 
 beforeAll(async () => {
-  [edge, strict] = await Promise.all([
+  [edge, strict, narrow] = await Promise.all([
     startTestEdge(),
     startTestEdge({ IMAGE_MAX_INPUT_BYTES: '20000', IMAGE_ANIMATED: 'passthrough' }),
+    startTestEdge({ IMAGE_CONCURRENCY: '1', IMAGE_QUEUE: '0' }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([edge?.stop(), strict?.stop()]);
+  await Promise.all([edge?.stop(), strict?.stop(), narrow?.stop()]);
 });
 
+const N_SHARDS = 100;
 const AVIF_WEBP = 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8';
 
 async function store(on: TestEdge, bytes: Uint8Array | Buffer): Promise<string> {
@@ -290,6 +297,79 @@ describe('image variants', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
     expectError(answer, 400, 'IMAGE_TOO_LARGE');
     expect((answer.json() as { error: { message: string } }).error.message).toMatch(/100000×100000/);
+  });
+
+  it('makes variants of a quilt patch and of a blob named by its object ID, as of a blob', async () => {
+    const png = await sharp(await photo(640, 480))
+      .png()
+      .toBuffer();
+    const quilt = encodeQuilt({
+      blobs: [
+        { identifier: 'cover.png', contents: new Uint8Array(png) },
+        { identifier: 'notes.txt', contents: new TextEncoder().encode('not an image') },
+      ],
+      numShards: N_SHARDS,
+    });
+    const { blobId: quiltId } = await storeOnDevnet(edge.devnet, quilt.quilt);
+    const patch = quilt.index.patches.find((one) => one.identifier === 'cover.png')!;
+    const patchId = formatQuiltPatchId({
+      quiltId: parseBlobId(quiltId),
+      startIndex: patch.startIndex,
+      endIndex: patch.endIndex,
+    });
+    const { objectId } = await storeOnDevnet(edge.devnet, new Uint8Array(png));
+    for (const path of [
+      `/v1/blobs/by-quilt-id/${quiltId}/cover.png`,
+      `/v1/blobs/by-quilt-patch-id/${patchId}`,
+      `/v1/blobs/by-object-id/${objectId}`,
+    ]) {
+      const { response, body } = await get(edge, `${path}?w=100&format=webp`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type'), path).toBe('image/webp');
+      expect(await sharp(body).metadata(), path).toMatchObject({ format: 'webp', width: 128, height: 96 });
+      // Its own strong ETag, which it answers 304 to.
+      const etag = response.headers.get('etag')!;
+      expect(etag, path).toMatch(/^"[^"]+~w128\.h0\.inside\.q0\.webp"$/);
+      const again = await get(edge, `${path}?w=100&format=webp`, { 'if-none-match': etag });
+      expect(again.response.status, path).toBe(304);
+    }
+    // The patch next to it is text: served as stored, saying so.
+    const text = await get(edge, `/v1/blobs/by-quilt-id/${quiltId}/notes.txt?w=100`);
+    expect(text.response.headers.get('x-image-fallback')).toBe('not-a-raster-image');
+    expect(new TextDecoder().decode(text.body)).toBe('not an image');
+  });
+
+  it('answers 429 TOO_MANY_TRANSFORMS with Retry-After when the pool and its queue are full', async () => {
+    // Noise is slow to encode: the first transform still runs when the others arrive.
+    const noisy = await sharp(Buffer.from(randomBytes(1600 * 1200 * 3, 61)), {
+      raw: { width: 1600, height: 1200, channels: 3 },
+    })
+      .jpeg()
+      .toBuffer();
+    const id = await store(narrow, noisy);
+    await get(narrow, `/v1/blobs/${id}`);
+    // Distinct variants (no single-flight between them), all at once.
+    const widths = [64, 128, 256, 512];
+    const answers = await Promise.all(
+      widths.map((w) => call(narrow.url, `/v1/blobs/${id}?w=${w}&format=avif`)),
+    );
+    const busy = answers.filter((answer) => answer.status === 429);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const answer of busy) {
+      expectError(answer, 429, 'TOO_MANY_TRANSFORMS');
+      expect(answer.headers.get('retry-after')).toBe('1');
+    }
+    for (const answer of answers.filter((one) => one.status !== 429)) {
+      expect(answer.status).toBe(200);
+      expect((await sharp(answer.body).metadata()).compression).toBe('av1');
+    }
+    // Refused is not remembered: once the pool is free, the same request is made.
+    const retried = await call(
+      narrow.url,
+      `/v1/blobs/${id}?w=${widths[answers.indexOf(busy[0]!)]}&format=avif`,
+    );
+    expect(retried.status).toBe(200);
+    expect((await sharp(retried.body).metadata()).compression).toBe('av1');
   });
 
   it('answers impossible options with 400 INVALID_IMAGE_OPTIONS', async () => {
