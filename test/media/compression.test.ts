@@ -93,44 +93,47 @@ describe('compression', () => {
     }
   });
 
-  it('sends a copy in memory on the fast path, as the app does, without reading the nodes', async () => {
-    await get(`/v1/blobs/${id}`, { 'accept-encoding': 'br' }); // made (or already made) and kept
-    const { result, reads } = await nodeReadsDuring(edge.devnet, async () => {
-      const before = await fastHits();
-      const fast = await get(`/v1/blobs/${id}`, { 'accept-encoding': 'br' });
-      const hits = await fastHits();
-      const app = await get(`/v1/blobs/${id}?via=app`, { 'accept-encoding': 'br' });
-      const notModified = await get(`/v1/blobs/${id}`, {
-        'accept-encoding': 'br',
-        'if-none-match': fast.headers.etag!,
+  it.each(['br', 'gzip'])(
+    'sends a %s copy in memory on the fast path, as the app does, without reading the nodes',
+    async (encoding) => {
+      await get(`/v1/blobs/${id}`, { 'accept-encoding': encoding }); // made (or already made) and kept
+      const { result, reads } = await nodeReadsDuring(edge.devnet, async () => {
+        const before = await fastHits();
+        const fast = await get(`/v1/blobs/${id}`, { 'accept-encoding': encoding });
+        const hits = await fastHits();
+        const app = await get(`/v1/blobs/${id}?via=app`, { 'accept-encoding': encoding });
+        const notModified = await get(`/v1/blobs/${id}`, {
+          'accept-encoding': encoding,
+          'if-none-match': fast.headers.etag!,
+        });
+        const appNotModified = await get(`/v1/blobs/${id}?via=app`, {
+          'accept-encoding': encoding,
+          'if-none-match': fast.headers.etag!,
+        });
+        return {
+          fast,
+          app,
+          hits: hits - before,
+          notModified,
+          appNotModified,
+          after: (await fastHits()) - hits,
+        };
       });
-      const appNotModified = await get(`/v1/blobs/${id}?via=app`, {
-        'accept-encoding': 'br',
-        'if-none-match': fast.headers.etag!,
-      });
-      return {
-        fast,
-        app,
-        hits: hits - before,
-        notModified,
-        appNotModified,
-        after: (await fastHits()) - hits,
+      expect(reads).toEqual({ metadata: 0, sliver: 0 });
+      expect(result.hits).toBe(1);
+      expect(result.after).toBe(1); // the fast 304
+      const comparable = (headers: Record<string, string>) => {
+        const { date: _d, 'x-request-id': _r, age: _a, ...rest } = headers;
+        return rest;
       };
-    });
-    expect(reads).toEqual({ metadata: 0, sliver: 0 });
-    expect(result.hits).toBe(1);
-    expect(result.after).toBe(1); // the fast 304
-    const comparable = (headers: Record<string, string>) => {
-      const { date: _d, 'x-request-id': _r, age: _a, ...rest } = headers;
-      return rest;
-    };
-    expect(result.fast.headers['content-encoding']).toBe('br');
-    expect(comparable(result.fast.headers)).toEqual(comparable(result.app.headers));
-    expect(result.fast.body).toEqual(result.app.body);
-    expect(result.notModified.status).toBe(304);
-    expect(result.appNotModified.status).toBe(304);
-    expect(comparable(result.notModified.headers)).toEqual(comparable(result.appNotModified.headers));
-  });
+      expect(result.fast.headers['content-encoding']).toBe(encoding);
+      expect(comparable(result.fast.headers)).toEqual(comparable(result.app.headers));
+      expect(result.fast.body).toEqual(result.app.body);
+      expect(result.notModified.status).toBe(304);
+      expect(result.appNotModified.status).toBe(304);
+      expect(comparable(result.notModified.headers)).toEqual(comparable(result.appNotModified.headers));
+    },
+  );
 
   it('sends compressed-already types, unknown bytes and small bodies as stored', async () => {
     const png = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#123456' } })
