@@ -15,10 +15,12 @@
 // The edge runs as its launchers start it (src/node-flags.ts), with HTTP_WORKERS=1, LOG_LEVEL=silent
 // and ACCESS_LOG=false; the devnet in a process of its own (bench/bench-devnet.ts). wrk runs in a
 // process of its own (apt-get install wrk). Single requests are timed at the client to the last byte,
-// on a kept-alive connection.
+// on a kept-alive connection. Each wrk run also gives the edge's CPU per answer (user + system µs,
+// /proc/PID/stat), which a busy 2-core machine disturbs far less than requests/s; --pin
+// (bench/cpu-pinning.ts) puts the edge on core 1 and wrk and everything else on core 0 while wrk runs.
 // Usage: node bench/media.ts [--images 5] [--json-blobs 3] [--connections 32] [--seconds 5]
-//        [--rounds 3] [--threads 1]
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+//        [--rounds 3] [--threads 1] [--pin]
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -29,6 +31,8 @@ import { brotliCompress, brotliDecompressSync, constants, gunzipSync, gzip } fro
 import sharp from 'sharp';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
 import { WRK } from './wrk-run.ts';
+import { onCpu, othersOn, TASKSET, TWO_CORES } from './cpu-pinning.ts';
+import { processCpuSeconds } from './process-cpu.ts';
 import { loadConfig } from '../src/config.ts';
 import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
 
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     threads: { type: 'string', default: '1' },
+    pin: { type: 'boolean', default: false },
   },
 });
 if (!WRK) throw new Error('bench:media needs wrk: apt-get install wrk');
@@ -69,6 +74,8 @@ const cleanup = () => {
 };
 process.on('exit', cleanup);
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+/** The edge's process, whose CPU each wrk run reads. */
+let edgePid = 0;
 
 interface Answer {
   status: number;
@@ -77,8 +84,19 @@ interface Answer {
   ms: number;
 }
 
-/** One GET, timed from the request to its last byte (no decoding: the bytes as sent). */
+/**
+ * One GET, timed from the request to its last byte (no decoding: the bytes as sent). Once more on a
+ * new connection when the kept-alive one was closed by the edge just as it was reused (it idled
+ * through a wrk run, past the server's keep-alive timeout).
+ */
 function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return getOnce(url, headers).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET') throw error;
+    return getOnce(url, headers);
+  });
+}
+
+function getOnce(url: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     request(url, { agent, headers }, (res) => {
@@ -147,6 +165,7 @@ try {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(edge);
+  edgePid = edge.pid!;
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (i > 600) throw new Error('the edge did not start');
@@ -270,7 +289,7 @@ try {
   // The report.
   const vips = (sharp.versions as { vips?: string }).vips;
   console.log(
-    `\nbench:media, ${started.toISOString()}, ${availableParallelism()} cores (os.availableParallelism()), Node ${process.versions.node}, sharp ${sharp.versions.sharp} (libvips ${vips}); one edge process (HTTP_WORKERS=1, ${EDGE_NODE_FLAGS.join(' ')}, LOG_LEVEL=silent, ACCESS_LOG=false throughout) on a devnet of 11 nodes and 100 shards; load average ${loadavg()[0]!.toFixed(1)} at the end\n`,
+    `\nbench:media, ${started.toISOString()}, ${availableParallelism()} cores (os.availableParallelism()), Node ${process.versions.node}, sharp ${sharp.versions.sharp} (libvips ${vips}); one edge process (HTTP_WORKERS=1, ${EDGE_NODE_FLAGS.join(' ')}, LOG_LEVEL=silent, ACCESS_LOG=false throughout) on a devnet of 11 nodes and 100 shards; load average ${loadavg()[0]!.toFixed(1)} at the end${values.pin ? `; --pin: during each wrk run the edge on core ${TWO_CORES.serverCpu}, wrk and every other process on core ${TWO_CORES.loadCpu}` : ''}\n`,
   );
 
   console.log(
@@ -388,6 +407,8 @@ interface LoadRun {
   p50: number;
   p99: number;
   requests: number;
+  /** The edge's CPU (user + system) per answer, in µs. */
+  cpuUs: number;
   fastHits: number;
 }
 
@@ -412,6 +433,7 @@ function printLoad({ targets, runs }: { targets: Load[]; runs: LoadRun[][] }, wi
         `round ${round + 1}`,
         target.name,
         (r.rps / 1000).toFixed(2) + 'k',
+        `${r.cpuUs.toFixed(1)} µs`,
         `${r.p50.toFixed(2)} ms`,
         `${r.p99.toFixed(2)} ms`,
         `${((100 * r.fastHits) / r.requests).toFixed(0)} %`,
@@ -421,6 +443,7 @@ function printLoad({ targets, runs }: { targets: Load[]; runs: LoadRun[][] }, wi
     const r = runs[i]!;
     return {
       rps: middle(r.map((x) => x.rps)),
+      cpuUs: middle(r.map((x) => x.cpuUs)),
       p50: middle(r.map((x) => x.p50)),
       p99: middle(r.map((x) => x.p99)),
       fast: middle(r.map((x) => x.fastHits / x.requests)),
@@ -432,17 +455,39 @@ function printLoad({ targets, runs }: { targets: Load[]; runs: LoadRun[][] }, wi
       '**median**',
       target.name,
       `**${(m.rps / 1000).toFixed(2)}k**`,
+      `**${m.cpuUs.toFixed(1)} µs**`,
       `${m.p50.toFixed(2)} ms`,
       `${m.p99.toFixed(2)} ms`,
       `${(100 * m.fast).toFixed(0)} %`,
     ]);
   });
-  printTable(['round', 'target', 'req/s', 'p50', 'p99', 'answered by the fast path'], rows);
+  // The best run of each: what the server needs when nothing else takes the machine (on a shared
+  // 2-core VM the medians swing by a quarter from run to run; the least CPU per answer holds still).
+  const bests = targets.map((_, i) => ({
+    rps: Math.max(...runs[i]!.map((x) => x.rps)),
+    cpuUs: Math.min(...runs[i]!.map((x) => x.cpuUs)),
+  }));
+  targets.forEach((target, i) => {
+    const b = bests[i]!;
+    rows.push([
+      '**best**',
+      target.name,
+      `${(b.rps / 1000).toFixed(2)}k`,
+      `${b.cpuUs.toFixed(1)} µs`,
+      '',
+      '',
+      '',
+    ]);
+  });
+  printTable(
+    ['round', 'target', 'req/s', 'edge CPU per answer', 'p50', 'p99', 'answered by the fast path'],
+    rows,
+  );
   const ratio = medians[0]!.rps / medians[1]!.rps;
   const verdict =
     within === undefined ? '' : ` — target ≥ ${within.toFixed(2)}: ${ratio >= within ? 'met' : 'NOT met'}`;
   console.log(
-    `\nratio of the medians, ${targets[0]!.name} / ${targets[1]!.name}: req/s ${ratio.toFixed(2)}${verdict}; p50 ${(medians[0]!.p50 / medians[1]!.p50).toFixed(2)}, p99 ${(medians[0]!.p99 / medians[1]!.p99).toFixed(2)}`,
+    `\nratio of the medians, ${targets[0]!.name} / ${targets[1]!.name}: req/s ${ratio.toFixed(2)}${verdict}; CPU per answer ${(medians[1]!.cpuUs / medians[0]!.cpuUs).toFixed(2)} as a throughput ratio (the second's µs / the first's); best runs: req/s ${(bests[0]!.rps / bests[1]!.rps).toFixed(2)}, least CPU per answer ${(bests[1]!.cpuUs / bests[0]!.cpuUs).toFixed(2)}; p50 ${(medians[0]!.p50 / medians[1]!.p50).toFixed(2)}, p99 ${(medians[0]!.p99 / medians[1]!.p99).toFixed(2)}`,
   );
 }
 
@@ -459,7 +504,19 @@ async function wrk(target: Load, base: string, duration: number): Promise<LoadRu
     ...Object.entries(target.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     target.url,
   ];
-  const { stdout } = await run(WRK!, args, { maxBuffer: 1 << 20 });
+  const measure = async () => {
+    const cpuBefore = processCpuSeconds(edgePid);
+    const command: [string, string[]] = values.pin ? onCpu(TWO_CORES.loadCpu, WRK!, args) : [WRK!, args];
+    const { stdout } = await run(...command, { maxBuffer: 1 << 20 });
+    return { stdout, cpu: processCpuSeconds(edgePid) - cpuBefore };
+  };
+  // --pin: for the run only, so that the transforms of part 1 have every core, as sharp in this
+  // process has.
+  const { stdout, cpu } = values.pin
+    ? await othersOn(TWO_CORES.loadCpu, new Set([edgePid]), () =>
+        onlyOn(TWO_CORES.serverCpu, edgePid, measure),
+      )
+    : await measure();
   const find = (pattern: RegExp) => {
     const match = pattern.exec(stdout);
     if (!match) throw new Error(`${target.name}: cannot read wrk output (${pattern}):\n${stdout}`);
@@ -477,8 +534,21 @@ async function wrk(target: Load, base: string, duration: number): Promise<LoadRu
     p50: ms(find(/^\s+50%\s+(\S+)/m)),
     p99: ms(find(/^\s+99%\s+(\S+)/m)),
     requests: Number(find(/(\d+) requests in/)),
+    cpuUs: (cpu * 1e6) / Number(find(/(\d+) requests in/)),
     fastHits: (await fastHits(base)) - fastBefore,
   };
+}
+
+/** Runs `work` with the process `pid` (all its threads) on `cpu` alone, then on every core again. */
+async function onlyOn<T>(cpu: string, pid: number, work: () => Promise<T>): Promise<T> {
+  const set = (cpus: string) =>
+    execFileSync(TASKSET!, ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  set(cpu);
+  try {
+    return await work();
+  } finally {
+    set(`0-${availableParallelism() - 1}`);
+  }
 }
 
 async function fastHits(base: string): Promise<number> {

@@ -2,12 +2,15 @@
 // cache tier, or given up on (and why) — how long the making takes, the bytes in and out of the
 // compressor, and the transform pool's queue. Labels are bounded: formats, encodings, outcomes.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { preboundCounter, type CounterSeries } from '../http/prebound-metrics.ts';
 
 export type TransformResult = 'made' | 'cached' | 'fallback' | 'refused' | 'busy';
 export type CompressionResult = 'made' | 'cached' | 'not-smaller';
 
 export interface MediaObserver {
   transform(result: TransformResult, format: string, seconds?: number): void;
+  /** One result and format's count, held by the fast path so that counting a hit is one addition. */
+  transformSeries(result: TransformResult, format: string): CounterSeries;
   compression(
     result: CompressionResult,
     encoding: string,
@@ -15,6 +18,8 @@ export interface MediaObserver {
     bytesOut?: number,
     seconds?: number,
   ): void;
+  /** The same, for compressed copies. */
+  compressionSeries(result: CompressionResult, encoding: string): CounterSeries;
 }
 
 /** A resize-and-encode of a photo takes tens of milliseconds to seconds (AVIF). */
@@ -25,7 +30,8 @@ export function mediaMetrics(
   registry: Registry,
   pool: () => { active: number; queued: number },
 ): MediaObserver {
-  const transforms = new Counter({
+  // Pre-bound (src/http/prebound-metrics.ts): the fast path counts every cached variant and copy it sends.
+  const transforms = preboundCounter({
     name: 'walrus_edge_image_transforms_total',
     help: 'Image variant requests by result (made now, cached in a tier, fallback to the stored image, refused by a limit, busy pool) and output format.',
     labelNames: ['result', 'format'] as const,
@@ -49,7 +55,7 @@ export function mediaMetrics(
       this.set({ state: 'queued' }, now.queued);
     },
   });
-  const compressions = new Counter({
+  const compressions = preboundCounter({
     name: 'walrus_edge_compressions_total',
     help: 'Compressed answers by result (made now, cached in a tier, not smaller so sent as stored) and encoding.',
     labelNames: ['result', 'encoding'] as const,
@@ -68,18 +74,15 @@ export function mediaMetrics(
     labelNames: ['direction', 'encoding'] as const,
     registers: [registry],
   });
-  // Children bound once per label pair: the fast path counts every cached variant it sends.
-  const transformCounters = new Map<string, { inc(): void }>();
   return {
     transform(result, format, seconds) {
-      const pair = `${result} ${format}`;
-      let counter = transformCounters.get(pair);
-      if (!counter) transformCounters.set(pair, (counter = transforms.labels({ result, format })));
-      counter.inc();
+      transforms.series({ result, format }).inc();
       if (seconds !== undefined) transformSeconds.observe({ format }, seconds);
     },
+    transformSeries: (result, format) => transforms.series({ result, format }),
+    compressionSeries: (result, encoding) => compressions.series({ result, encoding }),
     compression(result, encoding, bytesIn, bytesOut, seconds) {
-      compressions.inc({ result, encoding });
+      compressions.series({ result, encoding }).inc();
       if (bytesIn !== undefined) compressionBytes.inc({ direction: 'in', encoding }, bytesIn);
       if (bytesOut !== undefined) compressionBytes.inc({ direction: 'out', encoding }, bytesOut);
       if (seconds !== undefined) compressionSeconds.observe({ encoding }, seconds);

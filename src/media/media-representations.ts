@@ -29,6 +29,7 @@ import {
 } from './image-options.ts';
 import type { ImageTransformer } from './image-transformer.ts';
 import type { MediaObserver } from './media-metrics.ts';
+import type { CounterSeries } from '../http/prebound-metrics.ts';
 import { baseType, isCompressible, isRasterImage, isSupercompressedKtx2 } from './media-types.ts';
 import { autoFormat, chooseEncoding, type Encoding } from './negotiation.ts';
 
@@ -53,6 +54,9 @@ export interface MediaOptions {
 
 /** The header that says an image request got the stored bytes, and why. */
 export const FALLBACK_HEADER = 'x-image-fallback';
+/** Query strings of the fast path remembered, parsed, and the variant keys remembered for each. */
+const SEARCHES = 1_000;
+const KEYS_PER_SEARCH = 64;
 /** How long a made variant is kept at most (each tier may drop it sooner for room). */
 const VARIANT_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -70,9 +74,27 @@ export function mediaRepresentations(options: MediaOptions): Representations {
   // With the variant's name too, unless it depends on Accept (format=auto).
   interface ParsedSearch {
     asked: ImageOptions | null;
-    fixed?: { canonical: string; format: string };
+    fixed?: {
+      canonical: string;
+      format: string;
+      /** Variant keys by body ETag, so a hit builds no string (at most KEYS_PER_SEARCH, then cleared). */
+      keys: Map<string, string>;
+    };
   }
-  const searches = new LRUCache<string, ParsedSearch>({ max: 10_000 });
+  /** The fast path's counters of cached variants and copies, by format or encoding (a few each). */
+  const cachedVariants = new Map<string, CounterSeries | undefined>();
+  const cachedVariant = (format: string) => {
+    if (!cachedVariants.has(format)) cachedVariants.set(format, observer?.transformSeries('cached', format));
+    return cachedVariants.get(format);
+  };
+  const cachedCopies = new Map<string, CounterSeries | undefined>();
+  const cachedCopy = (encoding: string) => {
+    if (!cachedCopies.has(encoding))
+      cachedCopies.set(encoding, observer?.compressionSeries('cached', encoding));
+    return cachedCopies.get(encoding);
+  };
+  // Bounded in all: SEARCHES × KEYS_PER_SEARCH keys of ~100 bytes, a few MiB at most.
+  const searches = new LRUCache<string, ParsedSearch>({ max: SEARCHES });
   const parsedSearch = (search: string): ParsedSearch => {
     let parsed = searches.get(search);
     if (!parsed) {
@@ -83,7 +105,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       if (asked && asked.format !== 'auto') {
         const format =
           asked.format === 'json' ? 'json' : ((asked.format as OutputFormat | undefined) ?? 'same');
-        parsed.fixed = { canonical: canonicalImageKey(asked, format), format };
+        parsed.fixed = { canonical: canonicalImageKey(asked, format), format, keys: new Map() };
       }
       searches.set(search, parsed);
     }
@@ -265,7 +287,12 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       let key: string;
       let format: string;
       if (fixed) {
-        key = variantKey(etag, fixed.canonical);
+        let known = fixed.keys.get(etag);
+        if (known === undefined) {
+          if (fixed.keys.size >= KEYS_PER_SEARCH) fixed.keys.clear();
+          fixed.keys.set(etag, (known = variantKey(etag, fixed.canonical)));
+        }
+        key = known;
         format = fixed.format;
       } else {
         const chosen = imageVariantKey(etag, asked, accept);
@@ -282,7 +309,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
             : (sniffContentType(blob.bytes.subarray(0, 64)) ?? OCTET_STREAM);
         variantTypes.set(blob, type);
       }
-      observer?.transform('cached', format);
+      cachedVariant(format)?.inc();
       return { blob, etag: key, contentType: type, vary: asked.format === 'auto' ? 'Accept' : undefined };
     },
     encodedInMemory(etag, contentType, size, acceptEncoding): EncodedCopy | 'stored' | undefined {
@@ -293,7 +320,7 @@ export function mediaRepresentations(options: MediaOptions): Representations {
       if (asStored.has(key)) return 'stored';
       const blob = cache?.variantInMemory(key);
       if (!blob) return undefined;
-      observer?.compression('cached', encoding);
+      cachedCopy(encoding)?.inc();
       return { bytes: blob.bytes, etag: key, encoding, storedAt: blob.storedAt };
     },
   };
