@@ -15,14 +15,14 @@ import { randomBytes } from '../protocol/oracle.ts';
 let edge: TestEdge;
 /** An edge with tight limits: small inputs only, animations served as stored. */
 let strict: TestEdge;
-/** An edge that transforms one image at a time and queues none. */
+/** An edge that transforms one image at a time and queues none, and gives animations their first frame. */
 let narrow: TestEdge;
 
 beforeAll(async () => {
   [edge, strict, narrow] = await Promise.all([
     startTestEdge(),
     startTestEdge({ IMAGE_MAX_INPUT_BYTES: '20000', IMAGE_ANIMATED: 'passthrough' }),
-    startTestEdge({ IMAGE_CONCURRENCY: '1', IMAGE_QUEUE: '0' }),
+    startTestEdge({ IMAGE_CONCURRENCY: '1', IMAGE_QUEUE: '0', IMAGE_ANIMATED: 'first-frame' }),
   ]);
 });
 afterAll(async () => {
@@ -240,6 +240,62 @@ describe('image variants', () => {
     const stored = await get(strict, `/v1/blobs/${strictId}?w=64&format=webp`);
     expect(stored.response.headers.get('x-image-fallback')).toBe('animated');
     expect(stored.body).toEqual(new Uint8Array(gif));
+  });
+
+  it('gives the first frame of an animation longer than IMAGE_MAX_FRAMES, or of any with IMAGE_ANIMATED=first-frame', async () => {
+    const frame = (g: number, size: number) =>
+      sharp({ create: { width: size, height: size, channels: 3, background: { r: 255, g, b: 0 } } })
+        .png()
+        .toBuffer();
+    // 257 frames: one more than the default IMAGE_MAX_FRAMES (256), each a white pixel on black in a
+    // place of its own, so that the GIF encoder keeps every one.
+    const dot = (i: number) => {
+      const raw = Buffer.alloc(16 * 16 * 3);
+      raw.fill(255, (i % 256) * 3, (i % 256) * 3 + 3);
+      return sharp(raw, { raw: { width: 16, height: 16, channels: 3 } })
+        .png()
+        .toBuffer();
+    };
+    const long = await sharp(await Promise.all(Array.from({ length: 257 }, (_, i) => dot(i))), {
+      join: { animated: true },
+    })
+      .gif()
+      .toBuffer();
+    expect((await sharp(long).metadata()).pages).toBe(257);
+    const longId = await store(edge, long);
+    const longVariant = await get(edge, `/v1/blobs/${longId}?w=16&format=webp`);
+    expect(longVariant.response.status).toBe(200);
+    const longMeta = await sharp(longVariant.body, { animated: true }).metadata();
+    expect([longMeta.format, longMeta.pages ?? 1]).toEqual(['webp', 1]);
+
+    const short = await sharp([await frame(0, 64), await frame(200, 64)], { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    const shortId = await store(narrow, short);
+    const firstFrame = await get(narrow, `/v1/blobs/${shortId}?w=32&format=webp`);
+    const meta = await sharp(firstFrame.body, { animated: true }).metadata();
+    expect([meta.format, meta.width, meta.pages ?? 1]).toEqual(['webp', 32, 1]);
+    // The first frame's colour (green 0), not the second's (200).
+    const { data } = await sharp(firstFrame.body).raw().toBuffer({ resolveWithObject: true });
+    expect(data[1]).toBeLessThan(40);
+  });
+
+  it('serves ranges of a variant from its own bytes (bytes=0-1, open ranges), under its ETag', async () => {
+    const path = `/v1/blobs/${jpegId}?w=64&format=png`;
+    const whole = await get(edge, path);
+    const etag = whole.response.headers.get('etag')!;
+    const size = whole.body.length;
+    for (const [range, start, end] of [
+      ['bytes=0-1', 0, 2],
+      ['bytes=100-', 100, size],
+      ['bytes=-50', size - 50, size],
+    ] as const) {
+      const part = await get(edge, path, { range });
+      expect(part.response.status, range).toBe(206);
+      expect(part.response.headers.get('content-range'), range).toBe(`bytes ${start}-${end - 1}/${size}`);
+      expect(part.response.headers.get('etag'), range).toBe(etag);
+      expect(part.body, range).toEqual(whole.body.subarray(start, end));
+    }
   });
 
   it('serves SVG, other types and broken images as stored, with a header that says so', async () => {
