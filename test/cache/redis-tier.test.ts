@@ -211,9 +211,12 @@ describe('edges sharing Redis', () => {
       LOG_LEVEL: 'silent',
       REDIS_URL,
       REDIS_PREFIX: prefix,
-      // More than the default 250 ms: on a loaded 2-core CI machine one slow answer opened the
-      // breaker, the variant's write was skipped, and Redis never held it (CI, 2026-12-02).
-      REDIS_COMMAND_TIMEOUT_MS: '1000',
+      // Far more than the default 250 ms. These edges run inside the test's process, beside its own
+      // encoding and a devnet: on a loaded 2-core CI machine that event loop stalls, and a command
+      // whose answer and deadline both come due in one stall loses to its timer (timers run before
+      // I/O). Such a failure opens the breaker, the next writes are skipped, and Redis never held
+      // the variant (CI, twice on 2026-12-02, with 250 ms and with 1 s).
+      REDIS_COMMAND_TIMEOUT_MS: '5000',
     };
     a = await startEdge(loadConfig({ ...common, DATA_DIR: dirs[0]!.path }));
     // The second edge reads the first one's devnet, as two instances in front of one network would.
@@ -259,7 +262,7 @@ describe('edges sharing Redis', () => {
         LOG_LEVEL: 'silent',
         REDIS_URL,
         REDIS_PREFIX: prefix,
-        REDIS_COMMAND_TIMEOUT_MS: '1000',
+        REDIS_COMMAND_TIMEOUT_MS: '5000',
       }),
     );
     await usingRedis(b);
@@ -284,10 +287,11 @@ describe('edges sharing Redis', () => {
     expect(made.headers.get('content-type')).toBe('image/webp');
     const key = `${blobId}~w64.h0.inside.q0.webp`;
     expect(made.headers.get('etag')).toBe(`"${key}"`);
-    // By Redis's own account, it holds the variant's bytes under its key.
-    expect(await waitFor(async () => (await bytesInRedis(redis, prefix, key)) !== undefined, 5_000)).toBe(
-      true,
-    );
+    // By Redis's own account, it holds the variant's bytes under its key; if not, the edge's count of
+    // failed Redis operations says whether its breaker had skipped the write.
+    const held = await waitFor(async () => (await bytesInRedis(redis, prefix, key)) !== undefined, 5_000);
+    const failures = held ? 0 : await metric(a.url, 'walrus_edge_cache_redis_failures_total');
+    expect(held, `not in Redis; the edge counted ${failures} failed Redis operations`).toBe(true);
     expect(await bytesInRedis(redis, prefix, key)).toEqual(variant);
 
     const other = await nodeReadsDuring(a.devnet!, async () => {
