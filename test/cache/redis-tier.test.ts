@@ -211,11 +211,11 @@ describe('edges sharing Redis', () => {
       LOG_LEVEL: 'silent',
       REDIS_URL,
       REDIS_PREFIX: prefix,
-      // Far more than the default 250 ms. These edges run inside the test's process, beside its own
-      // encoding and a devnet: on a loaded 2-core CI machine that event loop stalls, and a command
-      // whose answer and deadline both come due in one stall loses to its timer (timers run before
-      // I/O). Such a failure opens the breaker, the next writes are skipped, and Redis never held
-      // the variant (CI, twice on 2026-12-02, with 250 ms and with 1 s).
+      // Far more than the default 250 ms. Twice on CI (2026-12-02, with 250 ms and with 1 s) Redis
+      // never held the variant; not reproduced locally. The likely cause: these edges run inside the
+      // test's process, beside its encoding and a devnet, and on a loaded 2-core machine that event
+      // loop stalls; a command whose answer and deadline come due in one stall loses to its timer
+      // (timers run before I/O), the failure opens the breaker, and the next writes are skipped.
       REDIS_COMMAND_TIMEOUT_MS: '5000',
     };
     a = await startEdge(loadConfig({ ...common, DATA_DIR: dirs[0]!.path }));
