@@ -34,7 +34,7 @@ export async function othersOn<T>(cpu: string, keep: Set<number>, work: () => Pr
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry) || keep.has(Number(entry))) continue;
       try {
-        execFileSync(TASKSET!, ['-a', '-p', '-c', cpus, entry], { stdio: 'ignore' });
+        setAffinity(Number(entry), cpus);
       } catch {
         // gone meanwhile, or not ours to move
       }
@@ -44,6 +44,22 @@ export async function othersOn<T>(cpu: string, keep: Set<number>, work: () => Pr
   try {
     return await work();
   } finally {
-    move(`0-${cpus().length - 1}`);
+    move(ALL_CPUS);
   }
+}
+
+/** Runs `work` with the process `pid` (all its threads) on `cpu` alone, then on every core again. */
+export async function onlyOn<T>(cpu: string, pid: number, work: () => Promise<T>): Promise<T> {
+  setAffinity(pid, cpu);
+  try {
+    return await work();
+  } finally {
+    setAffinity(pid, ALL_CPUS);
+  }
+}
+
+const ALL_CPUS = `0-${cpus().length - 1}`;
+
+function setAffinity(pid: number, cpus: string): void {
+  execFileSync(TASKSET!, ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }

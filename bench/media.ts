@@ -20,7 +20,7 @@
 // (bench/cpu-pinning.ts) puts the edge on core 1 and wrk and everything else on core 0 while wrk runs.
 // Usage: node bench/media.ts [--images 5] [--json-blobs 3] [--connections 32] [--seconds 5]
 //        [--rounds 3] [--threads 1] [--pin]
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -31,7 +31,7 @@ import { brotliCompress, brotliDecompressSync, constants, gunzipSync, gzip } fro
 import sharp from 'sharp';
 import { CLI, startBenchDevnet } from './bench-devnet.ts';
 import { WRK } from './wrk-run.ts';
-import { onCpu, othersOn, TASKSET, TWO_CORES } from './cpu-pinning.ts';
+import { onCpu, onlyOn, othersOn, TWO_CORES } from './cpu-pinning.ts';
 import { processCpuSeconds } from './process-cpu.ts';
 import { loadConfig } from '../src/config.ts';
 import { EDGE_NODE_FLAGS } from '../src/node-flags.ts';
@@ -537,18 +537,6 @@ async function wrk(target: Load, base: string, duration: number): Promise<LoadRu
     cpuUs: (cpu * 1e6) / Number(find(/(\d+) requests in/)),
     fastHits: (await fastHits(base)) - fastBefore,
   };
-}
-
-/** Runs `work` with the process `pid` (all its threads) on `cpu` alone, then on every core again. */
-async function onlyOn<T>(cpu: string, pid: number, work: () => Promise<T>): Promise<T> {
-  const set = (cpus: string) =>
-    execFileSync(TASKSET!, ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
-  set(cpu);
-  try {
-    return await work();
-  } finally {
-    set(`0-${availableParallelism() - 1}`);
-  }
 }
 
 async function fastHits(base: string): Promise<number> {

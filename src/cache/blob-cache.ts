@@ -234,16 +234,16 @@ export class BlobCache {
     const claims = this.#claims;
     let kept: CachedBlob | undefined;
     try {
-      let claimed = await claims?.claim(key, this.#instance, CLAIM_MS);
-      for (let round = 1; claims && claimed === false; round++) {
-        const landed =
-          (await claims.waitFor(key, NEVER_ABORTED, CLAIM_MS, undefined)) ?? (await this.variant(key))?.blob;
-        if (landed) {
-          this.memory.set(key, landed);
-          return { landed };
-        }
-        if (round === CLAIM_ROUNDS) break;
-        claimed = await claims.claim(key, this.#instance, CLAIM_MS);
+      const landed = await this.#landedElsewhere(
+        claims,
+        key,
+        NEVER_ABORTED,
+        undefined,
+        async () => (await this.variant(key))?.blob,
+      );
+      if (landed) {
+        this.memory.set(key, landed);
+        return { landed };
       }
       const { outcome, keep } = await make();
       if (keep) {
@@ -348,18 +348,17 @@ export class BlobCache {
     const claims = this.cacheable(handle.size) ? this.#claims : undefined;
     let result: CachedBlob | undefined;
     try {
-      let claimed = await claims?.claim(blobId, this.#instance, CLAIM_MS);
-      for (let round = 1; claims && claimed === false; round++) {
-        const landed =
-          (await claims.waitFor(blobId, fill.signal, CLAIM_MS, this.#epoch)) ??
-          (fill.signal.aborted ? undefined : (await this.#find(blobId))?.blob);
-        if (landed) {
-          result = landed;
-          if (landed.endEpoch !== undefined) this.memory.set(blobId, landed);
-          return this.#serve(fill, landed.bytes);
-        }
-        if (fill.signal.aborted || round === CLAIM_ROUNDS) break;
-        claimed = await claims.claim(blobId, this.#instance, CLAIM_MS);
+      const landed = await this.#landedElsewhere(
+        claims,
+        blobId,
+        fill.signal,
+        this.#epoch,
+        async () => (await this.#find(blobId))?.blob,
+      );
+      if (landed) {
+        result = landed;
+        if (landed.endEpoch !== undefined) this.memory.set(blobId, landed);
+        return this.#serve(fill, landed.bytes);
       }
       this.#fills++;
       const body = await handle.read(undefined, fill.signal);
@@ -381,6 +380,31 @@ export class BlobCache {
     } finally {
       if (claims) void claims.release(blobId, this.#instance, result);
     }
+  }
+
+  /**
+   * Claims `key` for this instance, in rounds: while another holds it, waits for the holder's result,
+   * then looks again (`lookAgain`) before claiming once more. The entry that landed meanwhile, or
+   * undefined when this instance is to make it: claimed, no claims, the claims cannot tell, the
+   * rounds ran out, or `signal` aborted.
+   */
+  async #landedElsewhere(
+    claims: FillClaims | undefined,
+    key: string,
+    signal: AbortSignal,
+    epoch: number | undefined,
+    lookAgain: () => Promise<CachedBlob | undefined>,
+  ): Promise<CachedBlob | undefined> {
+    let claimed = await claims?.claim(key, this.#instance, CLAIM_MS);
+    for (let round = 1; claims && claimed === false; round++) {
+      const landed =
+        (await claims.waitFor(key, signal, CLAIM_MS, epoch)) ??
+        (signal.aborted ? undefined : await lookAgain());
+      if (landed) return landed;
+      if (signal.aborted || round === CLAIM_ROUNDS) break;
+      claimed = await claims.claim(key, this.#instance, CLAIM_MS);
+    }
+    return undefined;
   }
 
   #serve(fill: SharedFill, bytes: Uint8Array): void {

@@ -29,7 +29,6 @@ import {
 } from './image-options.ts';
 import type { ImageTransformer } from './image-transformer.ts';
 import type { MediaObserver } from './media-metrics.ts';
-import type { CounterSeries } from '../http/prebound-metrics.ts';
 import { baseType, isCompressible, isRasterImage, isSupercompressedKtx2 } from './media-types.ts';
 import { autoFormat, chooseEncoding, type Encoding } from './negotiation.ts';
 
@@ -82,17 +81,8 @@ export function mediaRepresentations(options: MediaOptions): Representations {
     };
   }
   /** The fast path's counters of cached variants and copies, by format or encoding (a few each). */
-  const cachedVariants = new Map<string, CounterSeries | undefined>();
-  const cachedVariant = (format: string) => {
-    if (!cachedVariants.has(format)) cachedVariants.set(format, observer?.transformSeries('cached', format));
-    return cachedVariants.get(format);
-  };
-  const cachedCopies = new Map<string, CounterSeries | undefined>();
-  const cachedCopy = (encoding: string) => {
-    if (!cachedCopies.has(encoding))
-      cachedCopies.set(encoding, observer?.compressionSeries('cached', encoding));
-    return cachedCopies.get(encoding);
-  };
+  const cachedVariant = oncePerKey((format) => observer?.transformSeries('cached', format));
+  const cachedCopy = oncePerKey((encoding) => observer?.compressionSeries('cached', encoding));
   // Bounded in all: SEARCHES × KEYS_PER_SEARCH keys of ~100 bytes, a few MiB at most.
   const searches = new LRUCache<string, ParsedSearch>({ max: SEARCHES });
   const parsedSearch = (search: string): ParsedSearch => {
@@ -340,6 +330,15 @@ function imageVariantKey(
         ? undefined
         : (asked.format as OutputFormat | undefined);
   return { key: variantKey(etag, canonicalImageKey(asked, json ? 'json' : (output ?? 'same'))), output };
+}
+
+/** `make`'s value for each key, made on its first call (for a handful of keys: nothing is dropped). */
+function oncePerKey<V>(make: (key: string) => V): (key: string) => V {
+  const made = new Map<string, V>();
+  return (key) => {
+    if (!made.has(key)) made.set(key, make(key));
+    return made.get(key)!;
+  };
 }
 
 function stored(headers: Record<string, string>): Representation {
