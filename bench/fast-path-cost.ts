@@ -1,18 +1,18 @@
 // For bench:serve: the JavaScript work of one memory hit, layer by layer, answered in-process
 // (bench/in-process-http.ts: no kernel, no load generator). The layers are the edge's own modules
 // composed as src/main.ts composes them (request-log.ts around fast-hits.ts, the HTTP metrics, the
-// access log to pino) over a memory tier holding the blob; node:http writing the same bytes itself
+// buffered access log) over a memory tier holding the blob; node:http writing the same bytes itself
 // (three headers, or the edge's own) is the floor.
 // Prints JSON: [{ name, us }] (µs per answer). Usage: node bench/fast-path-cost.ts [SIZE] [ROUNDS]
 import type { RequestListener } from 'node:http';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { BlobCache } from '../src/cache/blob-cache.ts';
 import { MemoryTier } from '../src/cache/memory-tier.ts';
 import { NegativeCache } from '../src/cache/negative-cache.ts';
 import { fastHits, type FastHitDeps } from '../src/http/fast-hits.ts';
 import { createHttpMetrics } from '../src/http/metrics.ts';
-import { accessLogTo, withRequestLog } from '../src/http/request-log.ts';
+import { bufferedAccessLog } from '../src/http/access-log-stream.ts';
+import { withRequestLog } from '../src/http/request-log.ts';
 import { answerInProcess, leastCpuPerAnswer, threeHeaders } from './in-process-http.ts';
 
 const size = Number(process.argv[2] ?? 65536);
@@ -35,8 +35,8 @@ const deps: FastHitDeps = {
 const notReached: RequestListener = () => {
   throw new Error('the fast path passed a memory hit on');
 };
-// As the edge logs by default: pino's own destination, synchronous, here into /dev/null.
-const log = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
+// As the edge logs by default (src/http/access-log-stream.ts), here into /dev/null.
+const accessLog = bufferedAccessLog('info', '/dev/null');
 
 // One set of HTTP metrics (and prom-client's default collectors) for the variants that count.
 const metrics = createHttpMetrics(new Registry()).fastPath;
@@ -53,7 +53,7 @@ const variants: [string, RequestListener][] = [
   ["node:http, the edge's headers", sameHeaders],
   ['fast path + request ID', withRequestLog(notReached, undefined, fastHits(deps))],
   ['… + metrics', withRequestLog(notReached, undefined, fastHits({ ...deps, metrics }))],
-  ['… + access log', withRequestLog(notReached, accessLogTo(log), fastHits({ ...deps, metrics }))],
+  ['… + access log', withRequestLog(notReached, accessLog.line, fastHits({ ...deps, metrics }))],
 ];
 
 // The edge's headers, from its own answer.
@@ -64,3 +64,4 @@ await answerInProcess(
 );
 
 console.log(JSON.stringify(await leastCpuPerAnswer(variants, URL, rounds)));
+accessLog.close();

@@ -61,7 +61,7 @@ import { cachedSource } from './cache/cached-source.ts';
 import { negativeSource } from './cache/negative-source.ts';
 import { createEdgeApp, type SuiStatus } from './http/app.ts';
 import { fastHits } from './http/fast-hits.ts';
-import { accessLogTo, withRequestLog } from './http/request-log.ts';
+import { accessLogTo, withRequestLog, type AccessLogLine } from './http/request-log.ts';
 import { bufferedAccessLog } from './http/access-log-stream.ts';
 import { DEFAULT_ATTRIBUTE_HEADERS } from './http/aggregator-deps.ts';
 import { fileBlocklist } from './http/blocklist-file.ts';
@@ -941,11 +941,11 @@ function prettyLog(config: EdgeConfig): boolean {
  * The access lines: JSON lines through a buffer of their own (src/http/access-log-stream.ts), written
  * out when the edge stops; readable ones, for a person at a terminal, as they come with the rest.
  */
-function accessLogger(config: EdgeConfig, log: Logger, disposer: Disposer): Logger {
-  if (prettyLog(config)) return log;
+function accessLog(config: EdgeConfig, log: Logger, disposer: Disposer): (line: AccessLogLine) => void {
+  if (prettyLog(config)) return accessLogTo(log);
   const stream = bufferedAccessLog(config.LOG_LEVEL);
   disposer.add(() => stream.close());
-  return stream.log;
+  return stream.line;
 }
 
 /** The HTTP app, the fast path for memory hits in front of it, and the listening server. */
@@ -1006,10 +1006,9 @@ async function buildHttp(
   });
   const appListener = getRequestListener(app.fetch);
   // The fast path asks the same blocklist and cache as the read stack; anything else goes to the app.
-  const accessLog = config.ACCESS_LOG ? accessLogTo(accessLogger(config, log, disposer)) : undefined;
   const listener = withRequestLog(
     appListener,
-    accessLog,
+    config.ACCESS_LOG ? accessLog(config, log, disposer) : undefined,
     fastHits({
       cache,
       blocklist: stack.blocklist,

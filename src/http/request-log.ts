@@ -56,7 +56,7 @@ export function withRequestLog(
     }
     if (!log) return;
     // 'close' comes after 'finish', or alone when the client went away first.
-    res.once('close', () => {
+    res.on('close', () => {
       if (length === undefined) {
         const header = Number(res.getHeader('content-length'));
         length = Number.isFinite(header) ? header : null;

@@ -2,7 +2,9 @@
 // when it is sensible, else a new UUID; one log line per request, also for a client that went away;
 // and on a running edge both the fast path's memory hits and the app's answers carry the header; an
 // edge process writes the lines to its stdout, buffered a moment, and all of them when it stops.
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRequestLog, type AccessLogLine } from '../../src/http/request-log.ts';
 import { randomBytes } from '../protocol/oracle.ts';
@@ -147,6 +149,37 @@ describe('access lines of an edge process (its stdout)', () => {
 });
 
 describe('the buffered access log itself', () => {
+  it('writes every line whole and in order, a line longer than its buffer too', () => {
+    const dir = tempDir('access-log-file');
+    const path = join(dir.path, 'access.log');
+    try {
+      const stream = bufferedAccessLog('info', path);
+      const urls = Array.from({ length: 200 }, (_, index) =>
+        index === 120 ? `/long?${'q'.repeat(20_000)}` : `/v1/blobs/${index}?caf\u00e9="${index}"`,
+      );
+      for (const [index, url] of urls.entries())
+        stream.line({ requestId: `id-${index}`, method: 'GET', url, status: 200, ms: 0.5, completed: true });
+      stream.close();
+      const written = readFileSync(path, 'utf8').trimEnd().split('\n');
+      expect(written.map((text) => (JSON.parse(text) as { access: AccessLogLine }).access.url)).toEqual(urls);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('writes nothing when the level leaves info lines out', () => {
+    const dir = tempDir('access-log-warn');
+    const path = join(dir.path, 'access.log');
+    try {
+      const stream = bufferedAccessLog('warn', path);
+      stream.line({ requestId: 'x', method: 'GET', url: '/', status: 200, ms: 1, completed: true });
+      stream.close();
+      expect(existsSync(path) ? readFileSync(path, 'utf8') : '').toBe('');
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('leaves no exit hook behind once closed, however often an edge starts and stops in one process', () => {
     const before = process.listenerCount('exit');
     const streams = Array.from({ length: 3 }, () => bufferedAccessLog('info'));
