@@ -1,6 +1,6 @@
 // The access line built by hand (src/http/access-line-json.ts) is the record pino writes for the same
 // line: a log shipper parsing either sees the same keys, values and order — for plain URLs and for
-// those JSON must escape (quotes, backslashes, control characters, non-ASCII).
+// those JSON must escape (quotes, backslashes, control characters, non-ASCII), one line after another.
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
@@ -33,8 +33,17 @@ const line = (url: string, extra: Partial<AccessLogLine> = {}): AccessLogLine =>
   ...extra,
 });
 
+const HOT = '/v1/blobs/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde';
 const LINES = [
-  line('/v1/blobs/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde'),
+  line(HOT),
+  // The formatter keeps the text of the last answer (access-line-json.ts): lines that differ from the
+  // one before only in the moment, or in one thing said of the answer, each come out as pino's.
+  line(HOT, { requestId: 'client-trace-1', ms: 0.07 }),
+  line(HOT, { status: 206 }),
+  line(HOT, { status: 206, bytes: 1024 }),
+  line(HOT, { status: 206, bytes: 1024, completed: false }),
+  line(HOT, { status: 206, bytes: 1024, completed: false, method: 'HEAD' }),
+  line(`${HOT}?x`, { status: 206, bytes: 1024, completed: false, method: 'HEAD' }),
   line('/v1/blobs/x?w=256&format=webp', { status: 304, bytes: undefined, ms: 12.5, completed: false }),
   line('/a"quote\\back', { requestId: 'client-"id"\\x', method: 'HEAD' }),
   line('/tab\there\u0001\u007f', { status: 404, bytes: 0 }),

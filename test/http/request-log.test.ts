@@ -13,6 +13,8 @@ import { startTestEdge, type TestEdge } from '../support/edge.ts';
 import { startEdgeProcess, type EdgeProcess } from '../support/edge-process.ts';
 import { ACCESS_LOG_FLUSH_MS, bufferedAccessLog } from '../../src/http/access-log-stream.ts';
 
+/** More than the kernel takes at once from a client that does not read. */
+const LARGE = 64 << 20;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('request IDs and access log lines', () => {
@@ -28,6 +30,14 @@ describe('request IDs and access log lines', () => {
           res.end('hello');
         },
         (line) => lines.push(line),
+        // A first answerer as the fast path is: it answers some requests whole, before the listener.
+        (req, res, requestId) => {
+          if (!req.url?.startsWith('/first')) return undefined;
+          const body = Buffer.alloc(req.url === '/first/large' ? LARGE : 5, 'x');
+          res.writeHead(200, ['content-length', String(body.length), 'x-request-id', requestId]);
+          res.end(body);
+          return body.length;
+        },
       ),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,6 +91,33 @@ describe('request IDs and access log lines', () => {
     });
     for (let i = 0; i < 40 && lines.length === before; i++) await new Promise((r) => setTimeout(r, 50));
     expect(lines.slice(before)).toEqual([expect.objectContaining({ url: '/slow', completed: false })]);
+  });
+
+  it("logs a first answerer's answer once, done when the kernel took it whole, else when it ends", async () => {
+    const before = lines.length;
+    const small = await fetch(`${url}/first/small`, { headers: { 'x-request-id': 'first-1' } });
+    expect(await small.text()).toBe('xxxxx');
+    // Too large for the kernel to take at once: done when the last byte went out.
+    const large = await fetch(`${url}/first/large`, { headers: { 'x-request-id': 'first-2' } });
+    expect((await large.arrayBuffer()).byteLength).toBe(LARGE);
+    // A client that reads a little of a large answer and goes away: not completed.
+    await new Promise<void>((resolve) => {
+      const req = request(`${url}/first/large`, { headers: { 'x-request-id': 'first-3' } }, (res) => {
+        res.once('data', () => {
+          res.pause();
+          setTimeout(() => (req.destroy(), resolve()), 100);
+        });
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+    for (let i = 0; i < 40 && lines.length < before + 3; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lines.slice(before)).toEqual([
+      expect.objectContaining({ requestId: 'first-1', status: 200, bytes: 5, completed: true }),
+      expect.objectContaining({ requestId: 'first-2', status: 200, bytes: LARGE, completed: true }),
+      expect.objectContaining({ requestId: 'first-3', status: 200, bytes: LARGE, completed: false }),
+    ]);
   });
 });
 
