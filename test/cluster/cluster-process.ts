@@ -4,7 +4,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { startEdgeProcess } from '../support/edge-process.ts';
-import { childrenOf, environOf, holdersOfConnections } from './proc.ts';
+import { environOf, holdersOfConnections } from './proc.ts';
+import { childrenOf } from '../support/proc-stat.ts';
 
 export interface ClusterProcess {
   url: string;

@@ -2,7 +2,7 @@
 // attach to it (by /proc, the nodes' listening sockets are the primary's); a start that fails in the
 // workers stops the edge with one line, as a single process does.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { httpWorkers } from '../../src/cluster/http-workers.ts';
@@ -10,23 +10,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Committee } from '../../src/network/committee.ts';
 import { tempDir } from '../support/devnet.ts';
 import { requestsOnOwnConnections, startCluster } from './cluster-process.ts';
-
-/** Ports some process of `pids` listens on (IPv4), by /proc. */
-function listeningPorts(pids: number[]): Map<number, number> {
-  const inodes = new Map<string, number>();
-  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[3] === '0A') inodes.set(fields[9]!, Number.parseInt(fields[1]!.split(':')[1]!, 16)); // LISTEN
-  }
-  const owners = new Map<number, number>();
-  for (const pid of pids)
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      const port = inode && inodes.get(inode);
-      if (port) owners.set(port, pid);
-    }
-  return owners;
-}
+import { listeningPorts } from './proc.ts';
 
 describe('HTTP_WORKERS', { timeout: 120_000 }, () => {
   it('defaults to one per core, and to one on an embedded devnet (which lives in one process)', () => {

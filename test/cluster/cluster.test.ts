@@ -23,7 +23,8 @@ import {
   type ClusterProcess,
 } from './cluster-process.ts';
 import { publisherWallet } from '../support/publishing.ts';
-import { childrenOf, holderOfNewConnection, secondsRunning } from './proc.ts';
+import { holderOfNewConnection } from './proc.ts';
+import { childrenOf, secondsRunning } from '../support/proc-stat.ts';
 
 const N_SHARDS = 100;
 const SIZE = 150_000;

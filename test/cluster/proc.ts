@@ -1,37 +1,8 @@
-// Witnesses from the operating system, not from the edge: which processes are the primary's children
-// (/proc/PID/stat), which worker slot each was started for (its environment, /proc/PID/environ), and
-// which process holds the server end of a TCP connection (/proc/net/tcp + /proc/PID/fd). Linux only.
+// Witnesses from the operating system, not from the edge: which worker slot a process was started for
+// (its environment, /proc/PID/environ) and which process holds the server end of a TCP connection
+// (/proc/net/tcp + /proc/PID/fd); whose children they are, and since when, is test/support/proc-stat.ts.
+// Linux only.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-
-/**
- * Fields 3 onwards of /proc/PID/stat (state, ppid, …; fields[0] is field 3): pid (comm) state ppid ...,
- * where comm may hold spaces and parentheses, so the split is after the last ')'.
- */
-function statFields(pid: number | string): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/** The PIDs whose parent is `parent`. */
-export function childrenOf(parent: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (Number(statFields(entry)[1]) === parent) children.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return children.sort((a, b) => a - b);
-}
-
-/** How long a process has been running, in seconds: its start (field 22 of stat(5), clock ticks after boot) against /proc/uptime. */
-export function secondsRunning(pid: number): number {
-  const startTicks = Number(statFields(pid)[19]);
-  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-  return uptime - startTicks / 100; // USER_HZ is 100 on every Linux this runs on
-}
 
 /** One variable of a process's environment as it was started, if set (and the process still there). */
 export function environOf(pid: number, name: string): string | undefined {
@@ -44,23 +15,21 @@ export function environOf(pid: number, name: string): string | undefined {
   }
 }
 
-/** Socket inodes of established IPv4 connections local:serverPort ↔ remote:clientPort, by client port. */
-function serverSockets(serverPort: number): Map<number, string> {
-  const byClientPort = new Map<number, string>();
+/** The IPv4 TCP sockets of /proc/net/tcp: local and remote port, state (hex, as the kernel writes it) and inode. */
+function tcpSockets(): { localPort: number; remotePort: number; state: string; inode: string }[] {
+  const sockets = [];
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 10) continue;
     const [, local, remote, state, , , , , , inode] = fields;
-    if (state !== '01') continue; // ESTABLISHED
-    if (Number.parseInt(local!.split(':')[1]!, 16) !== serverPort) continue;
-    byClientPort.set(Number.parseInt(remote!.split(':')[1]!, 16), inode!);
+    const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
+    sockets.push({ localPort: port(local!), remotePort: port(remote!), state: state!, inode: inode! });
   }
-  return byClientPort;
+  return sockets;
 }
 
-/** Which of `pids` holds the server end of each connection to `serverPort` from these client ports. */
-export function holdersOfConnections(serverPort: number, clientPorts: number[], pids: number[]): number[] {
-  const sockets = serverSockets(serverPort);
+/** Which of `pids` holds each socket inode (its open file descriptors, /proc/PID/fd). */
+function socketOwners(pids: number[]): Map<string, number> {
   const owner = new Map<string, number>();
   for (const pid of pids) {
     let fds: string[];
@@ -71,14 +40,36 @@ export function holdersOfConnections(serverPort: number, clientPorts: number[], 
     }
     for (const fd of fds) {
       try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
         if (inode) owner.set(inode, pid);
       } catch {
         // closed meanwhile
       }
     }
   }
+  return owner;
+}
+
+/** Ports some process of `pids` listens on (IPv4), with the process. */
+export function listeningPorts(pids: number[]): Map<number, number> {
+  const owner = socketOwners(pids);
+  const ports = new Map<number, number>();
+  for (const socket of tcpSockets()) {
+    const pid = socket.state === '0A' ? owner.get(socket.inode) : undefined; // LISTEN
+    if (pid !== undefined) ports.set(socket.localPort, pid);
+  }
+  return ports;
+}
+
+/** Which of `pids` holds the server end of each connection to `serverPort` from these client ports. */
+export function holdersOfConnections(serverPort: number, clientPorts: number[], pids: number[]): number[] {
+  // Established (01) connections local:serverPort ↔ remote:clientPort, by client port.
+  const sockets = new Map(
+    tcpSockets()
+      .filter((socket) => socket.state === '01' && socket.localPort === serverPort)
+      .map((socket) => [socket.remotePort, socket.inode]),
+  );
+  const owner = socketOwners(pids);
   return clientPorts.map((port) => {
     const inode = sockets.get(port);
     const pid = inode === undefined ? undefined : owner.get(inode);
