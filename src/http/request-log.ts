@@ -49,46 +49,48 @@ export function withRequestLog(
     const started = performance.now();
     const offered = req.headers['x-request-id'];
     const requestId = typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
-    let length = answerFirst?.(req, res, requestId, started);
+    const length = answerFirst?.(req, res, requestId, started);
     if (length === undefined) {
       res.setHeader('x-request-id', requestId);
       listener(req, res);
     }
     if (!log) return;
-    // An answer the fast path wrote whole and the kernel took at once (a memory hit, usually) is
-    // finished already: its line is written now, with what 'finish' and 'close' would report two
-    // ticks later. A listener and its closure per response had cost 1.7 µs of CPU a request more (64
-    // KiB hits under wrk, an edge with them against one without, 6 rounds each, 2026-12-03).
-    if (length !== undefined && res.writableFinished)
-      return log(lineOf(req, res, requestId, started, length));
+    // An answer written whole, and taken by the kernel at once, by the time the handlers return (a
+    // memory hit, usually) is finished already: its line is written now, with what 'finish' and
+    // 'close' would report two ticks later. A listener and its closure per response had cost 1.7 µs
+    // of CPU a request more (64 KiB hits under wrk, an edge with them against one without, 6 rounds
+    // each, 2026-12-03).
+    if (res.writableFinished) return log(lineOf(req, res, requestId, started, length));
     // 'close' comes after 'finish', or alone when the client went away first.
-    res.on('close', () => {
-      if (length === undefined) {
-        const header = Number(res.getHeader('content-length'));
-        length = Number.isFinite(header) ? header : null;
-      }
-      log(lineOf(req, res, requestId, started, length));
-    });
+    res.on('close', () => log(lineOf(req, res, requestId, started, length)));
   };
 }
 
+/** The line of a request; `length` is the first answerer's (undefined: the listener answered). */
 function lineOf(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
   startedMs: number,
-  length: number | null,
+  length: number | null | undefined,
 ): AccessLogLine {
+  const bytes = length === undefined ? contentLengthOf(res) : length;
   return {
     requestId,
     method: req.method ?? '',
     url: req.url ?? '',
     status: res.statusCode,
-    bytes: length ?? undefined,
+    bytes: bytes ?? undefined,
     ms: Math.round((performance.now() - startedMs) * 100) / 100,
     // writableFinished (and 'finish') say true for an answer ended but never sent whole, when the
     // client reset the connection meanwhile: node:http counts what the socket dropped as written.
     // The socket knows better (errored: ECONNRESET; checked against a client that stops reading).
     completed: res.writableFinished && !req.socket?.errored,
   };
+}
+
+/** The Content-Length the listener's answer was sent with, if any. */
+function contentLengthOf(res: ServerResponse): number | undefined {
+  const header = Number(res.getHeader('content-length'));
+  return Number.isFinite(header) ? header : undefined;
 }

@@ -17,12 +17,12 @@ export function environOf(pid: number, name: string): string | undefined {
 
 /** The IPv4 TCP sockets of /proc/net/tcp: local and remote port, state (hex, as the kernel writes it) and inode. */
 function tcpSockets(): { localPort: number; remotePort: number; state: string; inode: string }[] {
+  const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
   const sockets = [];
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 10) continue;
     const [, local, remote, state, , , , , , inode] = fields;
-    const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
     sockets.push({ localPort: port(local!), remotePort: port(remote!), state: state!, inode: inode! });
   }
   return sockets;

@@ -22,7 +22,9 @@ export function childrenByParent(): Map<number, number[]> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const parent = Number(statFields(entry)[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+      const siblings = children.get(parent);
+      if (siblings) siblings.push(Number(entry));
+      else children.set(parent, [Number(entry)]);
     } catch {
       // gone meanwhile
     }
