@@ -51,8 +51,15 @@ export class FillLeases<W> {
         },
       };
       const onAbort = () => follower.settle(undefined);
-      // A leader that never releases (stuck, not dead) does not hold its followers past its term.
-      const timer = setTimeout(() => follower.settle(undefined), Math.max(0, lease.expiresAt - now));
+      // A leader that never releases (stuck, not dead) does not hold its followers past its term, by
+      // the clock claim() reads: Node arms timers from the event loop's cached time, so one may fire
+      // before Date.now() reaches the term's end, and a follower woken then would follow again.
+      const atTermEnd = () => {
+        const left = lease.expiresAt - Date.now();
+        if (left > 0) timer = setTimeout(atTermEnd, left);
+        else follower.settle(undefined);
+      };
+      let timer = setTimeout(atTermEnd, Math.max(0, lease.expiresAt - now));
       signal.addEventListener('abort', onAbort, { once: true });
       lease.followers.add(follower);
     });

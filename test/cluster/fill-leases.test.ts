@@ -39,6 +39,14 @@ describe('FillLeases', () => {
     expect(leases.claim('b', 2, 30_000)).toBe('lead');
   });
 
+  it('wakes a follower when the term has ended by the clock claims read, though its timer fires early', async () => {
+    const leases = new FillLeases<number>();
+    leases.claim('b', 1, 50);
+    // A wait armed as if 40 ms later (Node arms timers from the loop's cached time, which lags) fires early.
+    expect(await leases.wait('b', 2, never, Date.now() + 40)).toBeUndefined();
+    expect(leases.claim('b', 2, 30_000)).toBe('lead');
+  });
+
   it("answers a wait at once when nobody leads (the bytes are in the last leader's memory then)", async () => {
     const leases = new FillLeases<number>();
     expect(await leases.wait('b', 2, never)).toBeUndefined();
