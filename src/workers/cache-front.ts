@@ -1,0 +1,210 @@
+// The Workers tier: a Cloudflare Worker in front of the origin edges that keeps their answers in the
+// data centre's cache (the Workers Cache API) and answers repeats, byte ranges (206) and revalidations
+// (304) from it. What it stores and for how long is what the origin's Cache-Control says (blobs are
+// immutable for a year, by-object-id 30 s, 404s 5 s); misses go to the origin that owns the blob
+// (origin-choice.ts) and to the next one when that one is down. Writes and everything else pass
+// through untouched. Web-standard APIs only: it runs on workerd, and on anything with fetch and a
+// Cache.
+import { Hono, type Context } from 'hono';
+import { apiError } from '../protocol/status.ts';
+import { affinityKey, originsFor } from './origin-choice.ts';
+
+export interface CacheFrontOptions {
+  /** Base URLs of the origin edges, e.g. https://edge-1.example.com. */
+  origins: readonly string[];
+  /** Where answers are kept: the Workers Cache API's `caches.default`, or any Web `Cache`. */
+  cache: Cache;
+  /** A range asked of a blob not cached fetches the whole blob in the background up to this size. */
+  fillMaxBytes: number;
+  /** How long an origin may take to send its headers before the next one is tried. */
+  originTimeoutMs: number;
+}
+
+/** What the runtime lends a request for work that outlives the answer (ExecutionContext). */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The edge's own headers about one answer: not kept with the stored copy. */
+const PER_ANSWER = ['x-request-id', 'x-cache', 'age', 'date', 'server-timing', 'connection', 'keep-alive'];
+const STORED_AT = 'x-workers-stored-at';
+/** Origin answers worth another origin's try (the next edge may have the blob or reach the nodes). */
+const RETRY_NEXT = new Set([502, 503, 504]);
+
+export function createCacheFront(options: CacheFrontOptions): Hono {
+  if (options.origins.length === 0) throw new Error('the Workers tier needs at least one origin');
+  const fills = new Map<string, Promise<void>>();
+  const app = new Hono();
+
+  app.on(['GET', 'HEAD'], '*', async (c) => {
+    const request = c.req.raw;
+    const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
+    const key = new Request(keyUrl(request.url));
+    const lookup = new Request(key.url, { headers: conditionalHeaders(request.headers) });
+    const cached = await options.cache.match(lookup);
+    if (cached) return answer(cached, request.method, requestId, 'HIT-WORKERS', ageOf(cached));
+
+    const upstream = await fromOrigins(request, requestId, options);
+    if (upstream.status === 200 && request.method === 'GET' && storable(upstream)) {
+      const [served, kept] = upstream.body!.tee();
+      const headers = headersToKeep(upstream.headers);
+      c.executionCtx.waitUntil(
+        options.cache.put(key, new Response(kept, { status: 200, headers })).catch(() => undefined),
+      );
+      return answer(new Response(served, upstream), 'GET', requestId);
+    }
+    if (upstream.status === 206 && request.method === 'GET' && storable(upstream)) {
+      const size = totalOf(upstream.headers.get('content-range'));
+      if (size !== undefined && size <= options.fillMaxBytes) fillOnce(c, key, requestId);
+    } else if (upstream.status === 404 && request.method === 'GET' && storable(upstream)) {
+      // The edge's short negative answer: junk asked again and again stays here, not at the origin.
+      const body = await upstream.arrayBuffer();
+      c.executionCtx.waitUntil(
+        options.cache
+          .put(key, new Response(body, { status: 404, headers: headersToKeep(upstream.headers) }))
+          .catch(() => undefined),
+      );
+      return answer(new Response(body, upstream), 'GET', requestId);
+    }
+    return answer(upstream, request.method, requestId);
+  });
+
+  app.all('*', async (c) => {
+    const request = c.req.raw;
+    const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
+    return answer(await fromOrigins(request, requestId, options), request.method, requestId);
+  });
+
+  /** The whole blob into the cache, once per key and isolate at a time, after a range was answered. */
+  function fillOnce(c: Context, key: Request, requestId: string): void {
+    if (fills.has(key.url)) return;
+    const fill = (async () => {
+      const whole = new Request(key.url, { headers: { 'accept-encoding': 'identity' } });
+      const response = await fromOrigins(whole, requestId, options);
+      if (response.status !== 200 || !storable(response)) {
+        await response.body?.cancel();
+        return;
+      }
+      await options.cache.put(key, new Response(response.body, { headers: headersToKeep(response.headers) }));
+    })()
+      .catch(() => undefined)
+      .finally(() => fills.delete(key.url));
+    fills.set(key.url, fill);
+    c.executionCtx.waitUntil(fill);
+  }
+
+  return app;
+}
+
+/**
+ * The origins' answer: the blob's own origin first, the next on a network error, a timeout or a
+ * 502/503/504 (reads only: a write's body can be sent once), and a 502 of our own when none answers.
+ */
+async function fromOrigins(
+  request: Request,
+  requestId: string,
+  options: CacheFrontOptions,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const read = request.method === 'GET' || request.method === 'HEAD';
+  const order = originsFor(affinityKey(url.pathname), options.origins);
+  const tries = read ? order : order.slice(0, 1);
+  let last: Response | undefined;
+  let reason = '';
+  for (const origin of tries) {
+    const headers = new Headers(request.headers);
+    headers.delete('host');
+    headers.set('x-request-id', requestId);
+    if (read) headers.set('accept-encoding', 'identity'); // the copy kept is the plain bytes
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), options.originTimeoutMs);
+    try {
+      const response = await fetch(new URL(url.pathname + url.search, origin), {
+        method: request.method,
+        headers,
+        body: read ? undefined : request.body,
+        redirect: 'manual',
+        signal: timeout.signal,
+      });
+      if (!read || !RETRY_NEXT.has(response.status)) return response;
+      await last?.body?.cancel();
+      last = response;
+    } catch (error) {
+      reason = (error as Error).message;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  if (last) return last;
+  return Response.json(
+    apiError(502, 'ORIGIN_UNREACHABLE', `no origin edge answered (${tries.length} tried): ${reason}`),
+    { status: 502, headers: { 'cache-control': 'no-store', 'access-control-allow-origin': '*' } },
+  );
+}
+
+/** The cache key: the URL without its fragment (the query string picks variants, so it stays). */
+function keyUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = '';
+  return parsed.toString();
+}
+
+/** The request headers the cache evaluates on a match: ranges and revalidation. */
+function conditionalHeaders(headers: Headers): Headers {
+  const kept = new Headers();
+  for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since']) {
+    const value = headers.get(name);
+    if (value !== null) kept.set(name, value);
+  }
+  return kept;
+}
+
+/**
+ * Whether the origin means the answer for shared caches: public with a lifetime, no cookie, and the
+ * same for every client (a Vary on anything but the encoding, such as Accept for `format=auto`
+ * images or Origin for a CORS list, is passed through uncached rather than served to the wrong one).
+ */
+export function storable(response: Response): boolean {
+  const cacheControl = (response.headers.get('cache-control') ?? '').toLowerCase();
+  if (!/\bpublic\b/.test(cacheControl) || /\b(no-store|no-cache|private)\b/.test(cacheControl)) return false;
+  if (!/\b(max-age|s-maxage)=0*[1-9]/.test(cacheControl)) return false;
+  if (response.headers.has('set-cookie')) return false;
+  const vary = response.headers.get('vary');
+  return vary === null || vary.split(',').every((name) => name.trim().toLowerCase() === 'accept-encoding');
+}
+
+function headersToKeep(headers: Headers): Headers {
+  const kept = new Headers(headers);
+  for (const name of PER_ANSWER) kept.delete(name);
+  kept.set(STORED_AT, String(Date.now()));
+  return kept;
+}
+
+function ageOf(cached: Response): number {
+  const storedAt = Number(cached.headers.get(STORED_AT));
+  return Number.isFinite(storedAt) && storedAt > 0
+    ? Math.max(0, Math.floor((Date.now() - storedAt) / 1000))
+    : 0;
+}
+
+/** `bytes 0-99/1234` → 1234. */
+function totalOf(contentRange: string | null): number | undefined {
+  const total = contentRange?.match(/\/(\d+)$/)?.[1];
+  return total === undefined ? undefined : Number(total);
+}
+
+/** A mutable copy with this tier's headers; no body for HEAD. */
+function answer(
+  response: Response,
+  method: string,
+  requestId: string,
+  xCache?: string,
+  ageSeconds?: number,
+): Response {
+  const out = new Response(method === 'HEAD' ? null : response.body, response);
+  out.headers.set('x-request-id', requestId);
+  out.headers.delete(STORED_AT);
+  if (xCache) out.headers.set('x-cache', xCache);
+  if (ageSeconds !== undefined) out.headers.set('age', String(ageSeconds));
+  return out;
+}
