@@ -10,7 +10,7 @@ import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const layers = ['protocol', 'network', 'codec', 'read', 'cache', 'publish', 'http', 'media'];
+const layers = ['protocol', 'network', 'codec', 'read', 'cache', 'publish', 'http', 'media', 'workers'];
 const layerRules = layers.map((layer, index) => ({
   files: [`src/${layer}/**/*.ts`],
   rules: {
@@ -115,7 +115,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: ['read', 'cache', 'publish', 'http', 'media'].map((edgeLayer) => ({
+          patterns: ['read', 'cache', 'publish', 'http', 'media', 'workers'].map((edgeLayer) => ({
             group: [`**/${edgeLayer}/*`],
             message: 'the devnet uses only protocol/, network/ and codec/ (DESIGN §3)',
           })),

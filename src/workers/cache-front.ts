@@ -45,27 +45,38 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
     if (cached) return answer(cached, request.method, requestId, 'HIT-WORKERS', ageOf(cached));
 
     const upstream = await fromOrigins(request, requestId, options);
-    if (upstream.status === 200 && request.method === 'GET' && storable(upstream)) {
+    const get = request.method === 'GET';
+    if (
+      !storable(upstream) ||
+      (upstream.status !== 200 && upstream.status !== 206 && upstream.status !== 404)
+    ) {
+      return answer(upstream, request.method, requestId);
+    }
+    if (get && upstream.status === 200) {
       const [served, kept] = upstream.body!.tee();
-      const headers = headersToKeep(upstream.headers);
-      c.executionCtx.waitUntil(
-        options.cache.put(key, new Response(kept, { status: 200, headers })).catch(() => undefined),
+      track(
+        c,
+        key.url,
+        options.cache.put(key, new Response(kept, { headers: headersToKeep(upstream.headers) })),
       );
       return answer(new Response(served, upstream), 'GET', requestId);
     }
-    if (upstream.status === 206 && request.method === 'GET' && storable(upstream)) {
-      const size = totalOf(upstream.headers.get('content-range'));
-      if (size !== undefined && size <= options.fillMaxBytes) fillOnce(c, key, requestId);
-    } else if (upstream.status === 404 && request.method === 'GET' && storable(upstream)) {
+    if (get && upstream.status === 404) {
       // The edge's short negative answer: junk asked again and again stays here, not at the origin.
       const body = await upstream.arrayBuffer();
-      c.executionCtx.waitUntil(
-        options.cache
-          .put(key, new Response(body, { status: 404, headers: headersToKeep(upstream.headers) }))
-          .catch(() => undefined),
-      );
+      const kept = new Response(body, { status: 404, headers: headersToKeep(upstream.headers) });
+      track(c, key.url, options.cache.put(key, kept));
       return answer(new Response(body, upstream), 'GET', requestId);
     }
+    // A range (206), or a HEAD (200) — players ask one before the GET, as Cloudflare's own Workers
+    // Caching turns a cold HEAD into a GET: the whole blob follows in the background.
+    const size =
+      upstream.status === 206
+        ? totalOf(upstream.headers.get('content-range'))
+        : upstream.status === 200
+          ? Number(upstream.headers.get('content-length') ?? NaN)
+          : undefined;
+    if (size !== undefined && size <= options.fillMaxBytes) fillOnce(c, key, requestId);
     return answer(upstream, request.method, requestId);
   });
 
@@ -75,22 +86,32 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
     return answer(await fromOrigins(request, requestId, options), request.method, requestId);
   });
 
-  /** The whole blob into the cache, once per key and isolate at a time, after a range was answered. */
+  /** Keeps the request alive until `put` is done, and lets no other fill of `url` start meanwhile. */
+  function track(c: Context, url: string, put: Promise<unknown>): void {
+    const done = put.then(
+      () => undefined,
+      () => undefined,
+    );
+    fills.set(url, done);
+    c.executionCtx.waitUntil(done.finally(() => fills.delete(url)));
+  }
+
+  /** The whole blob into the cache, once per key and isolate at a time, after a range or a HEAD. */
   function fillOnce(c: Context, key: Request, requestId: string): void {
     if (fills.has(key.url)) return;
-    const fill = (async () => {
-      const whole = new Request(key.url, { headers: { 'accept-encoding': 'identity' } });
-      const response = await fromOrigins(whole, requestId, options);
-      if (response.status !== 200 || !storable(response)) {
-        await response.body?.cancel();
-        return;
-      }
-      await options.cache.put(key, new Response(response.body, { headers: headersToKeep(response.headers) }));
-    })()
-      .catch(() => undefined)
-      .finally(() => fills.delete(key.url));
-    fills.set(key.url, fill);
-    c.executionCtx.waitUntil(fill);
+    track(
+      c,
+      key.url,
+      (async () => {
+        const whole = new Request(key.url, { headers: { 'accept-encoding': 'identity' } });
+        const response = await fromOrigins(whole, requestId, options);
+        if (response.status !== 200 || !storable(response)) return void (await response.body?.cancel());
+        await options.cache.put(
+          key,
+          new Response(response.body, { headers: headersToKeep(response.headers) }),
+        );
+      })(),
+    );
   }
 
   return app;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   edge = await startTestEdge();
   origins = [await startCountingProxy(edge.url), await startCountingProxy(edge.url)];
   // 16 blobs for the spread over two origins: all on one by chance is 2 in 65 536.
-  for (let i = 0; i < 18; i++) {
+  for (let i = 0; i < 19; i++) {
     const bytes = randomBytes(i === 1 ? 300_000 : 2_000 + 97 * i, 9_100 + i);
     const { blobId } = await storeOnDevnet(edge.devnet, bytes);
     blobs.push({ blobId, bytes, path: `/v1/blobs/${blobId}` });
@@ -134,6 +134,20 @@ describe('the Workers tier in front of the origin edges', () => {
     const whole = await fetch(tier.url + path);
     expect(await body(whole)).toEqual(bytes);
     expect(atOrigins(path)).toBe(gets);
+  });
+
+  it('fetches the whole blob into its cache after a HEAD, as a player asks one before the GET', async () => {
+    const { path, bytes } = blobs[18]!;
+    const head = await fetch(tier.url + path, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    expect(atOrigins(path, 'HEAD')).toBe(1);
+    for (let i = 0; i < 100 && atOrigins(path) === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await storedInTier(path);
+    const get = await fetch(tier.url + path);
+    expect(await body(get)).toEqual(bytes);
+    expect(atOrigins(path)).toBe(1); // the background fill, not this GET
   });
 
   it('sends every request for a blob to one origin, spreads blobs over the origins, and moves to the next when one is down', async () => {
