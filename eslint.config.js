@@ -27,7 +27,7 @@ const layerRules = layers.map((layer, index) => ({
 }));
 
 /** The folders of the Web-standard core. */
-export const coreFolders = ['protocol', 'read', 'cache', 'http', 'workers'];
+export const coreFolders = ['protocol', 'read', 'cache', 'http'];
 
 // THE EXCEPTIONS: the Node-only adapter files inside the core folders. Only these may use Node
 // builtins and Node-only packages; src/main.ts (the composition root) wires them in behind the core's

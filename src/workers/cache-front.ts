@@ -1,23 +1,22 @@
 // The Workers tier: a Cloudflare Worker in front of the origin edges that keeps their answers in the
 // data centre's cache (the Workers Cache API) and answers repeats, byte ranges (206) and revalidations
-// (304) from it. What it stores and for how long is what the origin's Cache-Control says (blobs are
-// immutable for a year, by-object-id 30 s, 404s 5 s); misses go to the origin that owns the blob
-// (origin-choice.ts) and to the next one when that one is down. Writes and everything else pass
-// through untouched. Web-standard APIs only: it runs on workerd, and on anything with fetch and a
-// Cache.
+// (304) from it. What it stores and for how long is what the answer's Cache-Control says (blobs are
+// immutable for a year, by-object-id 30 s, 404s 5 s). Misses, writes and everything else go to the
+// upstream: the origin edges, or the Worker's own reads from the storage nodes. Web-standard APIs
+// only: it runs on workerd, and on anything with fetch and a Cache.
 import { Hono, type Context } from 'hono';
-import { apiError } from '../protocol/status.ts';
-import { affinityKey, originsFor } from './origin-choice.ts';
+
+/** What answers behind the tier: the origin edges (origin-upstream.ts), or its own reads (node-reads.ts). */
+export interface Upstream {
+  fetch(request: Request, requestId: string): Promise<Response>;
+}
 
 export interface CacheFrontOptions {
-  /** Base URLs of the origin edges, e.g. https://edge-1.example.com. */
-  origins: readonly string[];
+  upstream: Upstream;
   /** Where answers are kept: the Workers Cache API's `caches.default`, or any Web `Cache`. */
   cache: Cache;
   /** A range asked of a blob not cached fetches the whole blob in the background up to this size. */
   fillMaxBytes: number;
-  /** How long an origin may take to send its headers before the next one is tried. */
-  originTimeoutMs: number;
 }
 
 /** What the runtime lends a request for work that outlives the answer (ExecutionContext). */
@@ -28,11 +27,8 @@ export interface WaitUntil {
 /** The edge's own headers about one answer: not kept with the stored copy. */
 const PER_ANSWER = ['x-request-id', 'x-cache', 'age', 'date', 'server-timing', 'connection', 'keep-alive'];
 const STORED_AT = 'x-workers-stored-at';
-/** Origin answers worth another origin's try (the next edge may have the blob or reach the nodes). */
-const RETRY_NEXT = new Set([502, 503, 504]);
 
 export function createCacheFront(options: CacheFrontOptions): Hono {
-  if (options.origins.length === 0) throw new Error('the Workers tier needs at least one origin');
   const fills = new Map<string, Promise<void>>();
   const app = new Hono();
 
@@ -44,7 +40,7 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
     const cached = await options.cache.match(lookup);
     if (cached) return answer(cached, request.method, requestId, 'HIT-WORKERS', ageOf(cached));
 
-    const upstream = await fromOrigins(request, requestId, options);
+    const upstream = await options.upstream.fetch(request, requestId);
     const get = request.method === 'GET';
     if (
       !storable(upstream) ||
@@ -83,7 +79,7 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
   app.all('*', async (c) => {
     const request = c.req.raw;
     const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
-    return answer(await fromOrigins(request, requestId, options), request.method, requestId);
+    return answer(await options.upstream.fetch(request, requestId), request.method, requestId);
   });
 
   /** Keeps the request alive until `put` is done, and lets no other fill of `url` start meanwhile. */
@@ -104,7 +100,7 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
       key.url,
       (async () => {
         const whole = new Request(key.url, { headers: { 'accept-encoding': 'identity' } });
-        const response = await fromOrigins(whole, requestId, options);
+        const response = await options.upstream.fetch(whole, requestId);
         if (response.status !== 200 || !storable(response)) return void (await response.body?.cancel());
         await options.cache.put(
           key,
@@ -115,52 +111,6 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
   }
 
   return app;
-}
-
-/**
- * The origins' answer: the blob's own origin first, the next on a network error, a timeout or a
- * 502/503/504 (reads only: a write's body can be sent once), and a 502 of our own when none answers.
- */
-async function fromOrigins(
-  request: Request,
-  requestId: string,
-  options: CacheFrontOptions,
-): Promise<Response> {
-  const url = new URL(request.url);
-  const read = request.method === 'GET' || request.method === 'HEAD';
-  const order = originsFor(affinityKey(url.pathname), options.origins);
-  const tries = read ? order : order.slice(0, 1);
-  let last: Response | undefined;
-  let reason = '';
-  for (const origin of tries) {
-    const headers = new Headers(request.headers);
-    headers.delete('host');
-    headers.set('x-request-id', requestId);
-    if (read) headers.set('accept-encoding', 'identity'); // the copy kept is the plain bytes
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), options.originTimeoutMs);
-    try {
-      const response = await fetch(new URL(url.pathname + url.search, origin), {
-        method: request.method,
-        headers,
-        body: read ? undefined : request.body,
-        redirect: 'manual',
-        signal: timeout.signal,
-      });
-      if (!read || !RETRY_NEXT.has(response.status)) return response;
-      await last?.body?.cancel();
-      last = response;
-    } catch (error) {
-      reason = (error as Error).message;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-  if (last) return last;
-  return Response.json(
-    apiError(502, 'ORIGIN_UNREACHABLE', `no origin edge answered (${tries.length} tried): ${reason}`),
-    { status: 502, headers: { 'cache-control': 'no-store', 'access-control-allow-origin': '*' } },
-  );
 }
 
 /** The cache key: the URL without its fragment (the query string picks variants, so it stays). */

@@ -1,54 +1,127 @@
 // The Workers tier's settings, from its Worker variables (wrangler.jsonc "vars", or the dashboard),
-// checked with zod like the edge's own (src/config.ts).
+// checked with zod like the edge's own (src/config.ts). Two ways to fill a miss: ORIGINS (the origin
+// edges), or NETWORK / SUI_URL (the Worker reads the storage nodes itself).
 import { z } from 'zod';
+import { WALRUS_MAINNET, WALRUS_TESTNET } from '../network/committees/sui-committee.ts';
+import { SUI_FULLNODE_GRPC_URLS } from '../network/sui/sui-client.ts';
 
-export interface WorkersEnv {
-  ORIGINS?: string;
-  FILL_MAX_BYTES?: string;
-  ORIGIN_TIMEOUT_MS?: string;
-}
+export type WorkersEnv = Record<string, string | undefined>;
 
 /**
- * Cloudflare's Cache API keeps objects up to 512 MB on most plans (developers.cloudflare.com, Workers
- * "Limits", read 2026-12-04); a range of a larger blob is served from the origin each time.
+ * Cloudflare caches files up to 512 MB on the Free, Pro and Business plans, 5 GB on Enterprise
+ * (developers.cloudflare.com, Workers "Limits", read 2026-12-04); a range of a larger blob is served
+ * from upstream each time.
  */
 const CACHE_API_OBJECT_LIMIT = 500_000_000;
 
 const integer = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` });
 
 const schema = z.object({
   ORIGINS: z
-    .string({
-      error: 'ORIGINS is required: the origin edges, comma-separated (https://edge-1.example.com,…)',
-    })
+    .string()
     .transform((text) =>
       text
         .split(',')
         .map((part) => part.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each of ORIGINS must be an http(s) URL' })).min(1)),
-  FILL_MAX_BYTES: integer(CACHE_API_OBJECT_LIMIT),
+    .pipe(z.array(httpUrl('each of ORIGINS')).min(1, 'ORIGINS names no origin'))
+    .optional(),
   ORIGIN_TIMEOUT_MS: integer(10_000),
+  FILL_MAX_BYTES: integer(CACHE_API_OBJECT_LIMIT),
+  NETWORK: z.enum(['mainnet', 'testnet', 'devnet']).optional(),
+  SUI_URL: httpUrl('SUI_URL').optional(),
+  WALRUS_SYSTEM_OBJECT: z
+    .string()
+    .regex(/^0x[0-9a-f]{1,64}$/, 'must be a Sui object ID (0x…)')
+    .optional(),
+  WALRUS_STAKING_OBJECT: z
+    .string()
+    .regex(/^0x[0-9a-f]{1,64}$/, 'must be a Sui object ID (0x…)')
+    .optional(),
+  STORAGE_NODE_SCHEME: z.enum(['https', 'http']).optional(),
+  COMMITTEE_MAX_AGE_MS: integer(60_000),
+  MAX_BLOB_SIZE: integer(1024 * 1024 * 1024),
+  READ_DEADLINE_MS: integer(60_000),
+  NODE_REQUEST_TIMEOUT_MS: integer(15_000),
+  HEDGE_DELAY_MS: integer(300),
 });
 
-export interface WorkersSettings {
-  origins: string[];
-  fillMaxBytes: number;
-  originTimeoutMs: number;
-}
+export type WorkersSettings = { fillMaxBytes: number } & (
+  | { upstream: 'origins'; origins: string[]; originTimeoutMs: number }
+  | {
+      upstream: 'nodes';
+      network: 'mainnet' | 'testnet' | 'localnet';
+      suiUrl: string;
+      systemObjectId: string;
+      stakingObjectId: string;
+      nodeUrlScheme: 'https' | 'http';
+      committeeMaxAgeMs: number;
+      maxBlobSize: number;
+      readDeadlineMs: number;
+      nodeRequestTimeoutMs: number;
+      hedgeDelayMs: number;
+    }
+);
 
-export function workersSettings(
-  env: WorkersEnv,
-): { ok: true; value: WorkersSettings } | { ok: false; message: string } {
-  const parsed = schema.safeParse(env);
+type Result = { ok: true; value: WorkersSettings } | { ok: false; message: string };
+
+export function workersSettings(env: WorkersEnv): Result {
+  // An empty variable is an unset one (`wrangler dev --var ORIGINS:` clears the file's value).
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
+  );
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return { ok: false, message: `invalid setting ${issue.path.join('.')}: ${issue.message}` };
   }
-  const { ORIGINS, FILL_MAX_BYTES, ORIGIN_TIMEOUT_MS } = parsed.data;
+  const s = parsed.data;
+  const fillMaxBytes = s.FILL_MAX_BYTES;
+  const readsNodes = s.NETWORK !== undefined || s.SUI_URL !== undefined;
+  if (s.ORIGINS && readsNodes) {
+    return { ok: false, message: 'invalid setting ORIGINS: set ORIGINS or NETWORK/SUI_URL, not both' };
+  }
+  if (s.ORIGINS) {
+    return {
+      ok: true,
+      value: { fillMaxBytes, upstream: 'origins', origins: s.ORIGINS, originTimeoutMs: s.ORIGIN_TIMEOUT_MS },
+    };
+  }
+  if (!readsNodes) {
+    return {
+      ok: false,
+      message:
+        'invalid setting ORIGINS: set ORIGINS (the origin edges, comma-separated) or NETWORK (mainnet, testnet; devnet with SUI_URL and the Walrus objects) to read the storage nodes',
+    };
+  }
+  const network = s.NETWORK ?? 'devnet';
+  const known = network === 'mainnet' ? WALRUS_MAINNET : network === 'testnet' ? WALRUS_TESTNET : undefined;
+  const suiUrl = s.SUI_URL ?? (network === 'devnet' ? undefined : SUI_FULLNODE_GRPC_URLS[network]);
+  const systemObjectId = s.WALRUS_SYSTEM_OBJECT ?? known?.systemObjectId;
+  const stakingObjectId = s.WALRUS_STAKING_OBJECT ?? known?.stakingObjectId;
+  for (const [name, value] of [
+    ['SUI_URL', suiUrl],
+    ['WALRUS_SYSTEM_OBJECT', systemObjectId],
+    ['WALRUS_STAKING_OBJECT', stakingObjectId],
+  ] as const) {
+    if (!value) return { ok: false, message: `invalid setting ${name}: required with NETWORK=${network}` };
+  }
   return {
     ok: true,
-    value: { origins: ORIGINS, fillMaxBytes: FILL_MAX_BYTES, originTimeoutMs: ORIGIN_TIMEOUT_MS },
+    value: {
+      fillMaxBytes,
+      upstream: 'nodes',
+      network: network === 'devnet' ? 'localnet' : network,
+      suiUrl: suiUrl!,
+      systemObjectId: systemObjectId!,
+      stakingObjectId: stakingObjectId!,
+      nodeUrlScheme: s.STORAGE_NODE_SCHEME ?? (network === 'devnet' ? 'http' : 'https'),
+      committeeMaxAgeMs: s.COMMITTEE_MAX_AGE_MS,
+      maxBlobSize: s.MAX_BLOB_SIZE,
+      readDeadlineMs: s.READ_DEADLINE_MS,
+      nodeRequestTimeoutMs: s.NODE_REQUEST_TIMEOUT_MS,
+      hedgeDelayMs: s.HEDGE_DELAY_MS,
+    },
   };
 }

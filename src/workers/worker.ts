@@ -1,14 +1,31 @@
-// The Workers tier's entry point (deploy/workers/wrangler.jsonc): the cache front over the origins
-// its settings name. Settings are Worker variables; a missing or invalid one answers every request
-// with a 500 that names it, the way the edge refuses to start (DESIGN §5 bodies).
+// The Workers tier's entry point (deploy/workers/wrangler.jsonc): the cache front over the upstream
+// its settings name — the origin edges, or its own reads of the storage nodes. Settings are Worker
+// variables; a missing or invalid one answers every request with a 500 that names it, the way the
+// edge refuses to start (DESIGN §5 bodies).
+import * as walrusWasm from '@mysten/walrus-wasm';
+import walrusWasmModule from '@mysten/walrus-wasm/web/walrus_wasm_bg.wasm';
+import packageJson from '../../package.json' with { type: 'json' };
 import { apiError } from '../protocol/status.ts';
-import { createCacheFront, type WaitUntil } from './cache-front.ts';
-import { workersSettings, type WorkersEnv } from './settings.ts';
+import { createCacheFront, type Upstream, type WaitUntil } from './cache-front.ts';
+import { nodeReadsUpstream } from './node-reads.ts';
+import { originUpstream } from './origin-upstream.ts';
+import { workersSettings, type WorkersEnv, type WorkersSettings } from './settings.ts';
 
 /** workerd's CacheStorage has the data centre's cache as `default` (the DOM type does not). */
 declare const caches: CacheStorage & { default: Cache };
 
+/** The bundler gives walrus-wasm its web build; Workers compile WebAssembly only from modules. */
+(walrusWasm as unknown as { initSync(input: { module: WebAssembly.Module }): unknown }).initSync({
+  module: walrusWasmModule,
+});
+
 let front: { settingsText: string; app: ReturnType<typeof createCacheFront> } | undefined;
+
+function upstreamOf(settings: WorkersSettings): Upstream {
+  return settings.upstream === 'origins'
+    ? originUpstream(settings)
+    : nodeReadsUpstream({ ...settings, version: packageJson.version });
+}
 
 export default {
   fetch(request: Request, env: WorkersEnv, ctx: WaitUntil): Response | Promise<Response> {
@@ -19,10 +36,17 @@ export default {
         headers: { 'cache-control': 'no-store' },
       });
     }
-    // One front per isolate and settings: its in-flight fills are shared by the requests it serves.
+    // One front per isolate and settings: its in-flight fills and committee are kept between requests.
     const settingsText = JSON.stringify(settings.value);
     if (front?.settingsText !== settingsText) {
-      front = { settingsText, app: createCacheFront({ ...settings.value, cache: caches.default }) };
+      front = {
+        settingsText,
+        app: createCacheFront({
+          upstream: upstreamOf(settings.value),
+          fillMaxBytes: settings.value.fillMaxBytes,
+          cache: caches.default,
+        }),
+      };
     }
     return front.app.fetch(request, env, ctx as ExecutionContextLike);
   },
