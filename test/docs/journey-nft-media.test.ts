@@ -1,6 +1,7 @@
 // docs/journeys/nft-media.md, run step by step (test/support/journeys.ts): the edge as `npm start`
 // starts it, media stored through its publisher, the NFT's display URL and Blob object turned into
-// the bytes, the page loaded in Chromium from another origin, and nginx in front as the CDN.
+// the bytes, the page loaded in Chromium from another origin, nginx in front as the CDN, and the
+// Workers tier (wrangler dev) in front instead.
 // Witnesses: the blob IDs computed here from the files, the bytes, Chromium's decoding and playback
 // (and the Range requests it sent), nginx's own cache status, and the edge's request counter for the
 // answers nginx kept from it.
@@ -22,12 +23,12 @@ afterAll(async () => {
 });
 
 describe('docs/journeys/nft-media.md', () => {
-  it('runs as written: from the display URL and the Blob object to the bytes, <img> and <video> in Chromium, nginx as the CDN', async () => {
+  it('runs as written: from the display URL and the Blob object to the bytes, <img> and <video> in Chromium, nginx as the CDN, the Workers tier', async () => {
     requirePrograms({ curl: 'curl', jq: 'jq', ffmpeg: 'ffmpeg', envsubst: 'gettext-base', nginx: 'nginx' });
     journey = await Journey.open({
       doc: 'docs/journeys/nft-media.md',
       journey: 'nft-media',
-      extraPorts: [8081],
+      extraPorts: [8081, 8082],
     });
     const [, launched] = await Promise.all([journey.run('edge'), launchChromium()]);
     browser = launched;
@@ -119,6 +120,18 @@ describe('docs/journeys/nft-media.md', () => {
     expect(ranges).toMatch(new RegExp(`^content-range: bytes 100-199/${size}\\r?$`, 'im'));
     expect(ranges).toMatch(/^x-cache-status: HIT\r?$/im);
     expect(await edgeBlobAnswers(journey.edgeUrl)).toBe(before + 1);
+
+    // The Workers tier: once filled, its answers cost the edge nothing.
+    await journey.run('workers');
+    await journey.run('workers-ready');
+    before = await edgeBlobAnswers(journey.edgeUrl);
+    const worker = (await journey.run('workers-hit')).stdout;
+    expect(await edgeBlobAnswers(journey.edgeUrl)).toBe(before);
+    expect(worker.match(/^x-cache: HIT-WORKERS\r?$/gim)).toHaveLength(2);
+    expect(worker).toMatch(/^cache-control: public, max-age=31536000, immutable\r?$/im);
+    expect(worker).toContain(`"${artId}"`);
+    expect(worker).toMatch(/^HTTP\/1\.1 206 /m);
+    expect(worker).toMatch(new RegExp(`^content-range: bytes 0-99/${art.length}\\r?$`, 'im'));
 
     expect(journey.remaining).toEqual([]);
   }, 120_000);
