@@ -5,6 +5,8 @@
 // upstream: the origin edges, or the Worker's own reads from the storage nodes. Web-standard APIs
 // only: it runs on workerd, and on anything with fetch and a Cache.
 import { Hono, type Context } from 'hono';
+import { apiError } from '../protocol/status.ts';
+import { idsNamedBy, idsOfAnswer, type WorkersBlocklist } from './blocklist-sync.ts';
 
 /** What answers behind the tier: the origin edges (origin-upstream.ts), or its own reads (node-reads.ts). */
 export interface Upstream {
@@ -15,8 +17,10 @@ export interface CacheFrontOptions {
   upstream: Upstream;
   /** Where answers are kept: the Workers Cache API's `caches.default`, or any Web `Cache`. */
   cache: Cache;
-  /** A range asked of a blob not cached fetches the whole blob in the background up to this size. */
+  /** A range or a HEAD of a blob not cached fetches the whole blob in the background up to this size. */
   fillMaxBytes: number;
+  /** The operator's blocklist, followed from the edge (blocklist-sync.ts); absent: none. */
+  blocklist?: WorkersBlocklist;
 }
 
 /** What the runtime lends a request for work that outlives the answer (ExecutionContext). */
@@ -37,8 +41,19 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
     const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
     const key = new Request(keyUrl(request.url));
     const lookup = new Request(key.url, { headers: conditionalHeaders(request.headers) });
+    const blocklist = options.blocklist;
+    const later = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    const named = blocklist && (await blocklist.blocked(idsNamedBy(new URL(request.url).pathname), later));
+    if (named) return blockedAnswer(named, requestId);
     const cached = await options.cache.match(lookup);
-    if (cached) return answer(cached, request.method, requestId, 'HIT-WORKERS', ageOf(cached));
+    if (cached) {
+      const listed = blocklist && (await blocklist.blocked(idsOfAnswer(cached.headers), later));
+      if (listed) {
+        await cached.body?.cancel();
+        return blockedAnswer(listed, requestId);
+      }
+      return answer(cached, request.method, requestId, 'HIT-WORKERS', ageOf(cached));
+    }
 
     const upstream = await options.upstream.fetch(request, requestId);
     const get = request.method === 'GET';
@@ -86,7 +101,8 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
   function track(c: Context, url: string, put: Promise<unknown>): void {
     const done = put.then(
       () => undefined,
-      () => undefined,
+      (error: unknown) =>
+        console.error(JSON.stringify({ msg: 'not kept in the cache', url, error: String(error) })),
     );
     fills.set(url, done);
     c.executionCtx.waitUntil(done.finally(() => fills.delete(url)));
@@ -99,6 +115,8 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
       c,
       key.url,
       (async () => {
+        // A put that ended while this request was upstream has the blob already.
+        if (await options.cache.match(key)) return;
         const whole = new Request(key.url, { headers: { 'accept-encoding': 'identity' } });
         const response = await options.upstream.fetch(whole, requestId);
         if (response.status !== 200 || !storable(response)) return void (await response.body?.cancel());
@@ -162,6 +180,14 @@ function ageOf(cached: Response): number {
 function totalOf(contentRange: string | null): number | undefined {
   const total = contentRange?.match(/\/(\d+)$/)?.[1];
   return total === undefined ? undefined : Number(total);
+}
+
+/** What the edge answers for blocked content (DESIGN §5), and nothing from the cache. */
+function blockedAnswer(id: string, requestId: string): Response {
+  return Response.json(apiError(451, 'FORBIDDEN_BLOB', `${id} is blocked by the operator`), {
+    status: 451,
+    headers: { 'cache-control': 'no-cache', 'x-request-id': requestId, 'access-control-allow-origin': '*' },
+  });
 }
 
 /** A mutable copy with this tier's headers; no body for HEAD. */

@@ -41,6 +41,9 @@ const schema = z.object({
     .regex(/^0x[0-9a-f]{1,64}$/, 'must be a Sui object ID (0x…)')
     .optional(),
   STORAGE_NODE_SCHEME: z.enum(['https', 'http']).optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be the edge’s ADMIN_TOKEN (16 characters or more)').optional(),
+  BLOCKLIST_URL: httpUrl('BLOCKLIST_URL').optional(),
+  BLOCKLIST_REFRESH_MS: integer(60_000),
   COMMITTEE_MAX_AGE_MS: integer(60_000),
   MAX_BLOB_SIZE: integer(1024 * 1024 * 1024),
   READ_DEADLINE_MS: integer(60_000),
@@ -48,7 +51,11 @@ const schema = z.object({
   HEDGE_DELAY_MS: integer(300),
 });
 
-export type WorkersSettings = { fillMaxBytes: number } & (
+export type WorkersSettings = {
+  fillMaxBytes: number;
+  /** The edge's blocklist to follow (its admin API), if any. */
+  blocklist?: { url: string; token: string; refreshMs: number };
+} & (
   | { upstream: 'origins'; origins: string[]; originTimeoutMs: number }
   | {
       upstream: 'nodes';
@@ -78,6 +85,19 @@ export function workersSettings(env: WorkersEnv): Result {
   }
   const s = parsed.data;
   const fillMaxBytes = s.FILL_MAX_BYTES;
+  // The blocklist: BLOCKLIST_URL, or the first origin's admin API when the edge's ADMIN_TOKEN is given.
+  const blocklistUrl =
+    s.BLOCKLIST_URL ??
+    (s.ADMIN_TOKEN && s.ORIGINS ? `${s.ORIGINS[0]!.replace(/\/$/, '')}/v1/admin/blocklist` : undefined);
+  if (blocklistUrl && !s.ADMIN_TOKEN) {
+    return {
+      ok: false,
+      message: 'invalid setting ADMIN_TOKEN: BLOCKLIST_URL is read with the edge’s ADMIN_TOKEN',
+    };
+  }
+  const blocklist = blocklistUrl
+    ? { url: blocklistUrl, token: s.ADMIN_TOKEN!, refreshMs: s.BLOCKLIST_REFRESH_MS }
+    : undefined;
   const readsNodes = s.NETWORK !== undefined || s.SUI_URL !== undefined;
   if (s.ORIGINS && readsNodes) {
     return { ok: false, message: 'invalid setting ORIGINS: set ORIGINS or NETWORK/SUI_URL, not both' };
@@ -85,7 +105,13 @@ export function workersSettings(env: WorkersEnv): Result {
   if (s.ORIGINS) {
     return {
       ok: true,
-      value: { fillMaxBytes, upstream: 'origins', origins: s.ORIGINS, originTimeoutMs: s.ORIGIN_TIMEOUT_MS },
+      value: {
+        fillMaxBytes,
+        blocklist,
+        upstream: 'origins',
+        origins: s.ORIGINS,
+        originTimeoutMs: s.ORIGIN_TIMEOUT_MS,
+      },
     };
   }
   if (!readsNodes) {
@@ -111,6 +137,7 @@ export function workersSettings(env: WorkersEnv): Result {
     ok: true,
     value: {
       fillMaxBytes,
+      blocklist,
       upstream: 'nodes',
       network: network === 'devnet' ? 'localnet' : network,
       suiUrl: suiUrl!,

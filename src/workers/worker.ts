@@ -6,6 +6,7 @@ import * as walrusWasm from '@mysten/walrus-wasm';
 import walrusWasmModule from '@mysten/walrus-wasm/web/walrus_wasm_bg.wasm';
 import packageJson from '../../package.json' with { type: 'json' };
 import { apiError } from '../protocol/status.ts';
+import { blocklistSync } from './blocklist-sync.ts';
 import { createCacheFront, type Upstream, type WaitUntil } from './cache-front.ts';
 import { nodeReadsUpstream } from './node-reads.ts';
 import { originUpstream } from './origin-upstream.ts';
@@ -44,6 +45,7 @@ export default {
         app: createCacheFront({
           upstream: upstreamOf(settings.value),
           fillMaxBytes: settings.value.fillMaxBytes,
+          blocklist: settings.value.blocklist && blocklistSync(settings.value.blocklist),
           cache: caches.default,
         }),
       };

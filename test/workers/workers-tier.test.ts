@@ -16,21 +16,29 @@ interface Stored {
   path: string;
 }
 
+const ADMIN_TOKEN = 'workers-tier-admin-token';
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 let edge: TestEdge;
 let origins: CountingProxy[];
 let tier: WorkersTier;
 const blobs: Stored[] = [];
 
 beforeAll(async () => {
-  edge = await startTestEdge();
+  edge = await startTestEdge({ ADMIN_TOKEN });
   origins = [await startCountingProxy(edge.url), await startCountingProxy(edge.url)];
   // 16 blobs for the spread over two origins: all on one by chance is 2 in 65 536.
-  for (let i = 0; i < 19; i++) {
+  for (let i = 0; i < 20; i++) {
     const bytes = randomBytes(i === 1 ? 300_000 : 2_000 + 97 * i, 9_100 + i);
     const { blobId } = await storeOnDevnet(edge.devnet, bytes);
     blobs.push({ blobId, bytes, path: `/v1/blobs/${blobId}` });
   }
-  tier = await startWorkersTier({ ORIGINS: origins.map((origin) => origin.url).join(',') });
+  tier = await startWorkersTier({
+    ORIGINS: origins.map((origin) => origin.url).join(','),
+    ADMIN_TOKEN,
+    BLOCKLIST_REFRESH_MS: '300',
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -125,7 +133,7 @@ describe('the Workers tier in front of the origin edges', () => {
     }
     await storedInTier(path);
     const gets = atOrigins(path);
-    expect(gets).toBe(2);
+    expect(gets, JSON.stringify(asked())).toBe(2);
 
     const later = await fetch(tier.url + path, { headers: { range: 'bytes=250000-250999' } });
     expect(later.status).toBe(206);
@@ -204,6 +212,53 @@ describe('the Workers tier in front of the origin edges', () => {
     expect(again.status).toBe(404);
     await again.arrayBuffer();
     expect(atOrigins(path)).toBe(1);
+  });
+
+  it('follows the edge’s blocklist: a blob blocked there gets 451 from the Worker though it keeps a copy, and is served again once unblocked', async () => {
+    const { blobId, path, bytes } = blobs[19]!;
+    expect(await body(await fetch(tier.url + path))).toEqual(bytes);
+    await storedInTier(path);
+    const gets = atOrigins(path);
+    const blocked = await fetch(`${edge.url}/v1/admin/blocklist/${blobId}`, {
+      method: 'PUT',
+      headers: admin,
+    });
+    expect(blocked.status).toBe(200);
+    try {
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 451; i++) {
+        const answer = await fetch(tier.url + path);
+        status = answer.status;
+        if (status === 451) {
+          const error = ((await answer.json()) as { error: { details: { reason: string }[] } }).error;
+          expect(error.details[0]!.reason).toBe('FORBIDDEN_BLOB');
+        } else {
+          await answer.arrayBuffer();
+          await sleep(100);
+        }
+      }
+      expect(status).toBe(451);
+      for (const url of [path, `${path}/byte-range?start=0&length=10`, `${path}?fresh=3`]) {
+        const answer = await fetch(tier.url + url, { headers: { range: 'bytes=0-9' } });
+        expect(answer.status, url).toBe(451);
+        await answer.arrayBuffer();
+      }
+    } finally {
+      await fetch(`${edge.url}/v1/admin/blocklist/${blobId}`, { method: 'DELETE', headers: admin });
+    }
+    let again = 0;
+    for (let i = 0; i < 50 && again !== 200; i++) {
+      const answer = await fetch(tier.url + path);
+      again = answer.status;
+      if (again === 200) expect(await body(answer)).toEqual(bytes);
+      else {
+        await answer.arrayBuffer();
+        await sleep(100);
+      }
+    }
+    expect(again).toBe(200);
+    // The 451s and the copy served again came from the Worker: the origins saw none of those requests.
+    expect(atOrigins(path)).toBe(gets);
   });
 
   it('serves what it has while every origin is down, and answers the rest 502 in AIP-193', async () => {
