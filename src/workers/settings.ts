@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import { WALRUS_MAINNET, WALRUS_TESTNET } from '../network/committees/sui-committee.ts';
 import { SUI_FULLNODE_GRPC_URLS } from '../network/sui/sui-client.ts';
+import type { BlocklistSyncOptions } from './blocklist-sync.ts';
+import type { NodeReadOptions } from './node-reads.ts';
+import type { OriginOptions } from './origin-upstream.ts';
 
 export type WorkersEnv = Record<string, string | undefined>;
 
@@ -54,23 +57,8 @@ const schema = z.object({
 export type WorkersSettings = {
   fillMaxBytes: number;
   /** The edge's blocklist to follow (its admin API), if any. */
-  blocklist?: { url: string; token: string; refreshMs: number };
-} & (
-  | { upstream: 'origins'; origins: string[]; originTimeoutMs: number }
-  | {
-      upstream: 'nodes';
-      network: 'mainnet' | 'testnet' | 'localnet';
-      suiUrl: string;
-      systemObjectId: string;
-      stakingObjectId: string;
-      nodeUrlScheme: 'https' | 'http';
-      committeeMaxAgeMs: number;
-      maxBlobSize: number;
-      readDeadlineMs: number;
-      nodeRequestTimeoutMs: number;
-      hedgeDelayMs: number;
-    }
-);
+  blocklist?: BlocklistSyncOptions;
+} & (({ upstream: 'origins' } & OriginOptions) | ({ upstream: 'nodes' } & Omit<NodeReadOptions, 'version'>));
 
 type Result = { ok: true; value: WorkersSettings } | { ok: false; message: string };
 
