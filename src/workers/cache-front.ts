@@ -36,6 +36,23 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
   const fills = new Map<string, Promise<void>>();
   const app = new Hono();
 
+  // One line per answer, as the edge's access log (Workers Logs keeps a Worker's console as JSON).
+  app.use('*', async (c, next) => {
+    const started = Date.now();
+    await next();
+    console.log(
+      JSON.stringify({
+        msg: 'answer',
+        method: c.req.method,
+        url: new URL(c.req.url).pathname + new URL(c.req.url).search,
+        status: c.res.status,
+        cache: c.res.headers.get('x-cache'),
+        requestId: c.res.headers.get('x-request-id'),
+        ms: Date.now() - started,
+      }),
+    );
+  });
+
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const request = c.req.raw;
     const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();

@@ -3,8 +3,10 @@
 // gRPC endpoint (grpc-web), the slivers from its storage nodes, and answers with the edge's own app.
 // Witnesses: the storage nodes' request counters (a miss reads them, a repeat does not) and the bytes
 // (against what was stored, with corrupt and missing slivers forcing the Worker to verify and decode).
+import { encodeQuilt } from '@mysten/walrus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDevnet } from '../../src/devnet/devnet.ts';
+import { parseBlobId } from '../../src/protocol/blob-id.ts';
 import { formatQuiltPatchId } from '../../src/protocol/quilt-id.ts';
 import { randomBytes } from '../protocol/oracle.ts';
 import { postFault, storeOnDevnet, startTestDevnet } from '../support/devnet.ts';
@@ -14,6 +16,11 @@ import { startWorkersTier, type WorkersTier } from '../support/workers-tier.ts';
 let devnet: RunningDevnet;
 let tier: WorkersTier;
 const stored: { blobId: string; bytes: Uint8Array }[] = [];
+const files = [
+  { identifier: 'sprites/hero.bin', contents: randomBytes(12_000, 7_800) },
+  { identifier: 'notes.txt', contents: new TextEncoder().encode('level 1: the walrus wakes') },
+];
+let quilt: { quiltId: string; patchIds: string[] };
 
 beforeAll(async () => {
   devnet = await startTestDevnet({ nodes: 11, shards: 100 });
@@ -21,6 +28,19 @@ beforeAll(async () => {
     const bytes = randomBytes(size, 7_700 + i);
     stored.push({ blobId: (await storeOnDevnet(devnet, bytes)).blobId, bytes });
   }
+  const layout = encodeQuilt({ blobs: files, numShards: 100 });
+  const quiltId = (await storeOnDevnet(devnet, layout.quilt)).blobId;
+  quilt = {
+    quiltId,
+    patchIds: files.map((file) => {
+      const patch = layout.index.patches.find((p) => p.identifier === file.identifier)!;
+      return formatQuiltPatchId({
+        quiltId: parseBlobId(quiltId),
+        startIndex: patch.startIndex,
+        endIndex: patch.endIndex,
+      });
+    }),
+  };
   tier = await startWorkersTier({
     NETWORK: 'devnet',
     SUI_URL: devnet.suiUrl,
@@ -87,6 +107,24 @@ describe('the Workers tier reading the storage nodes itself', () => {
     } finally {
       for (const node of [corruptA, corruptB, down]) await postFault(node!.url, 'ok');
     }
+  });
+
+  it('reads quilt patches by identifier and by patch ID, as the official aggregator answers them', async () => {
+    for (const [i, file] of files.entries()) {
+      const byIdentifier = await fetch(
+        `${tier.url}/v1/blobs/by-quilt-id/${quilt.quiltId}/${file.identifier}`,
+      );
+      expect(byIdentifier.status, file.identifier).toBe(200);
+      expect(await body(byIdentifier)).toEqual(file.contents);
+      const byPatchId = await fetch(`${tier.url}/v1/blobs/by-quilt-patch-id/${quilt.patchIds[i]}`);
+      expect(byPatchId.status).toBe(200);
+      expect(byPatchId.headers.get('etag')).toBe(`"${quilt.patchIds[i]}"`);
+      expect(decodeURIComponent(byPatchId.headers.get('x-quilt-patch-identifier')!)).toBe(file.identifier);
+      expect(await body(byPatchId)).toEqual(file.contents);
+    }
+    const text = await fetch(`${tier.url}/v1/blobs/by-quilt-id/${quilt.quiltId}/notes.txt`);
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/);
+    await text.arrayBuffer();
   });
 
   it('answers what the edge answers for a blob no one stored and for a malformed ID', async () => {

@@ -86,6 +86,19 @@ describe('the Workers tier in front of the origin edges', () => {
       expect(again.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     }
     expect(atOrigins(path)).toBe(1);
+    // One log line per answer, naming where it came from.
+    const lines = tier
+      .output()
+      .split('\n')
+      .flatMap((line) =>
+        line.startsWith('{"msg":"answer"') ? [JSON.parse(line) as Record<string, unknown>] : [],
+      );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ method: 'GET', url: path, status: 200, cache: 'HIT-WORKERS' }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ url: path, requestId: first.headers.get('x-request-id'), status: 200 }),
+    );
   });
 
   it('answers ranges, HEAD, revalidation and CORS from the stored copy', async () => {
