@@ -1,6 +1,5 @@
-// The Workers tier: a Cloudflare Worker in front of the origin edges that keeps their answers in the
-// data centre's cache (the Workers Cache API) and answers repeats, byte ranges (206) and revalidations
-// (304) from it. What it stores and for how long is what the answer's Cache-Control says (blobs are
+// The Workers tier: a Cloudflare Worker that keeps Walrus answers in the data centre's cache (the
+// Workers Cache API) and answers repeats, byte ranges (206) and revalidations (304) from it. What it stores and for how long is what the answer's Cache-Control says (blobs are
 // immutable for a year, by-object-id 30 s, 404s 5 s). Misses, writes and everything else go to the
 // upstream: the origin edges, or the Worker's own reads from the storage nodes. Web-standard APIs
 // only: it runs on workerd, and on anything with fetch and a Cache.
