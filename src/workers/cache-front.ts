@@ -1,8 +1,9 @@
 // The Workers tier: a Cloudflare Worker that keeps Walrus answers in the data centre's cache (the
-// Workers Cache API) and answers repeats, byte ranges (206) and revalidations (304) from it. What it stores and for how long is what the answer's Cache-Control says (blobs are
-// immutable for a year, by-object-id 30 s, 404s 5 s). Misses, writes and everything else go to the
-// upstream: the origin edges, or the Worker's own reads from the storage nodes. Web-standard APIs
-// only: it runs on workerd, and on anything with fetch and a Cache.
+// Workers Cache API) and answers repeats, byte ranges (206) and revalidations (304) from it. What it
+// stores and for how long is what the answer's Cache-Control says (blobs are immutable for a year,
+// by-object-id 30 s, 404s 5 s). Misses, writes and everything else go to the upstream: the origin
+// edges, or the Worker's own reads from the storage nodes. Web-standard APIs only: it runs on
+// workerd, and on anything with fetch and a Cache.
 import { Hono, type Context } from 'hono';
 import { apiError } from '../protocol/status.ts';
 import { idsNamedBy, idsOfAnswer, type WorkersBlocklist } from './blocklist-sync.ts';
@@ -18,6 +19,13 @@ export interface CacheFrontOptions {
   cache: Cache;
   /** A range or a HEAD of a blob not cached fetches the whole blob in the background up to this size. */
   fillMaxBytes: number;
+  /**
+   * The largest answer split between the client and the cache as it streams. A tee buffers whatever
+   * the faster side has read and the slower not yet, and a Worker has 128 MB of memory (Workers
+   * "Limits"): a larger answer goes to the client alone, and a fill of its own streams it into the
+   * cache (a second upstream read, with nothing buffered).
+   */
+  teeMaxBytes: number;
   /** The operator's blocklist, followed from the edge (blocklist-sync.ts); absent: none. */
   blocklist?: WorkersBlocklist;
 }
@@ -79,7 +87,8 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
     ) {
       return answer(upstream, request.method, requestId);
     }
-    if (get && upstream.status === 200) {
+    const length = Number(upstream.headers.get('content-length') ?? NaN);
+    if (get && upstream.status === 200 && !(length > options.teeMaxBytes)) {
       const [served, kept] = upstream.body!.tee();
       track(
         c,
@@ -95,13 +104,13 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
       track(c, key.url, options.cache.put(key, kept));
       return answer(new Response(body, upstream), 'GET', requestId);
     }
-    // A range (206), or a HEAD (200) — players ask one before the GET, as Cloudflare's own Workers
-    // Caching turns a cold HEAD into a GET: the whole blob follows in the background.
+    // A range (206), a HEAD (200) — players ask one before the GET, as Cloudflare's own Workers
+    // Caching turns a cold HEAD into a GET — or a large GET: the whole blob follows in the background.
     const size =
       upstream.status === 206
         ? totalOf(upstream.headers.get('content-range'))
         : upstream.status === 200
-          ? Number(upstream.headers.get('content-length') ?? NaN)
+          ? length
           : undefined;
     if (size !== undefined && size <= options.fillMaxBytes) fillOnce(c, key, requestId);
     return answer(upstream, request.method, requestId);

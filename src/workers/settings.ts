@@ -33,6 +33,7 @@ const schema = z.object({
     .optional(),
   ORIGIN_TIMEOUT_MS: integer(10_000),
   FILL_MAX_BYTES: integer(CACHE_API_OBJECT_LIMIT),
+  TEE_MAX_BYTES: integer(32 * 1024 * 1024),
   NETWORK: z.enum(['mainnet', 'testnet', 'devnet']).optional(),
   SUI_URL: httpUrl('SUI_URL').optional(),
   WALRUS_SYSTEM_OBJECT: z
@@ -56,6 +57,7 @@ const schema = z.object({
 
 export type WorkersSettings = {
   fillMaxBytes: number;
+  teeMaxBytes: number;
   /** The edge's blocklist to follow (its admin API), if any. */
   blocklist?: BlocklistSyncOptions;
 } & (({ upstream: 'origins' } & OriginOptions) | ({ upstream: 'nodes' } & Omit<NodeReadOptions, 'version'>));
@@ -72,7 +74,7 @@ export function workersSettings(env: WorkersEnv): Result {
     return { ok: false, message: `invalid setting ${issue.path.join('.')}: ${issue.message}` };
   }
   const s = parsed.data;
-  const fillMaxBytes = s.FILL_MAX_BYTES;
+  const { FILL_MAX_BYTES: fillMaxBytes, TEE_MAX_BYTES: teeMaxBytes } = s;
   // The blocklist: BLOCKLIST_URL, or the first origin's admin API when the edge's ADMIN_TOKEN is given.
   const blocklistUrl =
     s.BLOCKLIST_URL ??
@@ -95,6 +97,7 @@ export function workersSettings(env: WorkersEnv): Result {
       ok: true,
       value: {
         fillMaxBytes,
+        teeMaxBytes,
         blocklist,
         upstream: 'origins',
         origins: s.ORIGINS,
@@ -125,6 +128,7 @@ export function workersSettings(env: WorkersEnv): Result {
     ok: true,
     value: {
       fillMaxBytes,
+      teeMaxBytes,
       blocklist,
       upstream: 'nodes',
       network: network === 'devnet' ? 'localnet' : network,

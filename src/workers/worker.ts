@@ -45,6 +45,7 @@ export default {
         app: createCacheFront({
           upstream: upstreamOf(settings.value),
           fillMaxBytes: settings.value.fillMaxBytes,
+          teeMaxBytes: settings.value.teeMaxBytes,
           blocklist: settings.value.blocklist && blocklistSync(settings.value.blocklist),
           cache: caches.default,
         }),

@@ -22,6 +22,7 @@ describe('workersSettings', () => {
         origins: ['https://a.example/', 'https://b.example'],
         originTimeoutMs: 10_000,
         fillMaxBytes: 500_000_000,
+        teeMaxBytes: 32 * 1024 * 1024,
         blocklist: { url: 'https://a.example/v1/admin/blocklist', refreshMs: 60_000 },
       },
     });

@@ -29,8 +29,8 @@ beforeAll(async () => {
   edge = await startTestEdge({ ADMIN_TOKEN });
   origins = [await startCountingProxy(edge.url), await startCountingProxy(edge.url)];
   // 16 blobs for the spread over two origins: all on one by chance is 2 in 65 536.
-  for (let i = 0; i < 20; i++) {
-    const bytes = randomBytes(i === 1 ? 300_000 : 2_000 + 97 * i, 9_100 + i);
+  for (let i = 0; i < 21; i++) {
+    const bytes = randomBytes(i === 1 || i === 20 ? 300_000 : 2_000 + 97 * i, 9_100 + i);
     const { blobId } = await storeOnDevnet(edge.devnet, bytes);
     blobs.push({ blobId, bytes, path: `/v1/blobs/${blobId}` });
   }
@@ -38,6 +38,7 @@ beforeAll(async () => {
     ORIGINS: origins.map((origin) => origin.url).join(','),
     ADMIN_TOKEN,
     BLOCKLIST_REFRESH_MS: '300',
+    TEE_MAX_BYTES: '100000', // blobs 1 and 20 (300 kB) are "large"
   });
 }, 180_000);
 
@@ -155,6 +156,19 @@ describe('the Workers tier in front of the origin edges', () => {
     const whole = await fetch(tier.url + path);
     expect(await body(whole)).toEqual(bytes);
     expect(atOrigins(path)).toBe(gets);
+  });
+
+  it('serves a large blob to the client alone and streams a copy of its own into the cache', async () => {
+    const { path, bytes } = blobs[20]!;
+    const first = await fetch(tier.url + path);
+    expect(first.status).toBe(200);
+    expect(await body(first)).toEqual(bytes);
+    for (let i = 0; i < 100 && atOrigins(path) < 2; i++) await sleep(100);
+    await storedInTier(path);
+    // Two reads upstream (the client's, the fill's), not one split between them; then none.
+    expect(atOrigins(path)).toBe(2);
+    expect(await body(await fetch(tier.url + path))).toEqual(bytes);
+    expect(atOrigins(path)).toBe(2);
   });
 
   it('fetches the whole blob into its cache after a HEAD, as a player asks one before the GET', async () => {
