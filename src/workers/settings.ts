@@ -55,6 +55,9 @@ const schema = z.object({
   HEDGE_DELAY_MS: integer(300),
 });
 
+/** Every variable the Worker reads (docs/scaling.md lists them; a test keeps the two the same). */
+export const WORKERS_SETTING_NAMES = Object.keys(schema.shape);
+
 export type WorkersSettings = {
   fillMaxBytes: number;
   teeMaxBytes: number;

@@ -1,8 +1,9 @@
 // The Workers tier's settings (src/workers/settings.ts): one of two upstreams, the defaults each
 // network brings, and one message naming the setting that is wrong.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WALRUS_MAINNET } from '../../src/network/committees/sui-committee.ts';
-import { workersSettings } from '../../src/workers/settings.ts';
+import { WORKERS_SETTING_NAMES, workersSettings } from '../../src/workers/settings.ts';
 
 const message = (env: Record<string, string>) => {
   const result = workersSettings(env);
@@ -62,5 +63,17 @@ describe('workersSettings', () => {
       /ADMIN_TOKEN/,
     );
     expect(message({ NETWORK: 'moon' })).toMatch(/NETWORK/);
+  });
+});
+
+describe('the settings table of docs/scaling.md', () => {
+  it('lists every variable the Worker reads, and no other', () => {
+    const doc = readFileSync(new URL('../../docs/scaling.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### The Workers tier'), doc.indexOf('## What to watch'));
+    const table = section.split('\n').filter((line) => /^\| `[A-Z_]+`/.test(line));
+    const documented = table.flatMap((line) =>
+      [...line.split('|')[1]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]!),
+    );
+    expect([...documented].sort()).toEqual([...WORKERS_SETTING_NAMES].sort());
   });
 });
