@@ -11,14 +11,26 @@ export const CLI = join(import.meta.dirname, '..', 'src/cli.ts');
 export async function startBenchDevnet(
   name: string,
   options: { nodes: string; shards: string },
-): Promise<{ dir: string; committeePath: string; pid: number; cpuSeconds(): number; stop(): void }> {
+): Promise<{
+  dir: string;
+  committeePath: string;
+  suiUrl: string;
+  packageConfig: { systemObjectId: string; stakingPoolId: string };
+  pid: number;
+  cpuSeconds(): number;
+  stop(): void;
+}> {
   const dir = mkdtempSync(join(tmpdir(), `walrus-edge-bench-${name}-`));
   const devnet = spawn(
     process.execPath,
     [CLI, 'devnet', '--dir', dir, '--nodes', options.nodes, '--shards', options.shards, '--port', '0'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const info = await new Promise<{ committee: string }>((resolve, reject) => {
+  const info = await new Promise<{
+    committee: string;
+    suiUrl: string;
+    packageConfig: { systemObjectId: string; stakingPoolId: string };
+  }>((resolve, reject) => {
     let out = '';
     devnet.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -30,6 +42,8 @@ export async function startBenchDevnet(
   return {
     dir,
     committeePath: info.committee,
+    suiUrl: info.suiUrl,
+    packageConfig: info.packageConfig,
     pid: devnet.pid!,
     cpuSeconds: () => processCpuSeconds(devnet.pid!),
     stop: () => {

@@ -14,6 +14,8 @@ export const WORKERS_CONFIG = join(ROOT, 'deploy/workers/wrangler.jsonc');
 
 export interface WorkersTier {
   url: string;
+  /** wrangler's process: workerd runs as its child. */
+  pid: number;
   /** What wrangler and the Worker printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -62,6 +64,7 @@ export async function startWorkersTier(
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => text,
     stop: async () => {
       if (child.exitCode === null) {
