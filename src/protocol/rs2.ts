@@ -323,6 +323,21 @@ let kernel: Kernel | null | undefined;
 let kernelEnd = 0;
 let kernelView = new Uint8Array(0);
 
+/**
+ * Where WebAssembly cannot be compiled from bytes (Workers) but a bundler hands over compiled modules:
+ * the kernel made from `module` (rs2KernelModuleBytes(), compiled by the bundler) from now on.
+ */
+export function useCompiledRs2Kernel(module: WebAssembly.Module): void {
+  kernel = new WebAssembly.Instance(module).exports as unknown as Kernel;
+  kernelView = new Uint8Array(kernel.memory.buffer);
+  kernelEnd = 0;
+}
+
+/** The kernel's module, for a bundler to compile ahead (scripts/workers-wasm.ts). */
+export function rs2KernelModuleBytes(): Uint8Array<ArrayBuffer> {
+  return kernelModule();
+}
+
 /** The WASM SIMD kernel, or null where WebAssembly SIMD is unavailable. */
 function wasmKernel(): Kernel | null {
   if (kernel === undefined) {

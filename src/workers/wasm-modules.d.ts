@@ -3,3 +3,8 @@ declare module '@mysten/walrus-wasm/web/walrus_wasm_bg.wasm' {
   const module: WebAssembly.Module;
   export default module;
 }
+
+declare module '*.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}

@@ -5,7 +5,11 @@
 import * as walrusWasm from '@mysten/walrus-wasm';
 import walrusWasmModule from '@mysten/walrus-wasm/web/walrus_wasm_bg.wasm';
 import packageJson from '../../package.json' with { type: 'json' };
+import { useCompiledRs2Kernel } from '../protocol/rs2.ts';
 import { apiError } from '../protocol/status.ts';
+import { useCompiledMerkleModule } from '../protocol/wasm/blake2b-merkle.ts';
+import merkleKernel from './generated/blake2b-merkle.wasm';
+import rs2Kernel from './generated/rs2-kernel.wasm';
 import { blocklistSync } from './blocklist-sync.ts';
 import { createCacheFront, type Upstream, type WaitUntil } from './cache-front.ts';
 import { nodeReadsUpstream } from './node-reads.ts';
@@ -15,10 +19,14 @@ import { workersSettings, type WorkersEnv, type WorkersSettings } from './settin
 /** workerd's CacheStorage has the data centre's cache as `default` (the DOM type does not). */
 declare const caches: CacheStorage & { default: Cache };
 
-/** The bundler gives walrus-wasm its web build; Workers compile WebAssembly only from modules. */
+// Workers compile WebAssembly only from modules the bundler compiled: walrus-wasm's web build (the
+// bundler picks it), and the protocol's own kernels (scripts/workers-wasm.ts), which would otherwise
+// fall back to JavaScript.
 (walrusWasm as unknown as { initSync(input: { module: WebAssembly.Module }): unknown }).initSync({
   module: walrusWasmModule,
 });
+useCompiledMerkleModule(merkleKernel);
+useCompiledRs2Kernel(rs2Kernel);
 
 let front: { settingsText: string; app: ReturnType<typeof createCacheFront> } | undefined;
 

@@ -38,6 +38,14 @@ interface MerkleExports {
 
 let engine: WasmBlake2bMerkle | null | undefined;
 
+/**
+ * Where WebAssembly cannot be compiled from bytes (Workers) but a bundler hands over compiled modules:
+ * the engine made from `module` (merkleModuleBytes(), compiled by the bundler) from now on.
+ */
+export function useCompiledMerkleModule(module: WebAssembly.Module): void {
+  engine = new WasmBlake2bMerkle(new WebAssembly.Instance(module));
+}
+
 /** The WASM engine, compiled on the first call; null where WebAssembly cannot be compiled from bytes. */
 export function wasmBlake2bMerkle(): Blake2bMerkle | null {
   if (engine === undefined) {
@@ -338,6 +346,11 @@ function reduceBody(): number[] {
   c.get(HALF).set(COUNT).op(W.br, 0);
   c.op(W.end, W.end);
   return c.body([[2, W.i32]]);
+}
+
+/** The engine's module, for a bundler to compile ahead (scripts/workers-wasm.ts). */
+export function merkleModuleBytes(): Uint8Array<ArrayBuffer> {
+  return merkleModule();
 }
 
 function merkleModule(): Uint8Array<ArrayBuffer> {
