@@ -12,7 +12,8 @@
 // What the tests change, and only this: the ports the examples use (8080 the edge, 8081 a CDN) become
 // free ones, `PORT` is set to the edge's, and the embedded devnet is small (DEVNET_SHARDS=100,
 // DEVNET_NODES=11) so that it starts in seconds. The folder holds symlinks to the checkout's
-// package.json, src/, deploy/ and node_modules/, so `npm start`, `npx walrus-edge` and `import '@mysten/sui/…'`
+// package.json, src/, deploy/, scripts/ and node_modules/, so `npm start`, `npm run workers:dev`,
+// `npx walrus-edge` and `import '@mysten/sui/…'`
 // work there as in the checkout, and the edge's `.walrus-edge/` lands in it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
@@ -95,7 +96,7 @@ export class Journey {
     this.dir = this.work.path;
     // Readable by every user: nginx's workers (nobody, when the tests run as root) must reach cdn/.
     chmodSync(this.dir, 0o755);
-    for (const entry of ['package.json', 'src', 'node_modules', 'deploy'])
+    for (const entry of ['package.json', 'src', 'node_modules', 'deploy', 'scripts'])
       symlinkSync(join(ROOT, entry), join(this.dir, entry));
     this.shell = spawn('bash', ['--noprofile', '--norc'], {
       cwd: this.dir,
