@@ -9,12 +9,12 @@
 // `file=`: written to that path (a script, a page, a configuration) for later steps to use. Every
 // fenced block in those docs must be a step, so none goes unchecked.
 //
-// What the tests change, and only this: the ports the examples use (8080 the edge, 8081 a CDN) become
-// free ones, `PORT` is set to the edge's, and the embedded devnet is small (DEVNET_SHARDS=100,
-// DEVNET_NODES=11) so that it starts in seconds. The folder holds symlinks to the checkout's
-// package.json, src/, deploy/, scripts/ and node_modules/, so `npm start`, `npm run workers:dev`,
-// `npx walrus-edge` and `import '@mysten/sui/…'`
-// work there as in the checkout, and the edge's `.walrus-edge/` lands in it.
+// What the tests change, and only this: the ports the examples use (8080 the edge, 8081 a CDN, 8082
+// the Workers tier) become free ones, `PORT` is set to the edge's, and the embedded devnet is small
+// (DEVNET_SHARDS=100, DEVNET_NODES=11) so that it starts in seconds. The folder holds symlinks to the
+// checkout's package.json, src/, deploy/, scripts/ and node_modules/, so `npm start`,
+// `npm run workers:dev`, `npx walrus-edge` and `import '@mysten/sui/…'` work there as in the
+// checkout, and the edge's `.walrus-edge/` lands in it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
   accessSync,
