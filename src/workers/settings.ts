@@ -91,6 +91,7 @@ export function workersSettings(env: WorkersEnv): Result {
   const blocklist = blocklistUrl
     ? { url: blocklistUrl, token: s.ADMIN_TOKEN!, refreshMs: s.BLOCKLIST_REFRESH_MS }
     : undefined;
+  const common = { fillMaxBytes, teeMaxBytes, blocklist };
   const readsNodes = s.NETWORK !== undefined || s.SUI_URL !== undefined;
   if (s.ORIGINS && readsNodes) {
     return { ok: false, message: 'invalid setting ORIGINS: set ORIGINS or NETWORK/SUI_URL, not both' };
@@ -99,9 +100,7 @@ export function workersSettings(env: WorkersEnv): Result {
     return {
       ok: true,
       value: {
-        fillMaxBytes,
-        teeMaxBytes,
-        blocklist,
+        ...common,
         upstream: 'origins',
         origins: s.ORIGINS,
         originTimeoutMs: s.ORIGIN_TIMEOUT_MS,
@@ -130,9 +129,7 @@ export function workersSettings(env: WorkersEnv): Result {
   return {
     ok: true,
     value: {
-      fillMaxBytes,
-      teeMaxBytes,
-      blocklist,
+      ...common,
       upstream: 'nodes',
       network: network === 'devnet' ? 'localnet' : network,
       suiUrl: suiUrl!,
