@@ -1,6 +1,6 @@
 // Quilt patch IDs: base64url(quiltId[32] ‖ version u8 (=1) ‖ start u16 LE ‖ end u16 LE), 37 bytes.
 // start..end (end exclusive) are the secondary sliver (column) indices the patch occupies.
-import { InvalidIdError, blobIdFromBytes, parseId32, type BlobIdBytes } from './blob-id.ts';
+import { InvalidIdError, blobIdFromBytes, formatBlobId, parseId32, type BlobIdBytes } from './blob-id.ts';
 import { base64UrlToBytes, bytesToBase64Url } from './base64.ts';
 
 export const QUILT_PATCH_ID_VERSION = 1;
@@ -40,6 +40,16 @@ export function parseQuiltPatchId(text: string): QuiltPatchId {
     throw new InvalidIdError(`unsupported quilt patch ID version ${version}`);
   if (endIndex <= startIndex) throw new InvalidIdError('quilt patch ID has an empty column range');
   return { quiltId: blobIdFromBytes(bytes.slice(0, 32)), version, startIndex, endIndex };
+}
+
+/** The quilt ID a patch ID names, or undefined when `text` is no valid patch ID. */
+export function quiltIdOfPatch(text: string): string | undefined {
+  try {
+    return formatBlobId(parseQuiltPatchId(text).quiltId);
+  } catch (error) {
+    if (error instanceof InvalidIdError) return undefined;
+    throw error;
+  }
 }
 
 export function parseQuiltId(text: string): BlobIdBytes {

@@ -5,8 +5,8 @@
 // list answers), and answers 451 for a request naming a listed ID — in its path, or in the
 // kept answer's ETag or X-Walrus-Blob-Id (by-object-id, quilt patches). A list that cannot be read
 // keeps the last one (and is asked again a few seconds later, not on every request).
-import { formatBlobId } from '../protocol/blob-id.ts';
-import { parseQuiltPatchId } from '../protocol/quilt-id.ts';
+import { quiltIdOfPatch } from '../protocol/quilt-id.ts';
+import { BLOCKABLE_ID } from '../read/blocklist.ts';
 
 export interface BlocklistSyncOptions {
   url: string;
@@ -57,8 +57,6 @@ export function blocklistSync(options: BlocklistSyncOptions): WorkersBlocklist {
   };
 }
 
-const BLOCKABLE_ID = /^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{50}|0x[0-9a-f]{64})$/;
-
 /** The IDs a request's path names: blob, quilt, patch and object IDs, and a patch's quilt. */
 export function idsNamedBy(pathname: string): string[] {
   return withQuilts(pathname.split('/').filter((part) => BLOCKABLE_ID.test(part)));
@@ -72,13 +70,6 @@ export function idsOfAnswer(headers: Headers): string[] {
 }
 
 function withQuilts(ids: string[]): string[] {
-  const quilts = ids.flatMap((id) => {
-    if (id.length !== 50) return [];
-    try {
-      return [formatBlobId(parseQuiltPatchId(id).quiltId)];
-    } catch {
-      return [];
-    }
-  });
+  const quilts = ids.flatMap((id) => quiltIdOfPatch(id) ?? []);
   return [...ids, ...quilts];
 }

@@ -47,11 +47,12 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
   app.use('*', async (c, next) => {
     const started = Date.now();
     await next();
+    const url = new URL(c.req.url);
     console.log(
       JSON.stringify({
         msg: 'answer',
         method: c.req.method,
-        url: new URL(c.req.url).pathname + new URL(c.req.url).search,
+        url: url.pathname + url.search,
         status: c.res.status,
         cache: c.res.headers.get('x-cache'),
         requestId: c.res.headers.get('x-request-id'),
@@ -63,11 +64,12 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const request = c.req.raw;
     const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
-    const key = new Request(keyUrl(request.url));
+    const url = new URL(request.url);
+    const key = new Request(keyUrl(url));
     const lookup = new Request(key.url, { headers: conditionalHeaders(request.headers) });
     const blocklist = options.blocklist;
     const later = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
-    const named = blocklist && (await blocklist.blocked(idsNamedBy(new URL(request.url).pathname), later));
+    const named = blocklist && (await blocklist.blocked(idsNamedBy(url.pathname), later));
     if (named) return blockedAnswer(named, requestId);
     const cached = await options.cache.match(lookup);
     if (cached) {
@@ -157,10 +159,10 @@ export function createCacheFront(options: CacheFrontOptions): Hono {
 }
 
 /** The cache key: the URL without its fragment (the query string picks variants, so it stays). */
-function keyUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.hash = '';
-  return parsed.toString();
+function keyUrl(url: URL): string {
+  const key = new URL(url);
+  key.hash = '';
+  return key.toString();
 }
 
 /** The request headers the cache evaluates on a match: ranges and revalidation. */

@@ -67,11 +67,6 @@ export function nodeReadsUpstream(options: NodeReadOptions): Upstream {
       attributeHeaders: DEFAULT_ATTRIBUTE_HEADERS,
     },
   });
-  return {
-    fetch: async (request, requestId) => {
-      const response = await app.fetch(request);
-      response.headers.set('x-request-id', requestId);
-      return response;
-    },
-  };
+  // The request ID is the cache front's to answer (and to leave out of what it keeps).
+  return { fetch: async (request) => app.fetch(request) };
 }

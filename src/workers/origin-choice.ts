@@ -3,29 +3,21 @@
 // blob is reconstructed and kept in memory by one edge, not by all of them; the others follow in a
 // fixed order per blob, so a failing edge moves only its own blobs. The same idea as the load
 // balancer in deploy/load-balancer/, done by the Worker so no balancer is needed behind it.
-import { formatBlobId } from '../protocol/blob-id.ts';
-import { parseQuiltPatchId } from '../protocol/quilt-id.ts';
+import { quiltIdOfPatch } from '../protocol/quilt-id.ts';
 
 /** The ID a path's bytes belong to (a quilt patch's quilt), or the path itself. */
 export function affinityKey(pathname: string): string {
   const parts = pathname.split('/');
   // ['', 'v1', 'blobs', 'by-quilt-patch-id', id] and friends.
   if (parts[1] === 'v1' && parts[2] === 'blobs') {
-    if (parts[3] === 'by-quilt-patch-id' && parts[4]) return quiltOfPatch(parts[4]) ?? pathname;
+    // A malformed patch ID keeps its path: the origin answers 400, from wherever.
+    if (parts[3] === 'by-quilt-patch-id' && parts[4]) return quiltIdOfPatch(parts[4]) ?? pathname;
     if ((parts[3] === 'by-quilt-id' || parts[3] === 'by-object-id') && parts[4]) return parts[4];
     if (parts[3]) return parts[3];
   }
   if (parts[1] === 'v1' && parts[2] === 'quilts' && parts[3]) return parts[3];
   if (parts[1] === 'v1alpha' && parts[2] === 'blobs' && parts[3]) return parts[3];
   return pathname;
-}
-
-function quiltOfPatch(patchId: string): string | undefined {
-  try {
-    return formatBlobId(parseQuiltPatchId(patchId).quiltId);
-  } catch {
-    return undefined; // not a patch ID: the origin answers 400, from wherever
-  }
 }
 
 /** The origins in the order to try them for `key`: highest rendezvous score first. */

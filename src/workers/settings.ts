@@ -18,6 +18,7 @@ export type WorkersEnv = Record<string, string | undefined>;
 const CACHE_API_OBJECT_LIMIT = 500_000_000;
 
 const integer = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const suiObjectId = z.string().regex(/^0x[0-9a-f]{1,64}$/, 'must be a Sui object ID (0x…)');
 const httpUrl = (what: string) => z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL` });
 
 const schema = z.object({
@@ -36,14 +37,8 @@ const schema = z.object({
   TEE_MAX_BYTES: integer(32 * 1024 * 1024),
   NETWORK: z.enum(['mainnet', 'testnet', 'devnet']).optional(),
   SUI_URL: httpUrl('SUI_URL').optional(),
-  WALRUS_SYSTEM_OBJECT: z
-    .string()
-    .regex(/^0x[0-9a-f]{1,64}$/, 'must be a Sui object ID (0x…)')
-    .optional(),
-  WALRUS_STAKING_OBJECT: z
-    .string()
-    .regex(/^0x[0-9a-f]{1,64}$/, 'must be a Sui object ID (0x…)')
-    .optional(),
+  WALRUS_SYSTEM_OBJECT: suiObjectId.optional(),
+  WALRUS_STAKING_OBJECT: suiObjectId.optional(),
   STORAGE_NODE_SCHEME: z.enum(['https', 'http']).optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be the edge’s ADMIN_TOKEN (16 characters or more)').optional(),
   BLOCKLIST_URL: httpUrl('BLOCKLIST_URL').optional(),

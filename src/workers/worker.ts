@@ -28,38 +28,45 @@ declare const caches: CacheStorage & { default: Cache };
 useCompiledMerkleModule(merkleKernel);
 useCompiledRs2Kernel(rs2Kernel);
 
-let front: { settingsText: string; app: ReturnType<typeof createCacheFront> } | undefined;
-
 function upstreamOf(settings: WorkersSettings): Upstream {
   return settings.upstream === 'origins'
     ? originUpstream(settings)
     : nodeReadsUpstream({ ...settings, version: packageJson.version });
 }
 
+/**
+ * The front for an isolate's variables, made once: workerd hands every request of an isolate the
+ * same `env`, so its settings are checked once, and the front keeps its in-flight fills, committee
+ * and blocklist between requests. Invalid settings are kept as the answer they give.
+ */
+let front:
+  { env: WorkersEnv; serve: (request: Request, ctx: WaitUntil) => Response | Promise<Response> } | undefined;
+
+function frontFor(env: WorkersEnv): NonNullable<typeof front> {
+  if (front?.env === env) return front;
+  const settings = workersSettings(env);
+  if (!settings.ok) {
+    const body = JSON.stringify(apiError(500, 'INVALID_SETTING', settings.message));
+    const refusal = () =>
+      new Response(body, {
+        status: 500,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      });
+    return (front = { env, serve: refusal });
+  }
+  const app = createCacheFront({
+    upstream: upstreamOf(settings.value),
+    fillMaxBytes: settings.value.fillMaxBytes,
+    teeMaxBytes: settings.value.teeMaxBytes,
+    blocklist: settings.value.blocklist && blocklistSync(settings.value.blocklist),
+    cache: caches.default,
+  });
+  return (front = { env, serve: (request, ctx) => app.fetch(request, env, ctx as ExecutionContextLike) });
+}
+
 export default {
   fetch(request: Request, env: WorkersEnv, ctx: WaitUntil): Response | Promise<Response> {
-    const settings = workersSettings(env);
-    if (!settings.ok) {
-      return Response.json(apiError(500, 'INVALID_SETTING', settings.message), {
-        status: 500,
-        headers: { 'cache-control': 'no-store' },
-      });
-    }
-    // One front per isolate and settings: its in-flight fills and committee are kept between requests.
-    const settingsText = JSON.stringify(settings.value);
-    if (front?.settingsText !== settingsText) {
-      front = {
-        settingsText,
-        app: createCacheFront({
-          upstream: upstreamOf(settings.value),
-          fillMaxBytes: settings.value.fillMaxBytes,
-          teeMaxBytes: settings.value.teeMaxBytes,
-          blocklist: settings.value.blocklist && blocklistSync(settings.value.blocklist),
-          cache: caches.default,
-        }),
-      };
-    }
-    return front.app.fetch(request, env, ctx as ExecutionContextLike);
+    return frontFor(env).serve(request, ctx);
   },
 };
 

@@ -1,15 +1,13 @@
 // The operator's API (Bearer ADMIN_TOKEN): the blocklist and the cache (accounts: account-routes.ts).
 import type { Context, Hono } from 'hono';
 import { adminRefusal } from '../admin-auth.ts';
-import type { Blocklist } from '../../read/blocklist.ts';
+import { BLOCKABLE_ID, type Blocklist } from '../../read/blocklist.ts';
 import { errorResponse } from '../errors.ts';
 import { z } from 'zod';
 import type { BlobCache } from '../../cache/blob-cache.ts';
 import { isBlobId } from '../../protocol/blob-id.ts';
 import type { BlobSource } from '../../read/blob-source.ts';
 import { warmBlob } from '../../cache/warm.ts';
-
-const BLOCKABLE_ID = /^([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{50}|0x[0-9a-f]{64})$/;
 
 const WarmBody = z.object({ ids: z.array(z.string()).min(1).max(100), pin: z.boolean().default(false) });
 
